@@ -1,0 +1,65 @@
+# Soi: every step is a make target. `make serve` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+MODELS := models
+CONFIG ?= $(if $(FAST),training/configs/fast.toml,training/configs/default.toml)
+PYTEST_ARGS ?=
+
+.PHONY: install train eval score serve test lint format data clean
+
+## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet torch==2.13.0 -c constraints.txt
+	$(PIP) install --quiet -e ".[dev]" -c constraints.txt
+	touch $(STAMP)
+
+# The served model: trained once if there is none yet.
+$(MODELS)/current: | $(STAMP)
+	$(PY) -m training train --config $(CONFIG)
+
+## train: train a model on the seed data and make it current (FAST=1 for a quick small run)
+train: $(STAMP)
+	$(PY) -m training train --config $(CONFIG)
+
+## eval: metrics of the current model on the test split (+ real-listing false alarms) -> reports/eval.json
+eval: $(STAMP) $(MODELS)/current
+	$(PY) -m training eval --model $(MODELS) --out reports/eval.json
+
+## score: batch-score listings, e.g. make score IN=listings.jsonl OUT=scores.jsonl
+score: $(STAMP) $(MODELS)/current
+	@if [ -z "$(IN)" ] || [ -z "$(OUT)" ]; then echo "usage: make score IN=listings.jsonl OUT=scores.jsonl" >&2; exit 2; fi
+	$(PY) -m serving score --in "$(IN)" --out "$(OUT)" --model $(MODELS)
+
+## serve: install, train if no model, serve the API on $(HOST):$(PORT)
+serve: $(STAMP) $(MODELS)/current
+	$(PY) -m serving run --host $(HOST) --port $(PORT) --model $(MODELS)
+
+## test: install and run the test suite
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## lint: ruff check and format check
+lint: $(STAMP)
+	$(VENV)/bin/ruff check model training serving tests data/seed
+	$(VENV)/bin/ruff format --check model training serving tests data/seed
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format model training serving tests data/seed
+	$(VENV)/bin/ruff check --fix model training serving tests data/seed
+
+## data: regenerate the committed seed dataset (deterministic)
+data:
+	$(PYTHON) data/seed/generate.py
+
+## clean: remove the virtual environment, trained models and reports
+clean:
+	rm -rf $(VENV) $(MODELS) reports .pytest_cache

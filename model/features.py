@@ -1,0 +1,145 @@
+"""Listing text views and metadata features, computed the same way for training and serving.
+
+Missing metadata is never read as zero: every numeric signal has a "missing" indicator beside it,
+and booleans are one-hot over true / false / missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.schema import Listing
+from model.text import fold_diacritics, normalize_text, segment_words
+
+PLATFORMS = ("shopee", "lazada", "tiki", "tiktok", "facebook", "zalo", "website", "other")
+_ABROAD = (
+    "nước ngoài",
+    "nuoc ngoai",
+    "trung quốc",
+    "trung quoc",
+    "quốc tế",
+    "overseas",
+    "china",
+    "hàn quốc",
+    "nhật bản",
+    "thái lan",
+    "mỹ",
+    "hong kong",
+    "hồng kông",
+    "đài loan",
+    "singapore",
+    "malaysia",
+)
+
+
+@dataclass(frozen=True)
+class TextViews:
+    """The text of one listing in the three forms the scorers read."""
+
+    normalized: str
+    folded: str
+    segmented: str
+
+
+def build_listing_text(listing: Listing, *, max_description_chars: int) -> str:
+    """Title, brand, category and the start of the description, as one string for the models."""
+    parts = [listing.title, listing.brand or "", listing.category or ""]
+    if listing.description:
+        parts.append(listing.description[:max_description_chars])
+    return " . ".join(part for part in parts if part)
+
+
+def build_text_views(listing: Listing, *, max_description_chars: int, segment: bool) -> TextViews:
+    """Normalised, diacritic-folded and (optionally) word-segmented views of a listing's text."""
+    normalized = normalize_text(build_listing_text(listing, max_description_chars=max_description_chars))
+    return TextViews(
+        normalized=normalized,
+        folded=fold_diacritics(normalized),
+        segmented=segment_words(normalized) if segment else "",
+    )
+
+
+def ships_from_abroad(ships_from: str | None) -> bool | None:
+    """True when the listing ships from outside Vietnam, None when unknown."""
+    if not ships_from:
+        return None
+    place = normalize_text(ships_from)
+    return any(marker in place for marker in _ABROAD)
+
+
+# (name, Vietnamese description shown to reviewers when the feature raises the score)
+METADATA_FEATURES: tuple[tuple[str, str], ...] = (
+    ("log_price", "giá bán"),
+    ("price_missing", "không ghi giá"),
+    ("log_account_age", "tuổi tài khoản người bán"),
+    ("account_new", "tài khoản người bán mới (dưới 30 ngày)"),
+    ("account_age_missing", "không rõ tuổi tài khoản người bán"),
+    ("log_followers", "số người theo dõi"),
+    ("followers_few", "người bán có rất ít người theo dõi (dưới 50)"),
+    ("followers_missing", "không rõ số người theo dõi"),
+    ("rating", "điểm đánh giá người bán"),
+    ("rating_missing", "không có điểm đánh giá người bán"),
+    ("log_listing_count", "số tin đăng của người bán"),
+    ("listing_count_missing", "không rõ số tin đăng của người bán"),
+    ("official_true", "shop chính hãng / Mall"),
+    ("official_false", "không phải shop chính hãng"),
+    ("official_missing", "không rõ có phải shop chính hãng"),
+    ("abroad_true", "giao hàng từ nước ngoài"),
+    ("abroad_false", "giao hàng trong nước"),
+    ("abroad_missing", "không rõ nơi giao hàng"),
+    ("log_sold", "số lượng đã bán"),
+    ("sold_missing", "không rõ số lượng đã bán"),
+    ("log_images", "số ảnh"),
+    ("images_missing", "không rõ số ảnh"),
+    ("description_missing", "không có mô tả"),
+    *((f"platform_{name}", f"đăng trên {name}") for name in PLATFORMS),
+    ("platform_missing", "không rõ nền tảng"),
+)
+METADATA_FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _ in METADATA_FEATURES)
+
+
+def _log_or_missing(value: float | None) -> tuple[float, float]:
+    """(log1p(value), 0) for a known value, (0, 1) for a missing one."""
+    return (0.0, 1.0) if value is None else (math.log1p(max(value, 0.0)), 0.0)
+
+
+def _one_hot(value: bool | None) -> tuple[float, float, float]:
+    """(true, false, missing) one-hot of an optional boolean."""
+    return (float(value is True), float(value is False), float(value is None))
+
+
+def build_metadata_features(listing: Listing) -> list[float]:
+    """The metadata feature vector of one listing, in ``METADATA_FEATURE_NAMES`` order."""
+    seller = listing.seller
+    age = seller.account_age_days if seller else None
+    followers = seller.follower_count if seller else None
+    rating = seller.rating if seller else None
+    count = seller.listing_count if seller else None
+    official = seller.is_official if seller else None
+    platform = (listing.platform or "").strip().lower()
+    values: list[float] = []
+    values += _log_or_missing(listing.price)
+    log_age, age_missing = _log_or_missing(age)
+    values += (log_age, float(age is not None and age < 30), age_missing)
+    log_followers, followers_missing = _log_or_missing(followers)
+    values += (log_followers, float(followers is not None and followers < 50), followers_missing)
+    values += (0.0, 1.0) if rating is None else (rating / 5.0, 0.0)
+    values += _log_or_missing(count)
+    values += _one_hot(official)
+    values += _one_hot(ships_from_abroad(listing.ships_from))
+    values += _log_or_missing(listing.sold_count)
+    values += _log_or_missing(listing.image_count)
+    values.append(float(not listing.description))
+    values += [float(platform == name) for name in PLATFORMS]
+    values.append(float(platform not in PLATFORMS))
+    return values
+
+
+def build_metadata_matrix(listings: Sequence[Listing]) -> np.ndarray:
+    """Stack metadata features of many listings into a float32 matrix (rows = listings)."""
+    matrix = np.asarray([build_metadata_features(listing) for listing in listings], dtype=np.float32)
+    return matrix.reshape(len(listings), len(METADATA_FEATURE_NAMES))

@@ -1,0 +1,216 @@
+"""The classical scorer: TF-IDF word, word-segment and character n-grams plus metadata, linear per output.
+
+Outputs are the labels plus ``any`` (at least one risk present). Each output has a linear decision
+function and a sigmoid calibration fitted on held-out folds. Its weights are stored in safetensors, its
+fitted vectorizers in skops (no pickle), and the weights also explain each score term by term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import skops.io as sio
+from safetensors.numpy import load_file, save_file
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from model.artifact import (
+    LINEAR_CONFIG_FILE,
+    LINEAR_VECTORIZERS_FILE,
+    LINEAR_WEIGHTS_FILE,
+    read_json,
+    write_json,
+)
+from model.calibration import apply_sigmoid_calibration
+from model.errors import ArtifactError
+from model.features import METADATA_FEATURE_NAMES, TextViews, build_metadata_matrix, build_text_views
+from model.schema import Listing
+
+ANY_OUTPUT = "any"
+# Which text view each vectorizer reads, in feature-matrix order.
+TEXT_VIEWS = {"words": "normalized", "segments": "segmented", "chars": "folded"}
+
+
+@dataclass(frozen=True)
+class TextFeatureConfig:
+    """How listing text becomes n-gram features."""
+
+    word_ngram_max: int = 2
+    char_ngram_min: int = 2
+    char_ngram_max: int = 5
+    min_df: int = 2
+    max_word_features: int = 200_000
+    max_char_features: int = 300_000
+    use_word_segments: bool = True
+    max_description_chars: int = 1_500
+
+
+def make_vectorizers(config: TextFeatureConfig) -> dict[str, TfidfVectorizer]:
+    """Unfitted vectorizers for the text views the config asks for."""
+    common = {"sublinear_tf": True, "min_df": config.min_df, "dtype": np.float32, "lowercase": False}
+    vectorizers = {
+        "words": TfidfVectorizer(
+            analyzer="word",
+            token_pattern=r"[^\s.,;:!?()\[\]\"']+",
+            ngram_range=(1, config.word_ngram_max),
+            max_features=config.max_word_features,
+            **common,
+        ),
+        "chars": TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(config.char_ngram_min, config.char_ngram_max),
+            max_features=config.max_char_features,
+            **common,
+        ),
+    }
+    if config.use_word_segments:
+        vectorizers["segments"] = TfidfVectorizer(
+            analyzer="word",
+            token_pattern=r"\S*_\S+",
+            ngram_range=(1, 1),
+            max_features=config.max_word_features,
+            **common,
+        )
+    return {name: vectorizers[name] for name in TEXT_VIEWS if name in vectorizers}
+
+
+@dataclass(frozen=True)
+class FeatureBlock:
+    """A column range of the feature matrix and the readable name of each column in it."""
+
+    kind: str
+    start: int
+    names: np.ndarray
+
+
+@dataclass
+class LinearScorer:
+    """Linear decision functions over sparse text and dense metadata features, with calibration."""
+
+    labels: tuple[str, ...]
+    text_config: TextFeatureConfig
+    vectorizers: dict[str, TfidfVectorizer]
+    metadata_mean: np.ndarray
+    metadata_scale: np.ndarray
+    weights: np.ndarray  # (n_features, n_outputs)
+    bias: np.ndarray  # (n_outputs,)
+    calibration_slope: np.ndarray  # (n_outputs,)
+    calibration_intercept: np.ndarray  # (n_outputs,)
+    _blocks: list[FeatureBlock] = field(default_factory=list, repr=False)
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The labels followed by ``any``."""
+        return (*self.labels, ANY_OUTPUT)
+
+    # ---- features -------------------------------------------------------------------------------
+    def build_views(self, listings: Sequence[Listing]) -> list[TextViews]:
+        """Text views of each listing, as this scorer's config asks."""
+        return [
+            build_text_views(
+                listing,
+                max_description_chars=self.text_config.max_description_chars,
+                segment="segments" in self.vectorizers,
+            )
+            for listing in listings
+        ]
+
+    def transform(self, listings: Sequence[Listing], views: Sequence[TextViews] | None = None) -> sp.csr_matrix:
+        """The feature matrix (rows = listings) of fitted vectorizers and standardised metadata."""
+        views = self.build_views(listings) if views is None else views
+        blocks = [
+            vectorizer.transform([getattr(view, TEXT_VIEWS[name]) for view in views])
+            for name, vectorizer in self.vectorizers.items()
+        ]
+        metadata = (build_metadata_matrix(listings) - self.metadata_mean) / self.metadata_scale
+        blocks.append(sp.csr_matrix(metadata.astype(np.float32)))
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def feature_blocks(self) -> list[FeatureBlock]:
+        """Column ranges of the feature matrix with a readable name per column (cached)."""
+        if not self._blocks:
+            start = 0
+            for name, vectorizer in self.vectorizers.items():
+                names = vectorizer.get_feature_names_out()
+                self._blocks.append(FeatureBlock(kind=name, start=start, names=names))
+                start += len(names)
+            self._blocks.append(FeatureBlock("metadata", start, np.asarray(METADATA_FEATURE_NAMES)))
+        return self._blocks
+
+    # ---- scores ---------------------------------------------------------------------------------
+    def decision(self, features: sp.csr_matrix) -> np.ndarray:
+        """Raw linear scores, rows = listings, columns = outputs."""
+        return np.asarray(features @ self.weights) + self.bias
+
+    def predict_proba(self, features: sp.csr_matrix) -> np.ndarray:
+        """Calibrated probabilities, rows = listings, columns = outputs (labels then ``any``)."""
+        return apply_sigmoid_calibration(self.decision(features), self.calibration_slope, self.calibration_intercept)
+
+    def contributions(self, row: sp.csr_matrix, output: int) -> list[tuple[str, str, float, float]]:
+        """(kind, feature name, feature value, contribution) of one listing's non-zero features to an output."""
+        row = row.tocsr()
+        result = []
+        blocks = self.feature_blocks()
+        starts = np.asarray([block.start for block in blocks])
+        for column, value in zip(row.indices, row.data, strict=True):
+            block = blocks[int(np.searchsorted(starts, column, side="right")) - 1]
+            result.append(
+                (
+                    block.kind,
+                    str(block.names[column - block.start]),
+                    float(value),
+                    float(value * self.weights[column, output]),
+                )
+            )
+        return result
+
+    # ---- persistence ----------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """Write the scorer into an artifact folder (JSON + safetensors + skops)."""
+        write_json(
+            folder / LINEAR_CONFIG_FILE,
+            {
+                "labels": list(self.labels),
+                "text_config": self.text_config.__dict__,
+                "vectorizers": list(self.vectorizers),
+            },
+        )
+        save_file(
+            {
+                "weights": np.ascontiguousarray(self.weights, dtype=np.float32),
+                "bias": self.bias.astype(np.float32),
+                "metadata_mean": self.metadata_mean.astype(np.float32),
+                "metadata_scale": self.metadata_scale.astype(np.float32),
+                "calibration_slope": self.calibration_slope.astype(np.float32),
+                "calibration_intercept": self.calibration_intercept.astype(np.float32),
+            },
+            str(folder / LINEAR_WEIGHTS_FILE),
+        )
+        sio.dump(self.vectorizers, folder / LINEAR_VECTORIZERS_FILE)
+
+    @classmethod
+    def load(cls, folder: Path) -> LinearScorer:
+        """Read a scorer written by ``save``; refuses skops content with any untrusted type."""
+        config = read_json(folder / LINEAR_CONFIG_FILE)
+        try:
+            tensors = load_file(str(folder / LINEAR_WEIGHTS_FILE))
+            untrusted = sio.get_untrusted_types(file=folder / LINEAR_VECTORIZERS_FILE)
+        except FileNotFoundError as exc:
+            raise ArtifactError(f"incomplete linear artifact in {folder}: {exc}") from exc
+        if untrusted:
+            raise ArtifactError(f"{folder / LINEAR_VECTORIZERS_FILE} contains untrusted types {untrusted}")
+        vectorizers = sio.load(folder / LINEAR_VECTORIZERS_FILE, trusted=[])
+        return cls(
+            labels=tuple(config["labels"]),
+            text_config=TextFeatureConfig(**config["text_config"]),
+            vectorizers={name: vectorizers[name] for name in config["vectorizers"]},
+            metadata_mean=tensors["metadata_mean"],
+            metadata_scale=tensors["metadata_scale"],
+            weights=tensors["weights"],
+            bias=tensors["bias"],
+            calibration_slope=tensors["calibration_slope"],
+            calibration_intercept=tensors["calibration_intercept"],
+        )

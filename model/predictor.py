@@ -1,0 +1,107 @@
+"""The Predictor: an artifact folder loaded once, scoring listings into contract ``Score`` objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.artifact import load_card, resolve_model_dir
+from model.errors import ArtifactError
+from model.linear import ANY_OUTPUT, LinearScorer
+from model.reasons import build_reasons
+from model.schema import Listing, Priority, Reason, Score
+
+MAX_REASONS = 8
+
+
+@dataclass(frozen=True)
+class PriorityCutoffs:
+    """Risk at or above ``high`` is high priority, at or above ``medium`` medium, else low."""
+
+    high: float = 0.8
+    medium: float = 0.4
+
+    def priority(self, risk: float) -> Priority:
+        """The priority of a calibrated risk."""
+        if risk >= self.high:
+            return "high"
+        return "medium" if risk >= self.medium else "low"
+
+
+@dataclass
+class Predictor:
+    """Scores listings with one trained model; safe to share between threads (read-only)."""
+
+    version: str
+    scorer: LinearScorer
+    thresholds: dict[str, float]
+    cutoffs: PriorityCutoffs
+    card: dict[str, Any]
+    model_dir: Path
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The labels this model predicts."""
+        return self.scorer.labels
+
+    @classmethod
+    def load(cls, path: Path | str) -> Predictor:
+        """Load from an artifact folder, or from a models folder's ``current`` link."""
+        model_dir = resolve_model_dir(Path(path))
+        card = load_card(model_dir)
+        if card.get("scorer") != "linear":
+            raise ArtifactError(f"{model_dir}: expected scorer 'linear', found {card.get('scorer')!r}")
+        scorer = LinearScorer.load(model_dir)
+        return cls(
+            version=card["version"],
+            scorer=scorer,
+            thresholds={label: float(card["thresholds"][label]) for label in scorer.labels},
+            cutoffs=PriorityCutoffs(**card["priority_cutoffs"]),
+            card=card,
+            model_dir=model_dir,
+        )
+
+    def predict_proba(self, listings: Sequence[Listing]) -> np.ndarray:
+        """Calibrated probabilities, columns = labels then ``any`` (for evaluation)."""
+        return self.scorer.predict_proba(self.scorer.transform(listings))
+
+    def score(self, listings: Sequence[Listing], *, with_reasons: bool = True) -> list[Score]:
+        """Score listings in one vectorised pass; results are in input order."""
+        if not listings:
+            return []
+        features = self.scorer.transform(listings)
+        probabilities = self.scorer.predict_proba(features)
+        labels = self.scorer.labels
+        any_index = self.scorer.outputs.index(ANY_OUTPUT)
+        scores = []
+        for row_index, listing in enumerate(listings):
+            row = probabilities[row_index]
+            per_label = {label: float(row[i]) for i, label in enumerate(labels)}
+            # risk is "at least one label"; it can never be less likely than the likeliest single label
+            risk = float(max(row[any_index], max(per_label.values())))
+            flagged = [label for label in labels if per_label[label] >= self.thresholds[label]]
+            priority = self.cutoffs.priority(risk)
+            reasons: list[Reason] = []
+            if with_reasons and (flagged or priority != "low"):
+                # explain what was flagged, or else the likeliest label of a listing still worth a look
+                explain = flagged or [max(per_label, key=per_label.__getitem__)]
+                for label in explain:
+                    contributions = self.scorer.contributions(features[row_index], labels.index(label))
+                    reasons += build_reasons(contributions, label=label, listing=listing)
+                reasons = sorted(reasons, key=lambda r: -r.weight)[:MAX_REASONS]
+            scores.append(
+                Score(
+                    listing_id=listing.id,
+                    model_version=self.version,
+                    risk=round(risk, 6),
+                    probabilities={label: round(p, 6) for label, p in per_label.items()},
+                    flagged=flagged,
+                    priority=priority,
+                    reasons=reasons,
+                )
+            )
+        return scores

@@ -1,0 +1,111 @@
+"""Human-readable evidence for a score, in Vietnamese, from a linear scorer's per-feature contributions."""
+
+from __future__ import annotations
+
+from model.features import METADATA_FEATURES
+from model.labels import describe_label
+from model.schema import Listing, Reason
+
+_METADATA_TEXT = dict(METADATA_FEATURES)
+# Continuous metadata features: reported with their value and whether it is unusually low or high.
+_CONTINUOUS = {
+    "log_price",
+    "log_account_age",
+    "log_followers",
+    "rating",
+    "log_listing_count",
+    "log_sold",
+    "log_images",
+}
+_TERM_KINDS = {"words", "segments"}
+# Signals that move the score but give a reviewer nothing to check ("where it ships from is unknown").
+_NOT_SHOWN = {
+    "account_age_missing",
+    "followers_missing",
+    "rating_missing",
+    "listing_count_missing",
+    "official_missing",
+    "abroad_missing",
+    "sold_missing",
+    "images_missing",
+    "platform_missing",
+}
+
+
+def format_vnd(amount: float) -> str:
+    """Format a price the Vietnamese way: 1.500.000 ₫."""
+    return f"{round(amount):,}".replace(",", ".") + " ₫"
+
+
+def _metadata_value(name: str, listing: Listing) -> str:
+    """The raw value behind a continuous metadata feature, formatted for reviewers."""
+    seller = listing.seller
+    values = {
+        "log_price": format_vnd(listing.price) if listing.price is not None else "",
+        "log_account_age": f"{seller.account_age_days} ngày" if seller and seller.account_age_days is not None else "",
+        "log_followers": str(seller.follower_count) if seller and seller.follower_count is not None else "",
+        "rating": f"{seller.rating:g}/5" if seller and seller.rating is not None else "",
+        "log_listing_count": str(seller.listing_count) if seller and seller.listing_count is not None else "",
+        "log_sold": str(listing.sold_count) if listing.sold_count is not None else "",
+        "log_images": str(listing.image_count) if listing.image_count is not None else "",
+    }
+    return values.get(name, "")
+
+
+def build_reasons(
+    contributions: list[tuple[str, str, float, float]],
+    *,
+    label: str,
+    listing: Listing,
+    max_terms: int = 3,
+    max_metadata: int = 3,
+) -> list[Reason]:
+    """The strongest positive evidence for ``label``: matched terms first, then metadata signals."""
+    label_vi = describe_label(label)
+    positive = sorted((c for c in contributions if c[3] > 0), key=lambda c: -c[3])
+    terms: list[Reason] = []
+    seen: set[str] = set()
+    for kind, name, _value, weight in positive:
+        if kind not in _TERM_KINDS or len(terms) >= max_terms:
+            continue
+        term = name.replace("_", " ")
+        if (
+            len(term) < 2
+            or term.replace(" ", "").isdigit()
+            or term in seen
+            or any(term in other or other in term for other in seen)
+        ):
+            continue
+        seen.add(term)
+        terms.append(
+            Reason(
+                kind="term",
+                label=label,
+                evidence=term,
+                weight=round(weight, 4),
+                text=f"Cụm từ “{term}” thường gặp ở tin đăng {label_vi}.",
+            )
+        )
+    metadata: list[Reason] = []
+    for kind, name, value, weight in positive:
+        if kind != "metadata" or name in _NOT_SHOWN or name.startswith("platform_") or len(metadata) >= max_metadata:
+            continue
+        if name in _CONTINUOUS:
+            shown = _metadata_value(name, listing)
+            if not shown:
+                continue
+            level = "thấp" if value < 0 else "cao"
+            text = f"{_METADATA_TEXT[name].capitalize()} {shown}, {level} so với tin đăng bình thường."
+            metadata.append(
+                Reason(
+                    kind="price" if name == "log_price" else "metadata",
+                    label=label,
+                    evidence=shown,
+                    weight=round(weight, 4),
+                    text=text,
+                )
+            )
+        elif value > 0:  # an indicator that is switched on (standardised value above its mean)
+            text = f"{_METADATA_TEXT[name].capitalize()}."
+            metadata.append(Reason(kind="metadata", label=label, evidence=name, weight=round(weight, 4), text=text))
+    return terms + metadata

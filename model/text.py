@@ -1,0 +1,68 @@
+"""Text processing shared by training and serving: normalisation, a diacritic-folded view, word segments.
+
+Every function here is pure and total: it accepts any string and never raises. The folded view lets
+undiacritised posts ("bong cuoi") meet accented ones ("bóng cười"); the accented view keeps the tone
+marks that tell "giá" (price) from "già" (old).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Sequence
+
+_TAG = re.compile(r"<[^>]{0,500}>")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# Three or more of the same letter ("xịnnnn", "đẹppp") collapse to one; digits are left alone (1000000).
+_REPEAT = re.compile(r"([^\W\d_])\1{2,}")
+_SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_markup(text: str) -> str:
+    """Remove HTML tags and entities and URLs, which carry no risk signal of their own.
+
+    Entities are decoded before tags are removed, repeatedly, so doubly escaped markup
+    ("&amp;lt;b&amp;gt;") goes too and a second pass finds nothing left to strip.
+    """
+    for _ in range(10):
+        decoded = _TAG.sub(" ", html.unescape(text))
+        if decoded == text:
+            break
+        text = decoded
+    # "&", "<" or ">" left over would decode into new markup on a second pass: keep them as plain spaces
+    text = text.replace("&", " & ").replace("<", " ").replace(">", " ")
+    return _URL.sub(" ", text)
+
+
+def normalize_text(text: str) -> str:
+    """NFC, markup and URLs stripped, lower case, repeated letters and whitespace collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", strip_markup(text))
+    text = unicodedata.normalize("NFC", text.lower())
+    text = _REPEAT.sub(r"\1", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def fold_diacritics(text: str) -> str:
+    """Remove Vietnamese tone and vowel marks ("bóng cười" -> "bong cuoi", "đ" -> "d")."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", stripped.replace("đ", "d").replace("Đ", "D"))
+
+
+def segment_words(text: str) -> str:
+    """Vietnamese word segmentation (underthesea), multi-syllable words joined by '_'.
+
+    underthesea takes seconds to import, so it is imported on first use, not at module import.
+    """
+    if not text:
+        return ""
+    from underthesea import word_tokenize
+
+    try:
+        tokens: Sequence[str] = word_tokenize(text)
+    except Exception:  # pragma: no cover - underthesea fails on rare inputs; fall back to syllables
+        return text
+    return " ".join(token.replace(" ", "_") for token in tokens)

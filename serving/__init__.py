@@ -1,0 +1,1 @@
+"""Soi serving: the FastAPI app (``create_app``) and the command line (``python -m serving``)."""

@@ -1,0 +1,111 @@
+"""Shared fixtures: a tiny labelled dataset written in the test, and a model trained on it once per session."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from model.linear import TextFeatureConfig
+from model.text import fold_diacritics
+from training.config import TrainConfig
+from training.train import TrainResult, train
+
+# (title, labels) pairs: a few of each risk and clean listings that share their words.
+TINY_ITEMS: list[tuple[str, list[str]]] = [
+    ("Túi xách LV Neverfull rep 1:1 siêu cấp like auth", ["counterfeit"]),
+    ("Đồng hồ Rolex Submariner fake loại 1 giá rẻ", ["counterfeit"]),
+    ("Giày Nike Jordan hàng nhái chuẩn 99%", ["counterfeit"]),
+    ("Nước hoa Dior Sauvage replica 100ml", ["counterfeit"]),
+    ("Sữa bột Ensure giả nhãn nhập không tem", ["counterfeit", "smuggled"]),
+    ("Thuốc lá Esse không tem nhập lậu cây 10 bao", ["smuggled"]),
+    ("Đường cát Thái nhập lậu bao 50kg không hóa đơn", ["smuggled"]),
+    ("Rượu ngoại xách tay không giấy tờ giá sỉ", ["smuggled"]),
+    ("Hàng bãi Nhật kiện 100kg không chứng từ", ["smuggled"]),
+    ("Bình khí cười N2O 8 lít bóng cười giao nhanh", ["prohibited"]),
+    ("Pod vape thuốc lá điện tử tinh dầu", ["prohibited"]),
+    ("Pháo hoa nổ pháo bi Trung Quốc ship kín", ["prohibited"]),
+    ("Dao bấm tự vệ, roi điện, bình xịt hơi cay", ["prohibited"]),
+    ("Sừng tê giác, vảy tê tê, mật gấu rừng", ["prohibited"]),
+    ("Làm bằng đại học, CCCD giả lấy nhanh", ["prohibited"]),
+    ("Bóng bay mặt cười trang trí sinh nhật", []),
+    ("Áo thun nam cotton basic cổ tròn", []),
+    ("Đồng hồ Casio chính hãng bảo hành 1 năm có hóa đơn", []),
+    ("Túi xách Louis Vuitton cũ có bill mua tại store", []),
+    ("Dao bếp Nhật thép không gỉ làm bếp", []),
+    ("Thuốc lá điện tử? Không! Kẹo cao su bạc hà nhập khẩu chính hãng có tem phụ", []),
+    ("Sữa bột Ensure chính hãng nhà thuốc Long Châu", []),
+    ("Đường mía Biên Hòa túi 1kg", []),
+    ("Hạt giống rau cải F1 gói 20g", []),
+    ("Cỏ mèo catnip cho mèo cưng", []),
+]
+
+
+def _tiny_listing(index: int, title: str, labels: list[str], rng: random.Random) -> dict:
+    risky = bool(labels)
+    if rng.random() < 0.3:
+        title = fold_diacritics(title)
+    platform = rng.choice(["shopee", "lazada", "tiki", "facebook", "zalo", "tiktok"])
+    seller = (
+        None
+        if platform in ("facebook", "zalo") and rng.random() < 0.3
+        else {
+            "id": f"tiny-seller-{index % 47}-{platform}",
+            "account_age_days": rng.randint(1, 90) if risky else rng.randint(20, 2000),
+            "follower_count": rng.randint(0, 200) if risky else rng.randint(50, 50000),
+            "rating": round(rng.uniform(3.0, 5.0), 1),
+            "is_official": False if risky else rng.random() < 0.4,
+        }
+    )
+    return {
+        "id": f"tiny-{index:04d}",
+        "platform": platform,
+        "title": title + rng.choice(["", " - freeship", " [HOT]", " giá tốt", " ib shop"]),
+        "description": rng.choice([None, "Hàng có sẵn, giao toàn quốc.", "Liên hệ để biết thêm chi tiết."]),
+        "price": rng.choice([None, rng.randint(20, 5000) * 1000]),
+        "seller": seller,
+        "ships_from": rng.choice([None, "Hà Nội", "TP. Hồ Chí Minh", "Nước ngoài"]),
+        "labels": labels,
+        "style": "no_diacritics" if title.isascii() else "marketplace",
+    }
+
+
+def write_tiny_dataset(path: Path, *, copies: int = 8, seed: int = 5) -> Path:
+    """Write ``copies`` varied copies of each tiny item as labelled JSONL."""
+    rng = random.Random(seed)
+    rows = [
+        _tiny_listing(i * len(TINY_ITEMS) + j, title, labels, rng)
+        for i in range(copies)
+        for j, (title, labels) in enumerate(TINY_ITEMS)
+    ]
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_data_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny labelled dataset (200 listings) on disk."""
+    return write_tiny_dataset(tmp_path_factory.mktemp("data") / "tiny.jsonl")
+
+
+def make_tiny_config(data_path: Path, models_dir: Path, **overrides: object) -> TrainConfig:
+    """A config that trains in seconds on the tiny dataset."""
+    settings = {
+        "data_path": str(data_path),
+        "models_dir": str(models_dir),
+        "calibration_folds": 3,
+        "valid_share": 0.2,
+        "test_share": 0.2,
+        "text": TextFeatureConfig(min_df=1, char_ngram_max=4, use_word_segments=True, max_char_features=20_000),
+    }
+    settings.update(overrides)
+    return TrainConfig(**settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def trained(tiny_data_path: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
+    """A model trained once on the tiny dataset and made current in its own models folder."""
+    models_dir = tmp_path_factory.mktemp("models")
+    return train(make_tiny_config(tiny_data_path, models_dir))

@@ -1,0 +1,55 @@
+"""Metadata features: missing values are explicit, never read as zero."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.features import (
+    METADATA_FEATURE_NAMES,
+    build_listing_text,
+    build_metadata_features,
+    build_metadata_matrix,
+    ships_from_abroad,
+)
+from model.schema import Listing
+
+
+def _features(listing: Listing) -> dict[str, float]:
+    return dict(zip(METADATA_FEATURE_NAMES, build_metadata_features(listing), strict=True))
+
+
+def test_missing_metadata_sets_indicators_not_zeros() -> None:
+    missing = _features(Listing(title="x"))
+    assert missing["price_missing"] == 1 and missing["account_age_missing"] == 1
+    assert missing["official_missing"] == 1 and missing["official_false"] == 0
+    assert missing["abroad_missing"] == 1 and missing["platform_missing"] == 1
+    known = _features(Listing(title="x", price=0, seller={"account_age_days": 0, "is_official": False}))
+    assert known["price_missing"] == 0 and known["log_price"] == 0
+    assert known["account_age_missing"] == 0 and known["account_new"] == 1
+    assert known["official_false"] == 1 and known["official_missing"] == 0
+
+
+def test_seller_signals_and_platform() -> None:
+    features = _features(
+        Listing(
+            title="x",
+            platform="Shopee",
+            ships_from="Nước ngoài",
+            seller={"follower_count": 3, "rating": 5, "is_official": True},
+        )
+    )
+    assert features["platform_shopee"] == 1 and features["abroad_true"] == 1
+    assert features["followers_few"] == 1 and features["rating"] == 1.0 and features["official_true"] == 1
+
+
+def test_ships_from_abroad() -> None:
+    assert ships_from_abroad("Trung Quốc") is True
+    assert ships_from_abroad("Hà Nội") is False
+    assert ships_from_abroad(None) is None
+
+
+def test_matrix_shape_and_listing_text() -> None:
+    matrix = build_metadata_matrix([Listing(title="a"), Listing(title="b", price=10)])
+    assert matrix.shape == (2, len(METADATA_FEATURE_NAMES)) and matrix.dtype == np.float32
+    text = build_listing_text(Listing(title="Tiêu đề", brand="Rolex", description="x" * 50), max_description_chars=10)
+    assert text == "Tiêu đề . Rolex . " + "x" * 10

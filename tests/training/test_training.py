@@ -1,0 +1,123 @@
+"""Training on a small sample: split, calibration, thresholds, artifacts, round trip, config errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.artifact import (
+    CARD_FILE,
+    CARD_MARKDOWN_FILE,
+    LINEAR_CONFIG_FILE,
+    LINEAR_VECTORIZERS_FILE,
+    LINEAR_WEIGHTS_FILE,
+    resolve_model_dir,
+)
+from model.errors import ArtifactError, DataError
+from model.predictor import Predictor
+from model.schema import Listing
+from training.calibration import choose_threshold, fit_sigmoid_calibration
+from training.config import DEFAULT_CONFIG, load_config
+from training.dataset import load_examples, split_by_seller
+from training.errors import ConfigError
+from training.train import TrainResult
+
+
+def test_split_keeps_each_seller_on_one_side(tiny_data_path: Path) -> None:
+    examples = load_examples(tiny_data_path, labels=("counterfeit", "smuggled", "prohibited"))
+    split = split_by_seller(examples, valid_share=0.2, test_share=0.2, seed=13)
+    groups = [{e.group for e in part} for part in (split.train, split.valid, split.test)]
+    assert not (groups[0] & groups[1]) and not (groups[0] & groups[2]) and not (groups[1] & groups[2])
+    assert len(split.train) + len(split.valid) + len(split.test) == len(examples)
+    again = split_by_seller(examples, valid_share=0.2, test_share=0.2, seed=13)
+    assert [e.listing.id for e in again.test] == [e.listing.id for e in split.test]
+
+
+def test_training_writes_a_complete_safe_artifact(trained: TrainResult) -> None:
+    files = {path.name for path in trained.model_dir.iterdir()}
+    assert {
+        CARD_FILE,
+        CARD_MARKDOWN_FILE,
+        LINEAR_CONFIG_FILE,
+        LINEAR_WEIGHTS_FILE,
+        LINEAR_VECTORIZERS_FILE,
+    } <= files
+    assert not any(name.endswith((".pkl", ".pickle", ".joblib")) for name in files)
+    card = json.loads((trained.model_dir / CARD_FILE).read_text(encoding="utf-8"))
+    assert card["version"] == trained.version and len(card["data"]["sha256"]) == 64
+    assert set(card["thresholds"]) == {"counterfeit", "smuggled", "prohibited"}
+    for split in ("valid", "test"):
+        assert set(card["metrics"][split]["per_label"]) == set(card["labels"])
+    assert resolve_model_dir(trained.model_dir.parent) == trained.model_dir.resolve()
+
+
+def test_model_learns_the_tiny_data(trained: TrainResult) -> None:
+    test_metrics = trained.card["metrics"]["test"]
+    assert test_metrics["macro_average_precision"] > 0.8
+    predictor = Predictor.load(trained.model_dir)
+    risky, clean = predictor.score(
+        [
+            Listing(title="Bình khí cười N2O 8 lít bóng cười giao nhanh"),
+            Listing(title="Áo thun nam cotton basic"),
+        ]
+    )
+    assert risky.probabilities["prohibited"] > clean.probabilities["prohibited"]
+    assert risky.risk > clean.risk
+
+
+def test_save_load_round_trip_gives_identical_scores(trained: TrainResult, tiny_data_path: Path) -> None:
+    listings = [e.listing for e in load_examples(tiny_data_path, labels=("counterfeit", "smuggled", "prohibited"))]
+    first = Predictor.load(trained.model_dir).predict_proba(listings[:40])
+    second = Predictor.load(trained.model_dir.parent).predict_proba(listings[:40])
+    np.testing.assert_array_equal(first, second)
+
+
+def test_calibrated_probabilities_are_probabilities(trained: TrainResult, tiny_data_path: Path) -> None:
+    listings = [e.listing for e in load_examples(tiny_data_path, labels=("counterfeit", "smuggled", "prohibited"))]
+    for score in Predictor.load(trained.model_dir).score(listings[:50]):
+        assert 0 <= score.risk <= 1
+        assert score.risk >= max(score.probabilities.values())
+        assert all(0 <= p <= 1 for p in score.probabilities.values())
+        assert set(score.flagged) <= set(score.probabilities)
+
+
+def test_sigmoid_calibration_and_threshold() -> None:
+    rng = np.random.default_rng(0)
+    target = rng.integers(0, 2, 400)
+    decision = target * 2.0 - 1.0 + rng.normal(0, 1, 400)
+    slope, intercept = fit_sigmoid_calibration(decision, target, name="x")
+    assert slope > 0
+    threshold = choose_threshold(1 / (1 + np.exp(-(slope * decision + intercept))), target)
+    assert 0 < threshold < 1
+    with pytest.raises(DataError, match="both positive and negative"):
+        fit_sigmoid_calibration(decision, np.zeros(400), name="x")
+
+
+def test_default_config_loads_and_bad_configs_say_why(tmp_path: Path) -> None:
+    config = load_config(DEFAULT_CONFIG)
+    assert config.labels == ("counterfeit", "smuggled", "prohibited")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('labels = ["counterfeit"]\nlearning_rate = 3\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown keys"):
+        load_config(bad)
+    bad.write_text("priority_high = 0.2\npriority_medium = 0.5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="priority"):
+        load_config(bad)
+
+
+def test_dataset_errors_name_the_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"title": "ok"}\n{"title": "", "price": 5}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"bad.jsonl:2: title"):
+        load_examples(path, labels=("counterfeit",))
+    path.write_text('{"title": "ok", "labels": ["smuggled"]}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="unknown label"):
+        load_examples(path, labels=("counterfeit",))
+
+
+def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match="make train"):
+        Predictor.load(tmp_path)

@@ -1,0 +1,95 @@
+"""The training configuration: a validated dataclass read from TOML (``training/configs/*.toml``)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from model.labels import check_labels, default_labels, load_label_catalog
+from model.linear import TextFeatureConfig
+from training.errors import ConfigError
+
+CONFIG_DIR = Path(__file__).with_name("configs")
+DEFAULT_CONFIG = CONFIG_DIR / "default.toml"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run needs to be reproduced."""
+
+    labels: tuple[str, ...] = field(default_factory=default_labels)
+    data_path: str = "data/seed/listings.jsonl"
+    models_dir: str = "models"
+    max_listings: int = 0  # 0 = all; a smaller number trains a quick model on a deterministic sample
+    seed: int = 13
+    valid_share: float = 0.15
+    test_share: float = 0.15
+    regularization_c: float = 8.0
+    calibration_folds: int = 5
+    priority_high: float = 0.8
+    priority_medium: float = 0.4
+    text: TextFeatureConfig = field(default_factory=TextFeatureConfig)
+
+    def __post_init__(self) -> None:
+        check_labels(self.labels, allowed=list(load_label_catalog()))
+        if not self.labels:
+            raise ConfigError("labels: expected at least one label, found none")
+        if not (0 < self.valid_share < 0.5 and 0 < self.test_share < 0.5):
+            raise ConfigError(
+                f"valid_share and test_share: expected each in (0, 0.5), found {self.valid_share}, {self.test_share}"
+            )
+        if not 0 < self.priority_medium < self.priority_high < 1:
+            raise ConfigError(
+                "priority cutoffs: expected 0 < priority_medium < priority_high < 1, "
+                f"found {self.priority_medium}, {self.priority_high}"
+            )
+        if self.calibration_folds < 2:
+            raise ConfigError(f"calibration_folds: expected at least 2, found {self.calibration_folds}")
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the project root unless absolute."""
+        candidate = Path(path)
+        return candidate if candidate.is_absolute() else PROJECT_ROOT / candidate
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-data view for the model card."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["labels"] = list(self.labels)
+        data["text"] = dict(self.text.__dict__)
+        return data
+
+
+def _check_keys(section: str, given: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise ConfigError(f"{section}: unknown keys {unknown}; expected some of {sorted(allowed)}")
+
+
+def config_from_dict(raw: dict[str, Any], *, source: str) -> TrainConfig:
+    """A validated config from plain data (a parsed TOML file or a model card's ``config``)."""
+    raw = dict(raw)
+    text_raw = dict(raw.pop("text", {}))
+    _check_keys(f"{source} [text]", text_raw, {f.name for f in fields(TextFeatureConfig)})
+    _check_keys(source, raw, {f.name for f in fields(TrainConfig)} - {"text"})
+    if "labels" in raw:
+        raw["labels"] = tuple(raw["labels"])
+    try:
+        return TrainConfig(text=TextFeatureConfig(**text_raw), **raw)
+    except TypeError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+
+
+def load_config(path: Path | str | None = None, **overrides: Any) -> TrainConfig:
+    """Read a TOML config (default: ``configs/default.toml``) and apply keyword overrides."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    config = config_from_dict(raw, source=str(path))
+    return replace(config, **overrides) if overrides else config

@@ -1,0 +1,123 @@
+"""Labelled listings: loading JSONL, label matrices, the seller-grouped split, and real listings from ../shared."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.errors import DataError
+from model.jsonl import iter_listings
+from model.labels import check_labels
+from model.schema import Listing
+
+# The real, unlabelled, presumed-lawful listings held out as the false-alarm benchmark: never trained on.
+FALSE_ALARM_FILES = ("shopee_beauty.jsonl", "tiki_12cat.jsonl")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A labelled listing and the extra fields its data file carried (e.g. ``style``, ``goods``)."""
+
+    listing: Listing
+    extras: dict[str, Any]
+
+    @property
+    def group(self) -> str:
+        """The split group: the seller, or the listing itself when the seller is unknown."""
+        seller = self.listing.seller
+        if seller and seller.id:
+            return f"seller:{seller.id}"
+        return f"listing:{self.listing.id or self.listing.title}"
+
+
+@dataclass(frozen=True)
+class Split:
+    """Train / validation / test examples; no seller appears in two of them."""
+
+    train: list[Example]
+    valid: list[Example]
+    test: list[Example]
+
+
+def load_examples(path: Path, *, labels: Sequence[str]) -> list[Example]:
+    """Labelled examples from a JSONL file; every label must be one of ``labels``."""
+    if not path.is_file():
+        raise DataError(f"labelled data file {path} not found")
+    known = set(Listing.model_fields)
+    examples = []
+    for listing, raw in iter_listings(path):
+        try:
+            check_labels(listing.labels, allowed=labels)
+        except ValueError as exc:
+            raise DataError(f"{path}: listing {listing.id or listing.title!r}: {exc}") from exc
+        examples.append(Example(listing=listing, extras={k: v for k, v in raw.items() if k not in known}))
+    if not examples:
+        raise DataError(f"{path} holds no listings")
+    return examples
+
+
+def load_listings(path: Path) -> list[Listing]:
+    """Unlabelled (or labelled) listings from a JSONL file, validated."""
+    return [listing for listing, _raw in iter_listings(path)]
+
+
+def _unit_hash(text: str, seed: int) -> float:
+    """A deterministic number in [0, 1) for a string."""
+    digest = hashlib.sha256(f"{seed}:{text}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def sample_examples(examples: list[Example], *, max_listings: int, seed: int) -> list[Example]:
+    """A deterministic sample of whole seller groups, about ``max_listings`` long (0 = keep all)."""
+    if not max_listings or len(examples) <= max_listings:
+        return examples
+    ordered = sorted(examples, key=lambda e: (_unit_hash(e.group, seed + 1), e.listing.id or ""))
+    return ordered[:max_listings]
+
+
+def split_by_seller(examples: list[Example], *, valid_share: float, test_share: float, seed: int) -> Split:
+    """Assign whole seller groups to train / valid / test by a hash, so the split is stable and leak-free."""
+    train, valid, test = [], [], []
+    for example in examples:
+        u = _unit_hash(example.group, seed)
+        (test if u < test_share else valid if u < test_share + valid_share else train).append(example)
+    return Split(train=train, valid=valid, test=test)
+
+
+def label_matrix(examples: Sequence[Example], labels: Sequence[str]) -> np.ndarray:
+    """0/1 matrix, rows = examples, columns = labels."""
+    matrix = np.zeros((len(examples), len(labels)), dtype=np.int8)
+    for row, example in enumerate(examples):
+        for label in example.listing.labels:
+            matrix[row, labels.index(label)] = 1
+    return matrix
+
+
+def find_shared_dir() -> Path | None:
+    """The ../shared folder beside the project (or ``SOI_SHARED_DIR``), if it is there."""
+    configured = os.environ.get("SOI_SHARED_DIR")
+    candidate = Path(configured) if configured else Path(__file__).resolve().parent.parent.parent / "shared"
+    return candidate if candidate.is_dir() else None
+
+
+def load_false_alarm_listings() -> tuple[list[Listing], str]:
+    """The real presumed-lawful benchmark listings, with a note on where they came from (or why not)."""
+    shared = find_shared_dir()
+    if shared is None:
+        return (
+            [],
+            "../shared is not present beside the project, so the real-listing false-alarm check was skipped",
+        )
+    folder = shared / "data" / "real-listings"
+    paths = [folder / name for name in FALSE_ALARM_FILES]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        return [], f"real-listing files {missing} not found in {folder}; false-alarm check skipped"
+    listings = [listing for path in paths for listing in load_listings(path)]
+    return listings, f"{len(listings)} real listings from {', '.join(FALSE_ALARM_FILES)}"

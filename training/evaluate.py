@@ -1,0 +1,83 @@
+"""Evaluation metrics of a scorer on labelled listings, and the real-listing false-alarm rate."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import average_precision_score, f1_score, precision_recall_curve
+
+from model.predictor import Predictor
+from model.schema import Listing
+
+
+def recall_at_precision(target: np.ndarray, probability: np.ndarray, *, min_precision: float) -> float:
+    """The highest recall reachable with precision at or above ``min_precision`` (0 if never)."""
+    if target.sum() == 0:
+        return float("nan")
+    precision, recall, _ = precision_recall_curve(target, probability)
+    reachable = recall[precision >= min_precision]
+    return float(reachable.max()) if reachable.size else 0.0
+
+
+def compute_metrics(
+    target: np.ndarray, probability: np.ndarray, *, labels: Sequence[str], thresholds: dict[str, float]
+) -> dict[str, Any]:
+    """Per-label AP, recall at 90% precision, F1 at the thresholds; macro AP; clean listings flagged."""
+    per_label: dict[str, dict[str, float]] = {}
+    flagged = np.zeros_like(target, dtype=bool)
+    for column, label in enumerate(labels):
+        y, p = target[:, column], probability[:, column]
+        flagged[:, column] = p >= thresholds[label]
+        has_positives = y.sum() > 0
+        per_label[label] = {
+            "average_precision": float(average_precision_score(y, p)) if has_positives else float("nan"),
+            "recall_at_90_precision": recall_at_precision(y, p, min_precision=0.9),
+            "f1_at_threshold": float(f1_score(y, flagged[:, column], zero_division=0)),
+            "threshold": float(thresholds[label]),
+            "positives": int(y.sum()),
+        }
+    clean = target.sum(axis=1) == 0
+    any_target = (~clean).astype(int)
+    aps = [m["average_precision"] for m in per_label.values() if not np.isnan(m["average_precision"])]
+    return {
+        "listings": len(target),
+        "per_label": per_label,
+        "macro_average_precision": float(np.mean(aps)) if aps else float("nan"),
+        "any_risk_average_precision": (
+            float(average_precision_score(any_target, probability.max(axis=1))) if any_target.any() else float("nan")
+        ),
+        "clean_listings": int(clean.sum()),
+        "clean_flagged_rate": float(flagged[clean].any(axis=1).mean()) if clean.any() else float("nan"),
+    }
+
+
+def evaluate_predictor(predictor: Predictor, listings: Sequence[Listing]) -> dict[str, Any]:
+    """Metrics of a trained model on labelled listings."""
+    labels = predictor.labels
+    target = np.zeros((len(listings), len(labels)), dtype=int)
+    for row, listing in enumerate(listings):
+        for label in listing.labels:
+            if label in labels:
+                target[row, labels.index(label)] = 1
+    probability = predictor.predict_proba(listings)[:, : len(labels)]
+    return compute_metrics(target, probability, labels=labels, thresholds=predictor.thresholds)
+
+
+def false_alarm_rate(predictor: Predictor, listings: Sequence[Listing], *, batch_size: int = 512) -> dict[str, Any]:
+    """Share of presumed-lawful real listings given priority high (and the priority mix)."""
+    priorities: Counter[str] = Counter()
+    flagged: Counter[str] = Counter()
+    for start in range(0, len(listings), batch_size):
+        for score in predictor.score(listings[start : start + batch_size], with_reasons=False):
+            priorities[score.priority] += 1
+            flagged.update(score.flagged)
+    total = max(len(listings), 1)
+    return {
+        "listings": len(listings),
+        "high_priority_rate": priorities["high"] / total,
+        "priority_counts": dict(priorities),
+        "flagged_rate_by_label": {label: flagged[label] / total for label in predictor.labels},
+    }

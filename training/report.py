@@ -1,0 +1,64 @@
+"""Human-readable renderings of training results: the model card in Markdown and the eval table."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+
+
+def render_metrics_table(metrics: dict[str, Any]) -> str:
+    """A Markdown table of per-label metrics, then the macro and clean-listing figures."""
+    lines = [
+        "| label | AP (PR-AUC) | recall @ 90% precision | F1 @ threshold | threshold | positives |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, m in metrics["per_label"].items():
+        lines.append(
+            f"| {label} | {_fmt(m['average_precision'])} | {_fmt(m['recall_at_90_precision'])} | "
+            f"{_fmt(m['f1_at_threshold'])} | {_fmt(m['threshold'])} | {m['positives']} |"
+        )
+    lines.append("")
+    lines.append(f"- macro average precision: {_fmt(metrics['macro_average_precision'])}")
+    lines.append(f"- any-risk average precision: {_fmt(metrics['any_risk_average_precision'])}")
+    lines.append(
+        f"- clean listings flagged: {_fmt(metrics['clean_flagged_rate'])} "
+        f"(of {metrics['clean_listings']} clean, {metrics['listings']} listings)"
+    )
+    return "\n".join(lines)
+
+
+def render_model_card(card: dict[str, Any]) -> str:
+    """The model card as Markdown, written beside the weights."""
+    counts = card["data"]["counts"]
+    cutoffs = card["priority_cutoffs"]
+    parts = [
+        f"# Model card: {card['version']}",
+        "",
+        f"- scorer: {card['scorer']}; labels: {', '.join(card['labels'])}",
+        f"- created: {card['created_at']}; training time: {card['training_seconds']} s",
+        f"- data: `{card['data']['path']}` (sha256 {card['data']['sha256'][:16]}…); split {card['data']['split']}",
+        "- listings: " + ", ".join(f"{name} {counts[name]['total']}" for name in ("train", "valid", "test")),
+        f"- thresholds (chosen for F1 on valid): {json.dumps(card['thresholds'])}",
+        f"- priority: high if risk ≥ {cutoffs['high']}, medium if ≥ {cutoffs['medium']}",
+        "",
+        "## Test split",
+        "",
+        render_metrics_table(card["metrics"]["test"]),
+        "",
+        "## Validation split",
+        "",
+        render_metrics_table(card["metrics"]["valid"]),
+        "",
+        "## Config",
+        "",
+        "```json",
+        json.dumps(card["config"], ensure_ascii=False, indent=2),
+        "```",
+        "",
+    ]
+    return "\n".join(parts)

@@ -1,0 +1,191 @@
+"""Training the linear scorer: fit, calibrate on held-out folds, choose thresholds, evaluate, save."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from model.artifact import (
+    ARTIFACT_FORMAT,
+    CARD_FILE,
+    CARD_MARKDOWN_FILE,
+    hash_files,
+    new_version_id,
+    point_current,
+    write_json,
+)
+from model.errors import DataError
+from model.features import METADATA_FEATURE_NAMES, build_metadata_matrix
+from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
+from model.schema import Listing
+from training.calibration import choose_threshold, fit_sigmoid_calibration
+from training.config import TrainConfig
+from training.dataset import Example, Split, label_matrix, load_examples, sample_examples, split_by_seller
+from training.evaluate import compute_metrics
+from training.report import render_model_card
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Where the trained model went and how it scored."""
+
+    model_dir: Path
+    version: str
+    card: dict[str, Any]
+
+
+def _fit_outputs(features: sp.csr_matrix, targets: np.ndarray, *, c: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One L2 logistic regression per output column; returns (weights (n_features, n_outputs), bias)."""
+    weights = np.zeros((features.shape[1], targets.shape[1]), dtype=np.float32)
+    bias = np.zeros(targets.shape[1], dtype=np.float32)
+    for column in range(targets.shape[1]):
+        model = LogisticRegression(C=c, solver="liblinear", max_iter=2000, random_state=seed)
+        model.fit(features, targets[:, column])
+        weights[:, column] = model.coef_[0]
+        bias[column] = model.intercept_[0]
+    return weights, bias
+
+
+def _held_out_decisions(
+    features: sp.csr_matrix, targets: np.ndarray, groups: list[str], *, folds: int, c: float, seed: int
+) -> np.ndarray:
+    """Decision values of each training example from a model that did not see its seller."""
+    decisions = np.zeros(targets.shape, dtype=np.float64)
+    for fit_rows, held_rows in GroupKFold(n_splits=folds).split(features, groups=groups):
+        weights, bias = _fit_outputs(features[fit_rows], targets[fit_rows], c=c, seed=seed)
+        decisions[held_rows] = np.asarray(features[held_rows] @ weights) + bias
+    return decisions
+
+
+def _targets_with_any(examples: list[Example], labels: tuple[str, ...]) -> np.ndarray:
+    matrix = label_matrix(examples, labels)
+    return np.hstack([matrix, matrix.max(axis=1, keepdims=True)])
+
+
+def fit_linear_scorer(config: TrainConfig, train: list[Example]) -> LinearScorer:
+    """Fit vectorizers, weights and held-out-fold sigmoid calibration on the training examples."""
+    listings = [example.listing for example in train]
+    metadata = build_metadata_matrix(listings)
+    scale = metadata.std(axis=0)
+    scorer = LinearScorer(
+        labels=config.labels,
+        text_config=config.text,
+        vectorizers=make_vectorizers(config.text),
+        metadata_mean=metadata.mean(axis=0),
+        metadata_scale=np.where(scale > 1e-6, scale, 1.0).astype(np.float32),
+        weights=np.zeros((0, 0), dtype=np.float32),
+        bias=np.zeros(0, dtype=np.float32),
+        calibration_slope=np.ones(len(config.labels) + 1, dtype=np.float32),
+        calibration_intercept=np.zeros(len(config.labels) + 1, dtype=np.float32),
+    )
+    views = scorer.build_views(listings)
+    for name, vectorizer in scorer.vectorizers.items():
+        vectorizer.fit([getattr(view, TEXT_VIEWS[name]) for view in views])
+    features = scorer.transform(listings, views)
+    targets = _targets_with_any(train, config.labels)
+    for column, output in enumerate(scorer.outputs):
+        if targets[:, column].min() == targets[:, column].max():
+            raise DataError(f"output {output!r}: training split needs positive and negative examples")
+    scorer.weights, scorer.bias = _fit_outputs(features, targets, c=config.regularization_c, seed=config.seed)
+    groups = [example.group for example in train]
+    folds = min(config.calibration_folds, len(set(groups)))
+    held_out = _held_out_decisions(features, targets, groups, folds=folds, c=config.regularization_c, seed=config.seed)
+    calibration = [
+        fit_sigmoid_calibration(held_out[:, column], targets[:, column], name=output)
+        for column, output in enumerate(scorer.outputs)
+    ]
+    scorer.calibration_slope = np.asarray([s for s, _ in calibration], dtype=np.float32)
+    scorer.calibration_intercept = np.asarray([i for _, i in calibration], dtype=np.float32)
+    log.info("fitted linear scorer: %d features (%d metadata)", features.shape[1], len(METADATA_FEATURE_NAMES))
+    return scorer
+
+
+def _probabilities(scorer: LinearScorer, listings: list[Listing]) -> np.ndarray:
+    return scorer.predict_proba(scorer.transform(listings))[:, : len(scorer.labels)]
+
+
+def _label_counts(examples: list[Example], labels: tuple[str, ...]) -> dict[str, int]:
+    matrix = label_matrix(examples, labels)
+    counts = {label: int(matrix[:, i].sum()) for i, label in enumerate(labels)}
+    counts["clean"] = int((matrix.sum(axis=1) == 0).sum())
+    counts["total"] = len(examples)
+    return counts
+
+
+def load_split(config: TrainConfig) -> Split:
+    """The config's labelled data, sampled and split by seller exactly as training does it."""
+    examples = sample_examples(
+        load_examples(config.resolve(config.data_path), labels=config.labels),
+        max_listings=config.max_listings,
+        seed=config.seed,
+    )
+    return split_by_seller(examples, valid_share=config.valid_share, test_share=config.test_share, seed=config.seed)
+
+
+def train(config: TrainConfig, *, promote: bool = True) -> TrainResult:
+    """Train, evaluate on validation and test splits, save the artifact, and (by default) make it current."""
+    started = time.perf_counter()
+    data_path = config.resolve(config.data_path)
+    split = load_split(config)
+    log.info("data %s: %d train, %d valid, %d test", data_path, len(split.train), len(split.valid), len(split.test))
+    scorer = fit_linear_scorer(config, split.train)
+
+    valid_listings = [e.listing for e in split.valid]
+    valid_probability = _probabilities(scorer, valid_listings)
+    valid_target = label_matrix(split.valid, config.labels)
+    thresholds = {
+        label: choose_threshold(valid_probability[:, i], valid_target[:, i]) for i, label in enumerate(config.labels)
+    }
+    metrics = {
+        "valid": compute_metrics(valid_target, valid_probability, labels=config.labels, thresholds=thresholds),
+        "test": compute_metrics(
+            label_matrix(split.test, config.labels),
+            _probabilities(scorer, [e.listing for e in split.test]),
+            labels=config.labels,
+            thresholds=thresholds,
+        ),
+    }
+    data_hash = hash_files([data_path])
+    version = new_version_id("linear", data_hash)
+    models_dir = config.resolve(config.models_dir)
+    model_dir = models_dir / version
+    model_dir.mkdir(parents=True, exist_ok=False)
+    scorer.save(model_dir)
+    card = {
+        "format": ARTIFACT_FORMAT,
+        "version": version,
+        "scorer": "linear",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "labels": list(config.labels),
+        "thresholds": thresholds,
+        "priority_cutoffs": {"high": config.priority_high, "medium": config.priority_medium},
+        "config": config.as_dict(),
+        "data": {
+            "path": str(config.data_path),
+            "sha256": data_hash,
+            "split": "by seller (hash of seller id), valid/test shares "
+            f"{config.valid_share}/{config.test_share}, seed {config.seed}",
+            "counts": {
+                name: _label_counts(part, config.labels)
+                for name, part in (("train", split.train), ("valid", split.valid), ("test", split.test))
+            },
+        },
+        "metrics": metrics,
+        "training_seconds": round(time.perf_counter() - started, 1),
+    }
+    write_json(model_dir / CARD_FILE, card)
+    (model_dir / CARD_MARKDOWN_FILE).write_text(render_model_card(card), encoding="utf-8")
+    if promote:
+        point_current(models_dir, model_dir)
+    return TrainResult(model_dir=model_dir, version=version, card=card)
