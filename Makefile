@@ -49,12 +49,12 @@ test: $(STAMP)
 
 ## lint: ruff check and format check
 lint: $(STAMP)
-	$(VENV)/bin/ruff check model training serving tests data/seed
-	$(VENV)/bin/ruff format --check model training serving tests data/seed
+	$(VENV)/bin/ruff check model training serving tests data/seed/generate.py
+	$(VENV)/bin/ruff format --check model training serving tests data/seed/generate.py
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format model training serving tests data/seed
-	$(VENV)/bin/ruff check --fix model training serving tests data/seed
+	$(VENV)/bin/ruff format model training serving tests data/seed/generate.py
+	$(VENV)/bin/ruff check --fix model training serving tests data/seed/generate.py
 
 ## data: regenerate the committed seed dataset (deterministic)
 data:

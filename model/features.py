@@ -53,13 +53,17 @@ def build_listing_text(listing: Listing, *, max_description_chars: int) -> str:
     return " . ".join(part for part in parts if part)
 
 
-def build_text_views(listing: Listing, *, max_description_chars: int, segment: bool) -> TextViews:
-    """Normalised, diacritic-folded and (optionally) word-segmented views of a listing's text."""
+def build_text_views(listing: Listing, *, max_description_chars: int, max_segmented_chars: int) -> TextViews:
+    """Normalised, diacritic-folded and word-segmented views of a listing's text.
+
+    Word segmentation is the slowest step of scoring, so only the first ``max_segmented_chars`` characters
+    (title, brand, category and the start of the description) are segmented; 0 turns it off.
+    """
     normalized = normalize_text(build_listing_text(listing, max_description_chars=max_description_chars))
     return TextViews(
         normalized=normalized,
         folded=fold_diacritics(normalized),
-        segmented=segment_words(normalized) if segment else "",
+        segmented=segment_words(normalized[:max_segmented_chars]) if max_segmented_chars > 0 else "",
     )
 
 

@@ -46,6 +46,7 @@ class TextFeatureConfig:
     max_char_features: int = 300_000
     use_word_segments: bool = True
     max_description_chars: int = 1_500
+    max_segmented_chars: int = 120
 
 
 def make_vectorizers(config: TextFeatureConfig) -> dict[str, TfidfVectorizer]:
@@ -113,7 +114,7 @@ class LinearScorer:
             build_text_views(
                 listing,
                 max_description_chars=self.text_config.max_description_chars,
-                segment="segments" in self.vectorizers,
+                max_segmented_chars=self.text_config.max_segmented_chars if "segments" in self.vectorizers else 0,
             )
             for listing in listings
         ]
@@ -149,22 +150,29 @@ class LinearScorer:
         """Calibrated probabilities, rows = listings, columns = outputs (labels then ``any``)."""
         return apply_sigmoid_calibration(self.decision(features), self.calibration_slope, self.calibration_intercept)
 
-    def contributions(self, row: sp.csr_matrix, output: int) -> list[tuple[str, str, float, float]]:
-        """(kind, feature name, feature value, contribution) of one listing's non-zero features to an output."""
+    def contributions(
+        self, row: sp.csr_matrix, output: int, *, kinds: frozenset[str], limit: int = 30
+    ) -> list[tuple[str, str, float, float]]:
+        """The strongest positive (kind, feature name, feature value, contribution) of one listing to an output.
+
+        Only features of the given block ``kinds`` count, and names are looked up for the top ``limit``
+        alone, so explaining a score stays cheap next to computing it.
+        """
         row = row.tocsr()
-        result = []
-        blocks = self.feature_blocks()
+        blocks = [block for block in self.feature_blocks() if block.kind in kinds]
+        columns, values = row.indices, row.data
+        keep = np.zeros(len(columns), dtype=bool)
+        for block in blocks:
+            keep |= (columns >= block.start) & (columns < block.start + len(block.names))
+        columns, values = columns[keep], values[keep]
+        contribution = values * self.weights[columns, output]
+        order = [i for i in np.argsort(-contribution)[:limit] if contribution[i] > 0]
         starts = np.asarray([block.start for block in blocks])
-        for column, value in zip(row.indices, row.data, strict=True):
-            block = blocks[int(np.searchsorted(starts, column, side="right")) - 1]
-            result.append(
-                (
-                    block.kind,
-                    str(block.names[column - block.start]),
-                    float(value),
-                    float(value * self.weights[column, output]),
-                )
-            )
+        result = []
+        for i in order:
+            block = blocks[int(np.searchsorted(starts, columns[i], side="right")) - 1]
+            name = str(block.names[columns[i] - block.start])
+            result.append((block.kind, name, float(values[i]), float(contribution[i])))
         return result
 
     # ---- persistence ----------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from model.reasons import build_reasons
 from model.schema import Listing, Priority, Reason, Score
 
 MAX_REASONS = 8
+# Feature blocks that make readable evidence: word n-grams, word segments, metadata (not character n-grams).
+EXPLAINED_KINDS = frozenset({"words", "segments", "metadata"})
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,9 @@ class Predictor:
                 # explain what was flagged, or else the likeliest label of a listing still worth a look
                 explain = flagged or [max(per_label, key=per_label.__getitem__)]
                 for label in explain:
-                    contributions = self.scorer.contributions(features[row_index], labels.index(label))
+                    contributions = self.scorer.contributions(
+                        features[row_index], labels.index(label), kinds=EXPLAINED_KINDS
+                    )
                     reasons += build_reasons(contributions, label=label, listing=listing)
                 reasons = sorted(reasons, key=lambda r: -r.weight)[:MAX_REASONS]
             scores.append(

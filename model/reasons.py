@@ -60,9 +60,12 @@ def build_reasons(
     max_terms: int = 3,
     max_metadata: int = 3,
 ) -> list[Reason]:
-    """The strongest positive evidence for ``label``: matched terms first, then metadata signals."""
+    """The strongest positive evidence for ``label``: matched terms first, then metadata signals.
+
+    ``contributions`` are (kind, feature name, feature value, contribution) tuples, strongest first.
+    """
     label_vi = describe_label(label)
-    positive = sorted((c for c in contributions if c[3] > 0), key=lambda c: -c[3])
+    positive = [c for c in contributions if c[3] > 0]
     terms: list[Reason] = []
     seen: set[str] = set()
     for kind, name, _value, weight in positive:
