@@ -197,6 +197,9 @@ class LinearScorer:
             },
             str(folder / LINEAR_WEIGHTS_FILE),
         )
+        for vectorizer in self.vectorizers.values():
+            # numpy ints would each become a separate array inside the skops zip (minutes for a big vocabulary)
+            vectorizer.vocabulary_ = {term: int(index) for term, index in vectorizer.vocabulary_.items()}
         sio.dump(self.vectorizers, folder / LINEAR_VECTORIZERS_FILE)
 
     @classmethod

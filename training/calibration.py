@@ -9,7 +9,9 @@ from sklearn.metrics import precision_recall_curve
 from model.errors import DataError
 
 
-def fit_sigmoid_calibration(decision: np.ndarray, target: np.ndarray, *, name: str) -> tuple[float, float]:
+def fit_sigmoid_calibration(
+    decision: np.ndarray, target: np.ndarray, sample_weight: np.ndarray | None = None, *, name: str
+) -> tuple[float, float]:
     """(slope, intercept) mapping held-out decision values of one output to probabilities."""
     target = np.asarray(target).astype(int)
     if target.min() == target.max():
@@ -22,7 +24,8 @@ def fit_sigmoid_calibration(decision: np.ndarray, target: np.ndarray, *, name: s
     smoothed = np.where(target == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
     features = np.concatenate([decision, decision]).reshape(-1, 1)
     labels = np.concatenate([np.ones_like(target), np.zeros_like(target)])
-    weights = np.concatenate([smoothed, 1 - smoothed])
+    base = np.ones(len(target)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    weights = np.concatenate([smoothed * base, (1 - smoothed) * base])
     model = LogisticRegression(C=1e6, max_iter=1000)
     model.fit(features, labels, sample_weight=weights)
     return float(model.coef_[0, 0]), float(model.intercept_[0])

@@ -9,6 +9,7 @@ from typing import Any
 
 from model.labels import check_labels, default_labels, load_label_catalog
 from model.linear import TextFeatureConfig
+from training.dataset import FALSE_ALARM_FILES
 from training.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).with_name("configs")
@@ -31,6 +32,11 @@ class TrainConfig:
     calibration_folds: int = 5
     priority_high: float = 0.8
     priority_medium: float = 0.4
+    # Real, unlabelled, presumed-lawful listings from ../shared/data/real-listings added to training as clean
+    # examples (down-weighted) when that folder is there; training works the same without them.
+    real_negative_files: tuple[str, ...] = ()
+    real_negative_max: int = 6000
+    real_negative_weight: float = 0.5
     text: TextFeatureConfig = field(default_factory=TextFeatureConfig)
 
     def __post_init__(self) -> None:
@@ -46,6 +52,13 @@ class TrainConfig:
                 "priority cutoffs: expected 0 < priority_medium < priority_high < 1, "
                 f"found {self.priority_medium}, {self.priority_high}"
             )
+        held_out = set(self.real_negative_files) & set(FALSE_ALARM_FILES)
+        if held_out:
+            raise ConfigError(
+                f"real_negative_files: {sorted(held_out)} are the held-out false-alarm benchmark and never train"
+            )
+        if not 0 < self.real_negative_weight <= 1:
+            raise ConfigError(f"real_negative_weight: expected a value in (0, 1], found {self.real_negative_weight}")
         if self.calibration_folds < 2:
             raise ConfigError(f"calibration_folds: expected at least 2, found {self.calibration_folds}")
 
@@ -58,6 +71,7 @@ class TrainConfig:
         """Plain-data view for the model card."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["labels"] = list(self.labels)
+        data["real_negative_files"] = list(self.real_negative_files)
         data["text"] = dict(self.text.__dict__)
         return data
 
@@ -74,8 +88,9 @@ def config_from_dict(raw: dict[str, Any], *, source: str) -> TrainConfig:
     text_raw = dict(raw.pop("text", {}))
     _check_keys(f"{source} [text]", text_raw, {f.name for f in fields(TextFeatureConfig)})
     _check_keys(source, raw, {f.name for f in fields(TrainConfig)} - {"text"})
-    if "labels" in raw:
-        raw["labels"] = tuple(raw["labels"])
+    for key in ("labels", "real_negative_files"):
+        if key in raw:
+            raw[key] = tuple(raw[key])
     try:
         return TrainConfig(text=TextFeatureConfig(**text_raw), **raw)
     except TypeError as exc:

@@ -106,6 +106,32 @@ def find_shared_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+def load_real_negatives(files: Sequence[str], *, max_listings: int, seed: int) -> tuple[list[Example], list[Path], str]:
+    """Presumed-clean real listings for training, a deterministic sample; with the files used and a note.
+
+    Returns no examples, and says why, when ../shared is absent; refuses the false-alarm benchmark files.
+    """
+    if not files:
+        return [], [], "no real negatives configured"
+    forbidden = sorted(set(files) & set(FALSE_ALARM_FILES))
+    if forbidden:
+        raise DataError(f"{forbidden} are the held-out false-alarm benchmark and are never used for training")
+    shared = find_shared_dir()
+    if shared is None:
+        return [], [], "../shared is not present beside the project: training on the seed data alone"
+    folder = shared / "data" / "real-listings"
+    paths = [folder / name for name in files if (folder / name).is_file()]
+    if not paths:
+        return [], [], f"none of {list(files)} found in {folder}: training on the seed data alone"
+    examples = []
+    for path in paths:
+        for listing, _raw in iter_listings(path):
+            clean = listing.model_copy(update={"labels": []})
+            examples.append(Example(listing=clean, extras={"source": "real_negative", "file": path.name}))
+    examples = sample_examples(examples, max_listings=max_listings, seed=seed)
+    return examples, paths, f"{len(examples)} real presumed-clean listings from {', '.join(p.name for p in paths)}"
+
+
 def load_false_alarm_listings() -> tuple[list[Listing], str]:
     """The real presumed-lawful benchmark listings, with a note on where they came from (or why not)."""
     shared = find_shared_dir()

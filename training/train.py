@@ -29,7 +29,15 @@ from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
 from model.schema import Listing
 from training.calibration import choose_threshold, fit_sigmoid_calibration
 from training.config import TrainConfig
-from training.dataset import Example, Split, label_matrix, load_examples, sample_examples, split_by_seller
+from training.dataset import (
+    Example,
+    Split,
+    label_matrix,
+    load_examples,
+    load_real_negatives,
+    sample_examples,
+    split_by_seller,
+)
 from training.evaluate import compute_metrics
 from training.report import render_model_card
 
@@ -45,25 +53,34 @@ class TrainResult:
     card: dict[str, Any]
 
 
-def _fit_outputs(features: sp.csr_matrix, targets: np.ndarray, *, c: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _fit_outputs(
+    features: sp.csr_matrix, targets: np.ndarray, sample_weight: np.ndarray, *, c: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """One L2 logistic regression per output column; returns (weights (n_features, n_outputs), bias)."""
     weights = np.zeros((features.shape[1], targets.shape[1]), dtype=np.float32)
     bias = np.zeros(targets.shape[1], dtype=np.float32)
     for column in range(targets.shape[1]):
         model = LogisticRegression(C=c, solver="liblinear", max_iter=2000, random_state=seed)
-        model.fit(features, targets[:, column])
+        model.fit(features, targets[:, column], sample_weight=sample_weight)
         weights[:, column] = model.coef_[0]
         bias[column] = model.intercept_[0]
     return weights, bias
 
 
 def _held_out_decisions(
-    features: sp.csr_matrix, targets: np.ndarray, groups: list[str], *, folds: int, c: float, seed: int
+    features: sp.csr_matrix,
+    targets: np.ndarray,
+    sample_weight: np.ndarray,
+    groups: list[str],
+    *,
+    folds: int,
+    c: float,
+    seed: int,
 ) -> np.ndarray:
     """Decision values of each training example from a model that did not see its seller."""
     decisions = np.zeros(targets.shape, dtype=np.float64)
     for fit_rows, held_rows in GroupKFold(n_splits=folds).split(features, groups=groups):
-        weights, bias = _fit_outputs(features[fit_rows], targets[fit_rows], c=c, seed=seed)
+        weights, bias = _fit_outputs(features[fit_rows], targets[fit_rows], sample_weight[fit_rows], c=c, seed=seed)
         decisions[held_rows] = np.asarray(features[held_rows] @ weights) + bias
     return decisions
 
@@ -73,8 +90,8 @@ def _targets_with_any(examples: list[Example], labels: tuple[str, ...]) -> np.nd
     return np.hstack([matrix, matrix.max(axis=1, keepdims=True)])
 
 
-def fit_linear_scorer(config: TrainConfig, train: list[Example]) -> LinearScorer:
-    """Fit vectorizers, weights and held-out-fold sigmoid calibration on the training examples."""
+def fit_linear_scorer(config: TrainConfig, train: list[Example], sample_weight: np.ndarray) -> LinearScorer:
+    """Fit vectorizers, weights and held-out-fold sigmoid calibration on weighted training examples."""
     listings = [example.listing for example in train]
     metadata = build_metadata_matrix(listings)
     scale = metadata.std(axis=0)
@@ -97,12 +114,13 @@ def fit_linear_scorer(config: TrainConfig, train: list[Example]) -> LinearScorer
     for column, output in enumerate(scorer.outputs):
         if targets[:, column].min() == targets[:, column].max():
             raise DataError(f"output {output!r}: training split needs positive and negative examples")
-    scorer.weights, scorer.bias = _fit_outputs(features, targets, c=config.regularization_c, seed=config.seed)
+    c, seed = config.regularization_c, config.seed
+    scorer.weights, scorer.bias = _fit_outputs(features, targets, sample_weight, c=c, seed=seed)
     groups = [example.group for example in train]
     folds = min(config.calibration_folds, len(set(groups)))
-    held_out = _held_out_decisions(features, targets, groups, folds=folds, c=config.regularization_c, seed=config.seed)
+    held_out = _held_out_decisions(features, targets, sample_weight, groups, folds=folds, c=c, seed=seed)
     calibration = [
-        fit_sigmoid_calibration(held_out[:, column], targets[:, column], name=output)
+        fit_sigmoid_calibration(held_out[:, column], targets[:, column], sample_weight, name=output)
         for column, output in enumerate(scorer.outputs)
     ]
     scorer.calibration_slope = np.asarray([s for s, _ in calibration], dtype=np.float32)
@@ -139,7 +157,14 @@ def train(config: TrainConfig, *, promote: bool = True) -> TrainResult:
     data_path = config.resolve(config.data_path)
     split = load_split(config)
     log.info("data %s: %d train, %d valid, %d test", data_path, len(split.train), len(split.valid), len(split.test))
-    scorer = fit_linear_scorer(config, split.train)
+    negatives, negative_paths, negative_note = load_real_negatives(
+        config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
+    )
+    log.info("real negatives: %s", negative_note)
+    weights = np.concatenate([np.ones(len(split.train)), np.full(len(negatives), config.real_negative_weight)]).astype(
+        np.float64
+    )
+    scorer = fit_linear_scorer(config, split.train + negatives, weights)
 
     valid_listings = [e.listing for e in split.valid]
     valid_probability = _probabilities(scorer, valid_listings)
@@ -156,7 +181,7 @@ def train(config: TrainConfig, *, promote: bool = True) -> TrainResult:
             thresholds=thresholds,
         ),
     }
-    data_hash = hash_files([data_path])
+    data_hash = hash_files([data_path, *negative_paths])
     version = new_version_id("linear", data_hash)
     models_dir = config.resolve(config.models_dir)
     model_dir = models_dir / version
@@ -176,6 +201,12 @@ def train(config: TrainConfig, *, promote: bool = True) -> TrainResult:
             "sha256": data_hash,
             "split": "by seller (hash of seller id), valid/test shares "
             f"{config.valid_share}/{config.test_share}, seed {config.seed}",
+            "real_negatives": {
+                "files": [path.name for path in negative_paths],
+                "listings": len(negatives),
+                "weight": config.real_negative_weight,
+                "note": negative_note,
+            },
             "counts": {
                 name: _label_counts(part, config.labels)
                 for name, part in (("train", split.train), ("valid", split.valid), ("test", split.test))
