@@ -20,6 +20,16 @@ MAX_REASONS = 8
 EXPLAINED_KINDS = frozenset({"words", "segments", "metadata"})
 
 
+def order_reasons(reasons: list[Reason]) -> list[Reason]:
+    """Matched terms before metadata signals, strongest first, each piece of evidence once, at most MAX_REASONS."""
+    ordered, seen = [], set()
+    for reason in sorted(reasons, key=lambda r: (r.kind != "term", -r.weight)):
+        if reason.evidence not in seen:
+            seen.add(reason.evidence)
+            ordered.append(reason)
+    return ordered[:MAX_REASONS]
+
+
 @dataclass(frozen=True)
 class PriorityCutoffs:
     """Risk at or above ``high`` is high priority, at or above ``medium`` medium, else low."""
@@ -96,7 +106,7 @@ class Predictor:
                         features[row_index], labels.index(label), kinds=EXPLAINED_KINDS
                     )
                     reasons += build_reasons(contributions, label=label, listing=listing)
-                reasons = sorted(reasons, key=lambda r: -r.weight)[:MAX_REASONS]
+                reasons = order_reasons(reasons)
             scores.append(
                 Score(
                     listing_id=listing.id,

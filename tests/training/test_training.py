@@ -121,3 +121,16 @@ def test_dataset_errors_name_the_line_and_field(tmp_path: Path) -> None:
 def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError, match="make train"):
         Predictor.load(tmp_path)
+
+
+def test_reasons_name_matched_terms_first_without_repeats(trained: TrainResult) -> None:
+    predictor = Predictor.load(trained.model_dir)
+    (score,) = predictor.score([Listing(title="Bình khí cười N2O 8 lít bóng cười giao nhanh", platform="facebook")])
+    assert score.reasons, "a risky listing must carry evidence"
+    kinds = [reason.kind for reason in score.reasons]
+    assert kinds == sorted(kinds, key=lambda kind: kind != "term")
+    evidence = [reason.evidence for reason in score.reasons]
+    assert len(evidence) == len(set(evidence))
+    terms = [reason.evidence for reason in score.reasons if reason.kind == "term"]
+    assert any(term in "bình khí cười n2o 8 lít bóng cười giao nhanh" for term in terms)
+    assert all(reason.text and reason.weight > 0 for reason in score.reasons)
