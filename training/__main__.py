@@ -14,8 +14,8 @@ from model.errors import SoiError
 from model.predictor import Predictor
 from training.config import config_from_dict, load_config
 from training.dataset import load_false_alarm_listings
-from training.evaluate import evaluate_predictor, false_alarm_rate
-from training.report import render_metrics_table
+from training.evaluate import evaluate_predictor, evaluate_slices, false_alarm_rate
+from training.report import render_metrics_table, render_slices_table
 from training.train import load_split, train
 
 
@@ -45,9 +45,14 @@ def run_eval(args: argparse.Namespace) -> int:
         config = config_from_dict(predictor.card["config"], source=f"model card of {predictor.version}")
     split = load_split(config)
     report: dict[str, Any] = {"model_version": predictor.version, "data_path": config.data_path}
-    report["test"] = evaluate_predictor(predictor, [e.listing for e in split.test])
+    test_listings = [e.listing for e in split.test]
+    report["test"] = evaluate_predictor(predictor, test_listings)
+    report["test_slices"] = evaluate_slices(predictor, test_listings, [e.extras for e in split.test])
     print(f"model {predictor.version}: test split of {config.data_path}")
     print(render_metrics_table(report["test"]))
+    print()
+    print(render_slices_table(report["test_slices"]))
+    print()
     real, note = load_false_alarm_listings()
     report["false_alarm_note"] = note
     if real:

@@ -54,16 +54,62 @@ def compute_metrics(
     }
 
 
-def evaluate_predictor(predictor: Predictor, listings: Sequence[Listing]) -> dict[str, Any]:
-    """Metrics of a trained model on labelled listings."""
-    labels = predictor.labels
+def _targets(listings: Sequence[Listing], labels: Sequence[str]) -> np.ndarray:
     target = np.zeros((len(listings), len(labels)), dtype=int)
     for row, listing in enumerate(listings):
         for label in listing.labels:
             if label in labels:
                 target[row, labels.index(label)] = 1
+    return target
+
+
+def evaluate_predictor(predictor: Predictor, listings: Sequence[Listing]) -> dict[str, Any]:
+    """Metrics of a trained model on labelled listings."""
+    labels = predictor.labels
     probability = predictor.predict_proba(listings)[:, : len(labels)]
-    return compute_metrics(target, probability, labels=labels, thresholds=predictor.thresholds)
+    return compute_metrics(_targets(listings, labels), probability, labels=labels, thresholds=predictor.thresholds)
+
+
+def slice_names(extras: dict[str, Any], listing: Listing) -> list[str]:
+    """The evaluation slices a labelled example belongs to (platform, writing style, hard negative)."""
+    names = [f"platform:{listing.platform or 'unknown'}"]
+    style = extras.get("style")
+    if style:
+        names.append(f"style:{style}")
+        names.append("text:undiacritised" if style == "no_diacritics" else "text:accented")
+    if extras.get("hard_negative"):
+        names.append("hard_negative")
+    return names
+
+
+def evaluate_slices(
+    predictor: Predictor, listings: Sequence[Listing], extras: Sequence[dict[str, Any]], *, min_listings: int = 20
+) -> dict[str, dict[str, Any]]:
+    """Metrics per slice, so a regression on evasive text or on hard negatives is visible.
+
+    Slices with positives report macro average precision; every slice reports how many of its clean
+    listings were flagged. Slices smaller than ``min_listings`` are left out as too noisy.
+    """
+    labels = predictor.labels
+    probability = predictor.predict_proba(listings)[:, : len(labels)]
+    target = _targets(listings, labels)
+    members: dict[str, list[int]] = {}
+    for row, (listing, extra) in enumerate(zip(listings, extras, strict=True)):
+        for name in slice_names(extra, listing):
+            members.setdefault(name, []).append(row)
+    result = {}
+    for name in sorted(members):
+        rows = np.asarray(members[name])
+        if len(rows) < min_listings:
+            continue
+        metrics = compute_metrics(target[rows], probability[rows], labels=labels, thresholds=predictor.thresholds)
+        result[name] = {
+            "listings": len(rows),
+            "macro_average_precision": metrics["macro_average_precision"],
+            "clean_listings": metrics["clean_listings"],
+            "clean_flagged_rate": metrics["clean_flagged_rate"],
+        }
+    return result
 
 
 def false_alarm_rate(predictor: Predictor, listings: Sequence[Listing], *, batch_size: int = 512) -> dict[str, Any]:

@@ -62,3 +62,14 @@ def render_model_card(card: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def render_slices_table(slices: dict[str, dict[str, Any]]) -> str:
+    """A Markdown table of per-slice metrics."""
+    lines = ["| slice | listings | macro AP | clean flagged |", "|---|---|---|---|"]
+    for name, m in slices.items():
+        lines.append(
+            f"| {name} | {m['listings']} | {_fmt(m['macro_average_precision'])} | "
+            f"{_fmt(m['clean_flagged_rate'])} (of {m['clean_listings']}) |"
+        )
+    return "\n".join(lines)

@@ -134,3 +134,17 @@ def test_reasons_name_matched_terms_first_without_repeats(trained: TrainResult) 
     terms = [reason.evidence for reason in score.reasons if reason.kind == "term"]
     assert any(term in "bình khí cười n2o 8 lít bóng cười giao nhanh" for term in terms)
     assert all(reason.text and reason.weight > 0 for reason in score.reasons)
+
+
+def test_evaluation_by_slice(trained: TrainResult, tiny_data_path: Path) -> None:
+    from training.evaluate import evaluate_slices
+
+    examples = load_examples(tiny_data_path, labels=("counterfeit", "smuggled", "prohibited"))
+    slices = evaluate_slices(
+        Predictor.load(trained.model_dir), [e.listing for e in examples], [e.extras for e in examples], min_listings=5
+    )
+    assert {"text:undiacritised", "text:accented", "style:no_diacritics"} <= set(slices)
+    assert any(name.startswith("platform:") for name in slices)
+    assert sum(slices[f"text:{kind}"]["listings"] for kind in ("accented", "undiacritised")) == len(examples)
+    for metrics in slices.values():
+        assert 0 <= metrics["macro_average_precision"] <= 1
