@@ -11,7 +11,7 @@ MODELS := models
 CONFIG ?= $(if $(FAST),training/configs/fast.toml,training/configs/default.toml)
 PYTEST_ARGS ?=
 
-.PHONY: install train eval score serve test lint format data clean
+.PHONY: install train eval bench-features score serve test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
 install: $(STAMP)
@@ -33,6 +33,10 @@ train: $(STAMP)
 ## eval: metrics of the current model on the test split (+ real-listing false alarms) -> reports/eval.json
 eval: $(STAMP) $(MODELS)/current
 	$(PY) -m training eval --model $(MODELS) --out reports/eval.json
+
+## bench-features: normalisation + feature cost per listing -> reports/bench_features.json
+bench-features: $(STAMP) $(MODELS)/current
+	$(PY) -m training bench-features --model $(MODELS)
 
 ## score: batch-score listings, e.g. make score IN=listings.jsonl OUT=scores.jsonl
 score: $(STAMP) $(MODELS)/current

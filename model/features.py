@@ -12,8 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.brands import match_brand
+from model.deobfuscation import find_price_mentions
+from model.lexicon import LexiconHit, load_lexicon
 from model.schema import Listing
-from model.text import fold_diacritics, normalize_text, segment_words
+from model.signals import TextSignals
+from model.text import fold_diacritics, normalize_text, read_text, segment_words
 
 PLATFORMS = ("shopee", "lazada", "tiki", "tiktok", "facebook", "zalo", "website", "other")
 _ABROAD = (
@@ -38,11 +42,15 @@ _ABROAD = (
 
 @dataclass(frozen=True)
 class TextViews:
-    """The text of one listing in the three forms the scorers read."""
+    """The text of one listing in the forms the scorers read, and what was read out of it."""
 
+    raw: str
     normalized: str
     folded: str
     segmented: str
+    signals: TextSignals
+    brands: tuple[tuple[str, str], ...]  # (as found in folded text, canonical brand)
+    lexicon_hits: tuple[LexiconHit, ...]
 
 
 def build_listing_text(listing: Listing, *, max_description_chars: int) -> str:
@@ -59,12 +67,79 @@ def build_text_views(listing: Listing, *, max_description_chars: int, max_segmen
     Word segmentation is the slowest step of scoring, so only the first ``max_segmented_chars`` characters
     (title, brand, category and the start of the description) are segmented; 0 turns it off.
     """
-    normalized = normalize_text(build_listing_text(listing, max_description_chars=max_description_chars))
+    raw = build_listing_text(listing, max_description_chars=max_description_chars)
+    read = read_text(raw)
     return TextViews(
-        normalized=normalized,
-        folded=fold_diacritics(normalized),
-        segmented=segment_words(normalized[:max_segmented_chars]) if max_segmented_chars > 0 else "",
+        raw=raw,
+        normalized=read.normalized,
+        folded=read.folded,
+        segmented=segment_words(read.normalized[:max_segmented_chars]) if max_segmented_chars > 0 else "",
+        signals=read.signals,
+        brands=read.brands,
+        lexicon_hits=tuple(load_lexicon().match(read.folded, raw)),
     )
+
+
+def listing_brand(listing: Listing, views: TextViews) -> str | None:
+    """The canonical brand of a listing: its brand field if that is a known brand, else the first one in its text."""
+    if listing.brand:
+        canonical = match_brand(" ".join(fold_diacritics(listing.brand).lower().split()))
+        if canonical:
+            return canonical
+    return views.brands[0][1] if views.brands else None
+
+
+def listing_price(listing: Listing, views: TextViews) -> float | None:
+    """The listing's price, or the first price written in its text when the price field is empty."""
+    if listing.price is not None:
+        return listing.price
+    mentions = find_price_mentions(views.normalized)
+    return mentions[0] if mentions else None
+
+
+def signal_feature_names() -> tuple[str, ...]:
+    """Names of the text-signal features: one per lexicon category, contact details, price anomaly."""
+    return (
+        *(f"lexicon_{category}" for category in load_lexicon().category_ids),
+        "has_phone",
+        "has_messaging_handle",
+        "has_bank_account",
+        "price_only_in_text",
+        "price_vs_brand_reference",
+        "price_far_below_brand_reference",
+        "price_reference_missing",
+    )
+
+
+# How far below the brand's reference price counts as "far below" (a log ratio: 30% of the reference).
+FAR_BELOW_LOG_RATIO = math.log(0.3)
+
+
+def price_log_ratio(listing: Listing, views: TextViews, reference: dict[str, float]) -> tuple[float, str] | None:
+    """(log(price / reference price of its brand), brand), or None when either is unknown."""
+    brand = listing_brand(listing, views)
+    price = listing_price(listing, views)
+    if brand is None or price is None or price <= 0 or brand not in reference:
+        return None
+    return math.log(price) - reference[brand], brand
+
+
+def build_signal_features(listing: Listing, views: TextViews, reference: dict[str, float]) -> list[float]:
+    """Lexicon hits per category, contact details, and price against the brand's reference price."""
+    counts = {category: 0 for category in load_lexicon().category_ids}
+    for hit in views.lexicon_hits:
+        counts[hit.category] += 1
+    values = [math.log1p(count) for count in counts.values()]
+    signals = views.signals
+    values += [float(bool(signals.phones)), float(bool(signals.handles)), float(bool(signals.bank_accounts))]
+    values.append(float(listing.price is None and listing_price(listing, views) is not None))
+    ratio = price_log_ratio(listing, views, reference)
+    if ratio is None:
+        values += [0.0, 0.0, 1.0]
+    else:
+        log_ratio = min(max(ratio[0], -5.0), 2.0)
+        values += [-log_ratio, float(log_ratio < FAR_BELOW_LOG_RATIO), 0.0]
+    return values
 
 
 def ships_from_abroad(ships_from: str | None) -> bool | None:

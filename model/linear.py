@@ -26,7 +26,15 @@ from model.artifact import (
 )
 from model.calibration import apply_sigmoid_calibration
 from model.errors import ArtifactError
-from model.features import METADATA_FEATURE_NAMES, TextViews, build_metadata_matrix, build_text_views
+from model.features import (
+    METADATA_FEATURE_NAMES,
+    TextViews,
+    build_metadata_matrix,
+    build_signal_features,
+    build_text_views,
+    signal_feature_names,
+)
+from model.lexicon import load_lexicon
 from model.schema import Listing
 
 ANY_OUTPUT = "any"
@@ -100,6 +108,7 @@ class LinearScorer:
     bias: np.ndarray  # (n_outputs,)
     calibration_slope: np.ndarray  # (n_outputs,)
     calibration_intercept: np.ndarray  # (n_outputs,)
+    price_reference: dict[str, float] = field(default_factory=dict)  # canonical brand -> median log price
     _blocks: list[FeatureBlock] = field(default_factory=list, repr=False)
 
     @property
@@ -128,6 +137,11 @@ class LinearScorer:
         ]
         metadata = (build_metadata_matrix(listings) - self.metadata_mean) / self.metadata_scale
         blocks.append(sp.csr_matrix(metadata.astype(np.float32)))
+        signals = [
+            build_signal_features(listing, view, self.price_reference)
+            for listing, view in zip(listings, views, strict=True)
+        ]
+        blocks.append(sp.csr_matrix(np.asarray(signals, dtype=np.float32).reshape(len(listings), -1)))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def feature_blocks(self) -> list[FeatureBlock]:
@@ -139,6 +153,8 @@ class LinearScorer:
                 self._blocks.append(FeatureBlock(kind=name, start=start, names=names))
                 start += len(names)
             self._blocks.append(FeatureBlock("metadata", start, np.asarray(METADATA_FEATURE_NAMES)))
+            start += len(METADATA_FEATURE_NAMES)
+            self._blocks.append(FeatureBlock("signals", start, np.asarray(signal_feature_names())))
         return self._blocks
 
     # ---- scores ---------------------------------------------------------------------------------
@@ -184,6 +200,8 @@ class LinearScorer:
                 "labels": list(self.labels),
                 "text_config": self.text_config.__dict__,
                 "vectorizers": list(self.vectorizers),
+                "lexicon_categories": list(load_lexicon().category_ids),
+                "price_reference": self.price_reference,
             },
         )
         save_file(
@@ -213,6 +231,11 @@ class LinearScorer:
             raise ArtifactError(f"incomplete linear artifact in {folder}: {exc}") from exc
         if untrusted:
             raise ArtifactError(f"{folder / LINEAR_VECTORIZERS_FILE} contains untrusted types {untrusted}")
+        if tuple(config.get("lexicon_categories", ())) != load_lexicon().category_ids:
+            raise ArtifactError(
+                f"{folder} was trained with lexicon categories {config.get('lexicon_categories')}, but the lexicon "
+                f"now has {list(load_lexicon().category_ids)}: retrain with `make train`"
+            )
         vectorizers = sio.load(folder / LINEAR_VECTORIZERS_FILE, trusted=[])
         return cls(
             labels=tuple(config["labels"]),
@@ -224,4 +247,5 @@ class LinearScorer:
             bias=tensors["bias"],
             calibration_slope=tensors["calibration_slope"],
             calibration_intercept=tensors["calibration_intercept"],
+            price_reference={brand: float(value) for brand, value in config.get("price_reference", {}).items()},
         )

@@ -12,21 +12,35 @@ import numpy as np
 from model.artifact import load_card, resolve_model_dir
 from model.errors import ArtifactError
 from model.linear import ANY_OUTPUT, LinearScorer
-from model.reasons import build_reasons
+from model.reasons import build_reasons, build_signal_reasons
 from model.schema import Listing, Priority, Reason, Score
+from model.text import fold_diacritics
 
 MAX_REASONS = 8
 # Feature blocks that make readable evidence: word n-grams, word segments, metadata (not character n-grams).
-EXPLAINED_KINDS = frozenset({"words", "segments", "metadata"})
+EXPLAINED_KINDS = frozenset({"words", "segments", "metadata", "signals"})
 
 
 def order_reasons(reasons: list[Reason]) -> list[Reason]:
-    """Matched terms before metadata signals, strongest first, each piece of evidence once, at most MAX_REASONS."""
-    ordered, seen = [], set()
-    for reason in sorted(reasons, key=lambda r: (r.kind != "term", -r.weight)):
-        if reason.evidence not in seen:
-            seen.add(reason.evidence)
-            ordered.append(reason)
+    """Lexicon matches (with their legal basis) first, then other terms, price, and metadata signals.
+
+    Strongest first within each group; a term already shown as a lexicon match is not repeated as a plain
+    n-gram ("esse" after “Esse”), and at most ``MAX_REASONS`` are kept.
+    """
+
+    def group(reason: Reason) -> int:
+        if reason.kind == "term":
+            return 0 if reason.normalized else 1
+        return 2 if reason.kind == "price" else 3
+
+    ordered: list[Reason] = []
+    seen: set[str] = set()
+    for reason in sorted(reasons, key=lambda r: (group(r), -r.weight)):
+        key = fold_diacritics(reason.normalized or reason.evidence).lower()
+        if key in seen or (group(reason) == 1 and any(key in shown or shown in key for shown in seen)):
+            continue
+        seen.add(key)
+        ordered.append(reason)
     return ordered[:MAX_REASONS]
 
 
@@ -85,7 +99,8 @@ class Predictor:
         """Score listings in one vectorised pass; results are in input order."""
         if not listings:
             return []
-        features = self.scorer.transform(listings)
+        views = self.scorer.build_views(listings)
+        features = self.scorer.transform(listings, views)
         probabilities = self.scorer.predict_proba(features)
         labels = self.scorer.labels
         any_index = self.scorer.outputs.index(ANY_OUTPUT)
@@ -106,6 +121,13 @@ class Predictor:
                         features[row_index], labels.index(label), kinds=EXPLAINED_KINDS
                     )
                     reasons += build_reasons(contributions, label=label, listing=listing)
+                    reasons += build_signal_reasons(
+                        contributions,
+                        label=label,
+                        listing=listing,
+                        views=views[row_index],
+                        price_reference=self.scorer.price_reference,
+                    )
                 reasons = order_reasons(reasons)
             scores.append(
                 Score(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from model.features import METADATA_FEATURES
+import math
+
+from model.features import METADATA_FEATURES, TextViews, listing_price, price_log_ratio
 from model.labels import describe_label
+from model.lexicon import find_written_form, load_lexicon
 from model.schema import Listing, Reason
 
 _METADATA_TEXT = dict(METADATA_FEATURES)
@@ -50,6 +53,69 @@ def _metadata_value(name: str, listing: Listing) -> str:
         "log_images": str(listing.image_count) if listing.image_count is not None else "",
     }
     return values.get(name, "")
+
+
+_SIGNAL_TEXT = {
+    "has_phone": "Tin đăng để lại số điện thoại để giao dịch ngoài sàn.",
+    "has_messaging_handle": "Tin đăng để lại tài khoản Zalo/Telegram để giao dịch ngoài sàn.",
+    "has_bank_account": "Tin đăng để lại số tài khoản ngân hàng để chuyển khoản trực tiếp.",
+}
+_KIND_VI = {"term": "từ khóa", "code_word": "từ lóng", "emoji": "biểu tượng"}
+
+
+def build_signal_reasons(
+    contributions: list[tuple[str, str, float, float]],
+    *,
+    label: str,
+    listing: Listing,
+    views: TextViews,
+    price_reference: dict[str, float],
+) -> list[Reason]:
+    """Evidence from the text signals: lexicon terms as written, price against the brand, contact details."""
+    lexicon = load_lexicon()
+    reasons: list[Reason] = []
+    for kind, name, _value, weight in contributions:
+        if kind != "signals" or weight <= 0:
+            continue
+        if name.startswith("lexicon_"):
+            category = lexicon.category(name.removeprefix("lexicon_"))
+            for hit in (h for h in views.lexicon_hits if h.category == category.id):
+                written = find_written_form(hit.term, views.raw) or hit.term
+                reasons.append(
+                    Reason(
+                        kind="term",
+                        label=label,
+                        evidence=written,
+                        normalized=hit.term,
+                        category=category.name_vi,
+                        legal_basis=list(category.legal_basis),
+                        weight=round(weight, 4),
+                        text=f"“{written}” là {_KIND_VI.get(hit.kind, 'từ khóa')} “{hit.term}” thuộc nhóm "
+                        f"{category.name_vi} ({describe_label(category.label)}).",
+                    )
+                )
+        elif name in ("price_vs_brand_reference", "price_far_below_brand_reference"):
+            ratio = price_log_ratio(listing, views, price_reference)
+            price = listing_price(listing, views)
+            if ratio is None or price is None or ratio[0] >= 0:
+                continue
+            reference = math.exp(price_reference[ratio[1]])
+            below = 1 - math.exp(ratio[0])
+            reasons.append(
+                Reason(
+                    kind="price",
+                    label=label,
+                    evidence=format_vnd(price),
+                    weight=round(weight, 4),
+                    text=f"Giá {format_vnd(price)}, thấp hơn {below:.0%} so với giá tham chiếu của {ratio[1]} "
+                    f"({format_vnd(reference)}).",
+                )
+            )
+        elif name in _SIGNAL_TEXT:
+            reasons.append(
+                Reason(kind="metadata", label=label, evidence=name, weight=round(weight, 4), text=_SIGNAL_TEXT[name])
+            )
+    return reasons
 
 
 def build_reasons(

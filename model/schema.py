@@ -88,8 +88,11 @@ class Reason(BaseModel):
     kind: Literal["term", "metadata", "price"] = Field(description="What kind of evidence this is.")
     label: str | None = Field(default=None, description="The label this evidence supports, if any.")
     text: str = Field(description="The explanation in Vietnamese, for reviewers.")
-    evidence: str = Field(description="The matched term or the metadata value, as seen.")
+    evidence: str = Field(description="The matched term as written in the listing, or the metadata value.")
     weight: float = Field(description="How much this evidence moved the score (model units, > 0).")
+    normalized: str | None = Field(default=None, description="The matched term's normalised (lexicon) form.")
+    category: str | None = Field(default=None, description="The risk lexicon category of a matched term.")
+    legal_basis: list[str] = Field(default_factory=list, description="Legal basis of the lexicon category.")
 
 
 class Score(BaseModel):

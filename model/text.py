@@ -11,12 +11,18 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from model.deobfuscation import deobfuscate
+from model.signals import TextSignals, extract_signals
 
 _TAG = re.compile(r"<[^>]{0,500}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # Three or more of the same letter ("xịnnnn", "đẹppp") collapse to one; digits are left alone (1000000).
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _SPACE = re.compile(r"\s+")
+# Combining marks (the Unicode blocks of combining diacritics); Vietnamese uses the first.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -45,10 +51,49 @@ def normalize_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@dataclass(frozen=True)
+class ReadText:
+    """A listing's text as the models read it, and what was read out of it on the way."""
+
+    normalized: str
+    folded: str
+    signals: TextSignals
+    brands: tuple[tuple[str, str], ...]
+
+
+def read_text(text: str) -> ReadText:
+    """The full reading: normalise, take out contact details, undo obfuscation and teencode, fold, fix brands.
+
+    ``normalized`` keeps the tone marks; ``folded`` has none and spells misspelt brands canonically.
+    """
+    from model.brands import canonicalize_brands, find_brands
+
+    normalized = normalize_text(text)
+    phones: list[str] = []
+    handles: list[str] = []
+    banks: list[str] = []
+    # Undoing one trick can reveal another ("c@n" becomes a word only after "@" is read as "a"), so the
+    # steps repeat until nothing changes: that also makes reading its own output a no-op.
+    for _ in range(5):
+        stripped, found = extract_signals(normalized)
+        phones += found.phones
+        handles += found.handles
+        banks += found.bank_accounts
+        again = normalize_text(deobfuscate(stripped))
+        if again == normalized:
+            break
+        normalized = again
+    signals = TextSignals(phones=tuple(phones), handles=tuple(handles), bank_accounts=tuple(banks))
+    folded = fold_diacritics(normalized)
+    brands = tuple(find_brands(folded))
+    return ReadText(normalized=normalized, folded=canonicalize_brands(folded, brands), signals=signals, brands=brands)
+
+
 def fold_diacritics(text: str) -> str:
     """Remove Vietnamese tone and vowel marks ("bóng cười" -> "bong cuoi", "đ" -> "d")."""
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    if text.isascii():
+        return text
+    stripped = _COMBINING.sub("", unicodedata.normalize("NFD", text))
     return unicodedata.normalize("NFC", stripped.replace("đ", "d").replace("Đ", "D"))
 
 

@@ -67,6 +67,32 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_bench_features(args: argparse.Namespace) -> int:
+    """Time normalisation and featurisation per listing on seed listings (and real ones when ../shared is there)."""
+    from training.benchmark import benchmark_features
+
+    predictor = Predictor.load(args.model)
+    config = config_from_dict(predictor.card["config"], source=f"model card of {predictor.version}")
+    split = load_split(config)
+    listings = [e.listing for e in split.train + split.valid + split.test][: args.n]
+    real, note = load_false_alarm_listings()
+    results = {"seed": benchmark_features(predictor.scorer, listings)}
+    if real:
+        results["real"] = benchmark_features(predictor.scorer, real[: args.n])
+    for name, result in results.items():
+        print(
+            f"{name} ({result['listings']} listings): normalisation + features "
+            f"{result['normalisation_and_features_ms']:.3f} ms/listing; word segmentation "
+            f"{result['word_segmentation_ms']:.3f} ms; TF-IDF + feature matrix {result['tfidf_and_matrix_ms']:.3f} ms"
+        )
+    if not real:
+        print(f"- {note}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m training`` argument parser."""
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
@@ -80,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--config", default=None, help="config to rebuild the split (default: the model's own)")
     p_eval.add_argument("--out", default="reports/eval.json", help="where to write the metrics JSON")
     p_eval.set_defaults(func=run_eval)
+    p_bench = commands.add_parser("bench-features", help="time normalisation and featurisation per listing")
+    p_bench.add_argument("--model", default="models", help="model folder or models folder (default: models)")
+    p_bench.add_argument("--n", type=int, default=2000, help="listings per data set (default: 2000)")
+    p_bench.add_argument("--out", default="reports/bench_features.json")
+    p_bench.set_defaults(func=run_bench_features)
     return parser
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +26,7 @@ from model.artifact import (
     write_json,
 )
 from model.errors import DataError
-from model.features import METADATA_FEATURE_NAMES, build_metadata_matrix
+from model.features import METADATA_FEATURE_NAMES, TextViews, build_metadata_matrix, listing_brand, listing_price
 from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
 from model.schema import Listing
 from training.calibration import choose_threshold, fit_sigmoid_calibration
@@ -90,6 +92,18 @@ def _targets_with_any(examples: list[Example], labels: tuple[str, ...]) -> np.nd
     return np.hstack([matrix, matrix.max(axis=1, keepdims=True)])
 
 
+def fit_price_reference(
+    listings: list[Listing], views: list[TextViews], *, risky: np.ndarray, min_listings: int = 3
+) -> dict[str, float]:
+    """Median log price per canonical brand over clean training listings seen at least ``min_listings`` times."""
+    prices: dict[str, list[float]] = defaultdict(list)
+    for listing, view, is_risky in zip(listings, views, risky, strict=True):
+        brand, price = listing_brand(listing, view), listing_price(listing, view)
+        if not is_risky and brand and price and price > 0:
+            prices[brand].append(math.log(price))
+    return {brand: float(np.median(values)) for brand, values in sorted(prices.items()) if len(values) >= min_listings}
+
+
 def fit_linear_scorer(config: TrainConfig, train: list[Example], sample_weight: np.ndarray) -> LinearScorer:
     """Fit vectorizers, weights and held-out-fold sigmoid calibration on weighted training examples."""
     listings = [example.listing for example in train]
@@ -109,8 +123,9 @@ def fit_linear_scorer(config: TrainConfig, train: list[Example], sample_weight: 
     views = scorer.build_views(listings)
     for name, vectorizer in scorer.vectorizers.items():
         vectorizer.fit([getattr(view, TEXT_VIEWS[name]) for view in views])
-    features = scorer.transform(listings, views)
     targets = _targets_with_any(train, config.labels)
+    scorer.price_reference = fit_price_reference(listings, views, risky=targets[:, -1].astype(bool))
+    features = scorer.transform(listings, views)
     for column, output in enumerate(scorer.outputs):
         if targets[:, column].min() == targets[:, column].max():
             raise DataError(f"output {output!r}: training split needs positive and negative examples")

@@ -1,0 +1,151 @@
+"""Brand names, canonicalised: sellers misspell brands on purpose ("Rolexx", "Lui Vuiton", "Addidas").
+
+Brands come from ``lexicon/brands.json``. Matching works on diacritic-folded, lower-cased text: exact names and
+aliases first, then close misspellings (edit distance that grows with the name's length) of names of five
+letters or more of non-Vietnamese names, so everyday words are not turned into brands.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+BRANDS_FILE = Path(__file__).with_name("lexicon") / "brands.json"
+_TOKEN = re.compile(r"[a-z0-9&']+")
+
+
+@dataclass(frozen=True)
+class BrandIndex:
+    """Folded spellings -> canonical brand name, split by how many words the spelling has."""
+
+    exact: dict[str, str]
+    fuzzy_one: dict[int, list[tuple[str, str]]]  # length -> [(spelling, canonical)] of one-word names
+    fuzzy_two: dict[int, list[tuple[str, str]]]  # the same for two-word names
+    kinds: dict[str, str]
+
+
+def _fold(text: str) -> str:
+    from model.text import fold_diacritics
+
+    return fold_diacritics(text).lower()
+
+
+# letters only Vietnamese writes (Hermès or Château are not Vietnamese names)
+_VIETNAMESE = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ]")
+
+
+def _fuzzy_ok(written: str, spelling: str) -> bool:
+    """Whether misspellings of a brand spelling may be matched at all.
+
+    Vietnamese brand names (written with tone marks: "Trung Nguyên", "Nam Ngư") are made of syllables that
+    differ from everyday words by a letter, so only their exact spellings count; so do short names, and
+    two-word names with a short word ("Ray Ban"), for the same reason.
+    """
+    words = spelling.split()
+    if _VIETNAMESE.search(written.lower()) or len(words) > 2 or any(len(word) < 4 for word in words):
+        return False
+    return len(spelling.replace(" ", "")) >= 5
+
+
+@cache
+def load_brand_index() -> BrandIndex:
+    """The brand index from ``brands.json`` (empty if the file is absent)."""
+    exact: dict[str, str] = {}
+    fuzzy_one: dict[int, list[tuple[str, str]]] = {}
+    fuzzy_two: dict[int, list[tuple[str, str]]] = {}
+    kinds: dict[str, str] = {}
+    if BRANDS_FILE.is_file():
+        for brand in json.loads(BRANDS_FILE.read_text(encoding="utf-8"))["brands"]:
+            canonical = brand["name"]
+            kinds[canonical] = brand.get("kind", "")
+            vietnamese = bool(_VIETNAMESE.search(canonical.lower()))
+            for written in {canonical, *brand.get("aliases", [])}:
+                spelling = _fold(written)
+                exact[spelling] = canonical
+                if not vietnamese and _fuzzy_ok(written, spelling):
+                    target = fuzzy_one if " " not in spelling else fuzzy_two
+                    target.setdefault(len(spelling), []).append((spelling, canonical))
+    return BrandIndex(exact=exact, fuzzy_one=fuzzy_one, fuzzy_two=fuzzy_two, kinds=kinds)
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of two strings, or ``limit + 1`` as soon as it must exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ch in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ch != other)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def _second_initial(spelling: str) -> str:
+    """First letter of the second word ('' for one word)."""
+    _, _, rest = spelling.partition(" ")
+    return rest[:1]
+
+
+def _allowed_distance(length: int) -> int:
+    return 1 if length < 9 else 2 if length < 12 else 3
+
+
+@lru_cache(maxsize=65536)
+def match_brand(spelling: str) -> str | None:
+    """The canonical brand a folded one- or two-word spelling stands for, exactly or as a close misspelling."""
+    index = load_brand_index()
+    if spelling in index.exact:
+        return index.exact[spelling]
+    compact = spelling.replace(" ", "")
+    if len(compact) < 6 or compact.isdigit():
+        return None
+    table = index.fuzzy_two if " " in spelling else index.fuzzy_one
+    widest = _allowed_distance(len(spelling) + 3)
+    letters, second = set(spelling), _second_initial(spelling)
+    best: tuple[int, str] | None = None
+    for length in range(len(spelling) - widest, len(spelling) + widest + 1):
+        for candidate, canonical in table.get(length, ()):
+            if candidate[0] != spelling[0] or (" " in spelling and _second_initial(candidate) != second):
+                continue
+            limit = _allowed_distance(max(len(spelling), len(candidate)))
+            if len(letters ^ set(candidate)) > 2 * limit:  # cheap bound before the full distance
+                continue
+            distance = edit_distance(spelling, candidate, limit)
+            if distance <= limit and (best is None or distance < best[0]):
+                best = (distance, canonical)
+    return best[1] if best else None
+
+
+def find_brands(folded_text: str) -> list[tuple[str, str]]:
+    """(as written, canonical brand) for each brand in folded lower-case text, two-word names first."""
+    tokens = _TOKEN.findall(folded_text)
+    found: list[tuple[str, str]] = []
+    used: set[int] = set()
+    for i in range(len(tokens) - 1):
+        pair = f"{tokens[i]} {tokens[i + 1]}"
+        canonical = match_brand(pair)
+        if canonical:
+            found.append((pair, canonical))
+            used.update((i, i + 1))
+    for i, token in enumerate(tokens):
+        if i not in used:
+            canonical = match_brand(token)
+            if canonical:
+                found.append((token, canonical))
+    return found
+
+
+def canonicalize_brands(folded_text: str, found: Sequence[tuple[str, str]] | None = None) -> str:
+    """Misspelt brand names in folded text replaced by their canonical folded spelling ('rolexx' -> 'rolex')."""
+    for written, canonical in find_brands(folded_text) if found is None else found:
+        target = _fold(canonical)
+        if written != target:
+            folded_text = re.sub(rf"(?<![a-z0-9]){re.escape(written)}(?![a-z0-9])", target, folded_text)
+    return folded_text

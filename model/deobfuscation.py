@@ -1,0 +1,90 @@
+"""Undoing the tricks sellers use to slip past filters: separated letters, digits for letters, teencode, units.
+
+Each transform is a small pure function on lower-cased text, safe on any string and idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+TEENCODE_FILE = Path(__file__).with_name("lexicon") / "teencode.json"
+
+_LETTER = r"[^\W\d_]"
+# "b.ó.n.g", "g-u-c-c-i", "c*ầ*n": three or more single letters joined by a separator inside one token
+_DOTTED = re.compile(rf"(?<!\w){_LETTER}(?:[.\-_*•·]{_LETTER}){{2,}}(?!\w)")
+# "b ó n g": three or more single letters separated by single spaces
+_SPACED = re.compile(rf"(?<!\S){_LETTER}(?: {_LETTER}){{2,}}(?!\S)")
+_LEET = {"4": "a", "@": "a", "3": "e", "1": "i", "0": "o", "5": "s", "$": "s", "7": "t"}
+# a substitute character between two letters: "c4n", "b0ng", "c@n"
+_LEET_INSIDE = re.compile(rf"(?<={_LETTER})[4@3105$7]+(?={_LETTER})")
+_THOUSANDS = re.compile(r"(\d+(?:[.,]\d+)?)\s?k\b")
+_MILLIONS = re.compile(r"(\d+(?:[.,]\d+)?)\s?tr(\d{1,3})?\b")
+_LONE_K = re.compile(r"(?<![\w.,])k(?!\w)")
+
+
+def join_separated_letters(text: str) -> str:
+    """'b.ó.n.g c.ư.ờ.i' -> 'bóng cười', 'g u c c i' -> 'gucci'."""
+    text = _DOTTED.sub(lambda m: re.sub(r"[.\-_*•·]", "", m.group(0)), text)
+    return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
+
+
+def replace_substituted_letters(text: str) -> str:
+    """Digits and symbols standing for letters inside a word: 'c4n s4' -> 'can s4', 'b0ng' -> 'bong'.
+
+    Only characters between two letters are replaced, so prices, sizes and model numbers (100ml, f1, 1:1)
+    are left alone; a trailing substitute ('s4') is left too, as it cannot be told from a code.
+    """
+    return _LEET_INSIDE.sub(lambda m: "".join(_LEET[ch] for ch in m.group(0)), text)
+
+
+def expand_units(text: str) -> str:
+    """Prices as sellers write them, in words: '350k' -> '350 nghìn', '1tr2' -> '1 triệu 2'."""
+    text = _MILLIONS.sub(lambda m: f"{m.group(1)} triệu" + (f" {m.group(2)}" if m.group(2) else ""), text)
+    return _THOUSANDS.sub(lambda m: f"{m.group(1)} nghìn", text)
+
+
+@cache
+def load_teencode() -> dict[str, str]:
+    """Whole-word teencode -> full form, from ``lexicon/teencode.json`` (empty if the file is absent)."""
+    if not TEENCODE_FILE.is_file():
+        return {}
+    words = json.loads(TEENCODE_FILE.read_text(encoding="utf-8"))["words"]
+    # a replacement that is itself a key would make expansion depend on how often it runs
+    return {key: value for key, value in words.items() if value not in words}
+
+
+def expand_teencode(text: str) -> str:
+    """Whole-word teencode replaced by full words ('ko' -> 'không', 'sp' -> 'sản phẩm'); a lone 'k' is 'không'."""
+    table = load_teencode()
+    pattern = _teencode_pattern()
+    if pattern is not None:
+        text = pattern.sub(lambda m: table[m.group(0)], text)
+    return _LONE_K.sub("không", text)
+
+
+@cache
+def _teencode_pattern() -> re.Pattern[str] | None:
+    """One pattern for every teencode word, matched whole (much faster than a lookup per word)."""
+    words = sorted(load_teencode(), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)") if words else None
+
+
+def deobfuscate(text: str) -> str:
+    """All of the above, in the order that lets each see the previous one's output (lower-cased input)."""
+    return expand_teencode(expand_units(replace_substituted_letters(join_separated_letters(text))))
+
+
+def find_price_mentions(text: str) -> list[float]:
+    """Prices written in the text ('giá 350k', '1tr2', '1.500.000đ'), in VND, for listings that give no price."""
+    found: list[float] = []
+    for m in _MILLIONS.finditer(text):
+        whole = float(m.group(1).replace(",", "."))
+        found.append(whole * 1_000_000 + (float("0." + m.group(2)) * 1_000_000 if m.group(2) else 0.0))
+    for m in _THOUSANDS.finditer(text):
+        found.append(float(m.group(1).replace(",", ".")) * 1_000)
+    for m in re.finditer(r"(\d{1,3}(?:[.,]\d{3})+)\s?(?:đ|₫|vnđ|vnd|đồng)", text):
+        found.append(float(re.sub(r"[.,]", "", m.group(1))))
+    return found

@@ -1,0 +1,137 @@
+"""The risk lexicon: terms, code words and emoji per goods category, each category with its label and legal basis.
+
+The lexicon is data (``risk_lexicon.json`` beside this file): extending it needs no code change. Terms are
+matched on the diacritic-folded, normalised text at word boundaries; each hit becomes a model feature and,
+when it supports a flag, evidence for reviewers with the term as the seller wrote it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+LEXICON_FILE = Path(__file__).with_name("risk_lexicon.json")
+# Vietnamese letters grouped by the plain letter they fold to, to find a term as written in the original text.
+_VIETNAMESE_LETTERS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵdđbcfghjklmnpqrstvwxz"
+_SUBSTITUTES = {"a": "4@", "e": "3", "i": "1", "o": "0", "s": "5$", "t": "7"}
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
+@dataclass(frozen=True)
+class LexiconCategory:
+    """One goods category of the lexicon."""
+
+    id: str
+    label: str
+    name_vi: str
+    legal_basis: tuple[str, ...]
+    terms: tuple[str, ...]
+    code_words: tuple[str, ...]
+    emoji: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LexiconHit:
+    """A lexicon entry found in a listing."""
+
+    category: str
+    term: str  # the entry as the lexicon writes it
+    kind: str  # "term", "code_word" or "emoji"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Categories plus the compiled matchers."""
+
+    categories: tuple[LexiconCategory, ...]
+    pattern: re.Pattern[str] | None
+    entries: dict[str, list[tuple[str, str, str]]]  # folded spelling -> [(category, term, kind)]
+    emoji: dict[str, list[tuple[str, str]]]  # emoji -> [(category, emoji)]
+
+    @property
+    def category_ids(self) -> tuple[str, ...]:
+        """Category ids in file order: the order of the lexicon features."""
+        return tuple(category.id for category in self.categories)
+
+    def category(self, category_id: str) -> LexiconCategory:
+        """A category by id."""
+        return next(c for c in self.categories if c.id == category_id)
+
+    def match(self, folded_text: str, raw_text: str = "") -> list[LexiconHit]:
+        """Every entry found: terms and code words in folded text, emoji in the raw text."""
+        hits: list[LexiconHit] = []
+        if self.pattern is not None:
+            for m in self.pattern.finditer(folded_text):
+                for category, term, kind in self.entries[m.group(1)]:
+                    hits.append(LexiconHit(category=category, term=term, kind=kind))
+        for symbol, owners in self.emoji.items():
+            if symbol in raw_text:
+                hits.extend(LexiconHit(category=category, term=term, kind="emoji") for category, term in owners)
+        return hits
+
+
+@cache
+def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
+    """The lexicon from its JSON file (an empty lexicon if the file is absent)."""
+    if not path.is_file():
+        return Lexicon(categories=(), pattern=None, entries={}, emoji={})
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    categories = tuple(
+        LexiconCategory(
+            id=item["id"],
+            label=item["label"],
+            name_vi=item["name_vi"],
+            legal_basis=tuple(item.get("legal_basis", [])),
+            terms=tuple(item.get("terms", [])),
+            code_words=tuple(item.get("code_words", [])),
+            emoji=tuple(item.get("emoji", [])),
+        )
+        for item in raw["categories"]
+    )
+    entries: dict[str, list[tuple[str, str, str]]] = {}
+    emoji: dict[str, list[tuple[str, str]]] = {}
+    for category in categories:
+        for kind, words in (("term", category.terms), ("code_word", category.code_words)):
+            for word in words:
+                folded = " ".join(_fold(word).split())
+                if folded and (category.id, word, kind) not in entries.get(folded, []):
+                    entries.setdefault(folded, []).append((category.id, word, kind))
+        for symbol in category.emoji:
+            emoji.setdefault(symbol, []).append((category.id, symbol))
+    spellings = sorted(entries, key=len, reverse=True)
+    pattern = (
+        re.compile(r"(?<![\w])(" + "|".join(re.escape(s) for s in spellings) + r")(?![\w])") if spellings else None
+    )
+    return Lexicon(categories=categories, pattern=pattern, entries=entries, emoji=emoji)
+
+
+@cache
+def _written_pattern(term: str) -> re.Pattern[str]:
+    """A pattern that finds a term in original text whatever its tone marks, case, separators or digit tricks."""
+    classes = {plain: "".join(ch for ch in _VIETNAMESE_LETTERS if _fold(ch) == plain) for plain in set(_fold(term))}
+    parts = []
+    for ch in _fold(term):
+        if ch == " ":
+            parts.append(r"[\s.\-_*]*")
+        elif ch.isalpha():
+            letters = classes.get(ch, ch) + ch.upper() + "".join(c.upper() for c in classes.get(ch, ""))
+            parts.append("[" + re.escape(letters + _SUBSTITUTES.get(ch, "")) + r"][.\-_* ]?")
+        else:
+            parts.append(re.escape(ch))
+    return re.compile("".join(parts).rstrip("?").removesuffix(r"[.\-_* ]"), re.IGNORECASE)
+
+
+def find_written_form(term: str, original: str) -> str | None:
+    """The term as the seller wrote it in the original text ('B.Ó.N.G cười' for 'bóng cười'), if found."""
+    if not term or not original:
+        return None
+    m = _written_pattern(term).search(original)
+    return m.group(0).strip(" .-_*") if m else None
