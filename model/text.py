@@ -79,7 +79,8 @@ def read_text(text: str) -> ReadText:
         phones += found.phones
         handles += found.handles
         banks += found.bank_accounts
-        again = normalize_text(deobfuscate(stripped))
+        # deobfuscate only lower-cases and rewrites letters and digits: repeats and spaces are all it can disturb
+        again = _SPACE.sub(" ", _REPEAT.sub(r"\1", deobfuscate(stripped))).strip()
         if again == normalized:
             break
         normalized = again

@@ -68,3 +68,12 @@ def test_score_file_stops_on_a_bad_line_and_writes_nothing(
     assert code == 2
     assert "in.jsonl:2" in capsys.readouterr().err
     assert not out_path.exists() and not list(tmp_path.glob(".out.jsonl.tmp*"))
+
+
+def test_bench_features_reports_milliseconds(trained: TrainResult, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "bench.json"
+    code = training_main(["bench-features", "--model", str(trained.model_dir), "--n", "30", "--out", str(out)])
+    assert code == 0
+    seed = json.loads(out.read_text(encoding="utf-8"))["seed"]
+    assert seed["listings"] == 30 and seed["normalisation_and_features_ms"] > 0
+    assert "ms/listing" in capsys.readouterr().out

@@ -13,10 +13,13 @@ from typing import Any
 from model.errors import SoiError
 from model.predictor import Predictor
 from training.config import config_from_dict, load_config
-from training.dataset import load_false_alarm_listings
+from training.dataset import load_examples, load_false_alarm_listings
 from training.evaluate import evaluate_predictor, evaluate_slices, false_alarm_rate
 from training.report import render_metrics_table, render_slices_table
 from training.train import load_split, train
+
+# Listings written independently of the seed data's phrase pools, for evaluation only (never trained on).
+INDEPENDENT_FILE = "data/independent/listings.jsonl"
 
 
 def _nan_to_none(value: Any) -> Any:
@@ -53,6 +56,17 @@ def run_eval(args: argparse.Namespace) -> int:
     print()
     print(render_slices_table(report["test_slices"]))
     print()
+    independent_path = config.resolve(INDEPENDENT_FILE)
+    if independent_path.is_file():
+        independent = load_examples(independent_path, labels=config.labels)
+        listings = [e.listing for e in independent]
+        report["independent"] = evaluate_predictor(predictor, listings)
+        report["independent_slices"] = evaluate_slices(predictor, listings, [e.extras for e in independent])
+        print(f"independent set ({len(listings)} listings written apart from the seed data, never trained on):")
+        print(render_metrics_table(report["independent"]))
+        print()
+        print(render_slices_table(report["independent_slices"]))
+        print()
     real, note = load_false_alarm_listings()
     report["false_alarm_note"] = note
     if real:
