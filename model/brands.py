@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from model.text import fold_diacritics
+
 BRANDS_FILE = Path(__file__).with_name("lexicon") / "brands.json"
 _TOKEN = re.compile(r"[a-z0-9&']+")
 
@@ -29,7 +31,6 @@ class BrandIndex:
 
 
 def _fold(text: str) -> str:
-    from model.text import fold_diacritics
 
     return fold_diacritics(text).lower()
 

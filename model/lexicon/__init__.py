@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from model.text import fold_diacritics
 
 LEXICON_FILE = Path(__file__).with_name("risk_lexicon.json")
 # Vietnamese letters grouped by the plain letter they fold to, to find a term as written in the original text.
@@ -21,8 +22,7 @@ _SUBSTITUTES = {"a": "4@", "e": "3", "i": "1", "o": "0", "s": "5$", "t": "7"}
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+    return fold_diacritics(text.lower())
 
 
 @dataclass(frozen=True)

@@ -171,26 +171,13 @@ def test_price_reference_and_anomaly_features() -> None:
     views = [build_text_views(x, max_description_chars=100, max_segmented_chars=0) for x in genuine]
     reference = fit_price_reference(genuine, views, risky=np.zeros(3, dtype=bool))
     assert reference == {"Rolex": pytest.approx(np.log(280e6))}
-    cheap = Listing(title="Đồng hồ Rolexx Submariner", price=1.5e6)
-    features = dict(
-        zip(
-            signal_feature_names(),
-            build_signal_features(
-                cheap, build_text_views(cheap, max_description_chars=100, max_segmented_chars=0), reference
-            ),
-            strict=True,
-        )
-    )
+
+    def signals(listing: Listing) -> dict[str, float]:
+        views = build_text_views(listing, max_description_chars=100, max_segmented_chars=0)
+        return dict(zip(signal_feature_names(), build_signal_features(listing, views, reference), strict=True))
+
+    features = signals(Listing(title="Đồng hồ Rolexx Submariner", price=1.5e6))
     assert features["price_far_below_brand_reference"] == 1 and features["price_reference_missing"] == 0
     assert features["price_vs_brand_reference"] >= 4.5  # log(280e6 / 1.5e6) = 5.2, capped at 5
-    unknown = Listing(title="Áo thun trơn", price=99000)
-    features = dict(
-        zip(
-            signal_feature_names(),
-            build_signal_features(
-                unknown, build_text_views(unknown, max_description_chars=100, max_segmented_chars=0), reference
-            ),
-            strict=True,
-        )
-    )
+    features = signals(Listing(title="Áo thun trơn", price=99000))
     assert features["price_reference_missing"] == 1 and features["price_far_below_brand_reference"] == 0
