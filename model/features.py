@@ -51,6 +51,7 @@ class TextViews:
     signals: TextSignals
     brands: tuple[tuple[str, str], ...]  # (as found in folded text, canonical brand)
     lexicon_hits: tuple[LexiconHit, ...]
+    text_price: float | None  # the first price written in the text ("giá 350k"), if any
 
 
 def build_listing_text(listing: Listing, *, max_description_chars: int) -> str:
@@ -77,6 +78,7 @@ def build_text_views(listing: Listing, *, max_description_chars: int, max_segmen
         signals=read.signals,
         brands=read.brands,
         lexicon_hits=tuple(load_lexicon().match(read.folded, raw)),
+        text_price=next(iter(find_price_mentions(read.normalized)), None),
     )
 
 
@@ -91,10 +93,7 @@ def listing_brand(listing: Listing, views: TextViews) -> str | None:
 
 def listing_price(listing: Listing, views: TextViews) -> float | None:
     """The listing's price, or the first price written in its text when the price field is empty."""
-    if listing.price is not None:
-        return listing.price
-    mentions = find_price_mentions(views.normalized)
-    return mentions[0] if mentions else None
+    return listing.price if listing.price is not None else views.text_price
 
 
 def signal_feature_names() -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from model.errors import SoiError
 from model.predictor import Predictor
 from training.config import config_from_dict, load_config
 from training.dataset import load_examples, load_false_alarm_listings
-from training.evaluate import evaluate_predictor, evaluate_slices, false_alarm_rate
+from training.evaluate import evaluate_predictor, false_alarm_rate
 from training.report import render_metrics_table, render_slices_table
 from training.train import load_split, train
 
@@ -49,23 +49,21 @@ def run_eval(args: argparse.Namespace) -> int:
     split = load_split(config)
     report: dict[str, Any] = {"model_version": predictor.version, "data_path": config.data_path}
     test_listings = [e.listing for e in split.test]
-    report["test"] = evaluate_predictor(predictor, test_listings)
-    report["test_slices"] = evaluate_slices(predictor, test_listings, [e.extras for e in split.test])
+    report["test"] = evaluate_predictor(predictor, test_listings, [e.extras for e in split.test])
     print(f"model {predictor.version}: test split of {config.data_path}")
     print(render_metrics_table(report["test"]))
     print()
-    print(render_slices_table(report["test_slices"]))
+    print(render_slices_table(report["test"]["slices"]))
     print()
     independent_path = config.resolve(INDEPENDENT_FILE)
     if independent_path.is_file():
         independent = load_examples(independent_path, labels=config.labels)
         listings = [e.listing for e in independent]
-        report["independent"] = evaluate_predictor(predictor, listings)
-        report["independent_slices"] = evaluate_slices(predictor, listings, [e.extras for e in independent])
+        report["independent"] = evaluate_predictor(predictor, listings, [e.extras for e in independent])
         print(f"independent set ({len(listings)} listings written apart from the seed data, never trained on):")
         print(render_metrics_table(report["independent"]))
         print()
-        print(render_slices_table(report["independent_slices"]))
+        print(render_slices_table(report["independent"]["slices"]))
         print()
     real, note = load_false_alarm_listings()
     report["false_alarm_note"] = note

@@ -63,11 +63,17 @@ def _targets(listings: Sequence[Listing], labels: Sequence[str]) -> np.ndarray:
     return target
 
 
-def evaluate_predictor(predictor: Predictor, listings: Sequence[Listing]) -> dict[str, Any]:
-    """Metrics of a trained model on labelled listings."""
+def evaluate_predictor(
+    predictor: Predictor, listings: Sequence[Listing], extras: Sequence[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Metrics of a trained model on labelled listings; with ``extras``, also per slice (under ``slices``)."""
     labels = predictor.labels
     probability = predictor.predict_proba(listings)[:, : len(labels)]
-    return compute_metrics(_targets(listings, labels), probability, labels=labels, thresholds=predictor.thresholds)
+    target = _targets(listings, labels)
+    metrics = compute_metrics(target, probability, labels=labels, thresholds=predictor.thresholds)
+    if extras is not None:
+        metrics["slices"] = evaluate_slices(predictor, listings, extras, target=target, probability=probability)
+    return metrics
 
 
 def slice_names(extras: dict[str, Any], listing: Listing) -> list[str]:
@@ -83,7 +89,13 @@ def slice_names(extras: dict[str, Any], listing: Listing) -> list[str]:
 
 
 def evaluate_slices(
-    predictor: Predictor, listings: Sequence[Listing], extras: Sequence[dict[str, Any]], *, min_listings: int = 20
+    predictor: Predictor,
+    listings: Sequence[Listing],
+    extras: Sequence[dict[str, Any]],
+    *,
+    min_listings: int = 20,
+    target: np.ndarray | None = None,
+    probability: np.ndarray | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Metrics per slice, so a regression on evasive text or on hard negatives is visible.
 
@@ -91,8 +103,10 @@ def evaluate_slices(
     listings were flagged. Slices smaller than ``min_listings`` are left out as too noisy.
     """
     labels = predictor.labels
-    probability = predictor.predict_proba(listings)[:, : len(labels)]
-    target = _targets(listings, labels)
+    if probability is None:
+        probability = predictor.predict_proba(listings)[:, : len(labels)]
+    if target is None:
+        target = _targets(listings, labels)
     members: dict[str, list[int]] = {}
     for row, (listing, extra) in enumerate(zip(listings, extras, strict=True)):
         for name in slice_names(extra, listing):
