@@ -74,11 +74,16 @@ def _unit_hash(text: str, seed: int) -> float:
 
 
 def sample_examples(examples: list[Example], *, max_listings: int, seed: int) -> list[Example]:
-    """A deterministic sample of whole seller groups, about ``max_listings`` long (0 = keep all)."""
+    """A deterministic sample of ``max_listings`` listings (0 = keep all), in the original order.
+
+    Listings, not whole sellers, are drawn, so a small sample still covers every kind of goods (sellers
+    sell one kind each); the seller split that follows keeps each sampled seller on one side.
+    """
     if not max_listings or len(examples) <= max_listings:
         return examples
-    ordered = sorted(examples, key=lambda e: (_unit_hash(e.group, seed + 1), e.listing.id or ""))
-    return ordered[:max_listings]
+    keys = [(_unit_hash(f"{e.group}|{e.listing.id or e.listing.title}", seed + 1), i) for i, e in enumerate(examples)]
+    chosen = sorted(i for _, i in sorted(keys)[:max_listings])
+    return [examples[i] for i in chosen]
 
 
 def split_by_seller(examples: list[Example], *, valid_share: float, test_share: float, seed: int) -> Split:
