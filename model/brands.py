@@ -124,6 +124,11 @@ def match_brand(spelling: str) -> str | None:
     return best[1] if best else None
 
 
+def brand_of(text: str) -> str | None:
+    """The canonical brand a free-text brand field names ('ROLEXX ' -> 'Rolex'), if it names a known one."""
+    return match_brand(" ".join(_fold(text).split()))
+
+
 def find_brands(folded_text: str) -> list[tuple[str, str]]:
     """(as written, canonical brand) for each brand in folded lower-case text, two-word names first."""
     tokens = _TOKEN.findall(folded_text)

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.brands import match_brand
+from model.brands import brand_of
 from model.deobfuscation import find_price_mentions
 from model.lexicon import LexiconHit, load_lexicon
 from model.schema import Listing
 from model.signals import TextSignals
-from model.text import fold_diacritics, normalize_text, read_text, segment_words
+from model.text import normalize_text, read_text, segment_words
 
 PLATFORMS = ("shopee", "lazada", "tiki", "tiktok", "facebook", "zalo", "website", "other")
 _ABROAD = (
@@ -85,7 +85,7 @@ def build_text_views(listing: Listing, *, max_description_chars: int, max_segmen
 def listing_brand(listing: Listing, views: TextViews) -> str | None:
     """The canonical brand of a listing: its brand field if that is a known brand, else the first one in its text."""
     if listing.brand:
-        canonical = match_brand(" ".join(fold_diacritics(listing.brand).lower().split()))
+        canonical = brand_of(listing.brand)
         if canonical:
             return canonical
     return views.brands[0][1] if views.brands else None

@@ -95,12 +95,13 @@ def split_by_seller(examples: list[Example], *, valid_share: float, test_share: 
     return Split(train=train, valid=valid, test=test)
 
 
-def label_matrix(examples: Sequence[Example], labels: Sequence[str]) -> np.ndarray:
-    """0/1 matrix, rows = examples, columns = labels."""
-    matrix = np.zeros((len(examples), len(labels)), dtype=np.int8)
-    for row, example in enumerate(examples):
-        for label in example.listing.labels:
-            matrix[row, labels.index(label)] = 1
+def label_matrix(listings: Sequence[Listing], labels: Sequence[str]) -> np.ndarray:
+    """0/1 matrix, rows = listings, columns = labels; labels outside ``labels`` are not counted."""
+    matrix = np.zeros((len(listings), len(labels)), dtype=np.int8)
+    for row, listing in enumerate(listings):
+        for label in listing.labels:
+            if label in labels:
+                matrix[row, labels.index(label)] = 1
     return matrix
 
 

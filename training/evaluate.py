@@ -11,6 +11,7 @@ from sklearn.metrics import average_precision_score, f1_score, precision_recall_
 
 from model.predictor import Predictor
 from model.schema import Listing
+from training.dataset import label_matrix
 
 
 def recall_at_precision(target: np.ndarray, probability: np.ndarray, *, min_precision: float) -> float:
@@ -54,22 +55,13 @@ def compute_metrics(
     }
 
 
-def _targets(listings: Sequence[Listing], labels: Sequence[str]) -> np.ndarray:
-    target = np.zeros((len(listings), len(labels)), dtype=int)
-    for row, listing in enumerate(listings):
-        for label in listing.labels:
-            if label in labels:
-                target[row, labels.index(label)] = 1
-    return target
-
-
 def evaluate_predictor(
     predictor: Predictor, listings: Sequence[Listing], extras: Sequence[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """Metrics of a trained model on labelled listings; with ``extras``, also per slice (under ``slices``)."""
     labels = predictor.labels
     probability = predictor.predict_proba(listings)[:, : len(labels)]
-    target = _targets(listings, labels)
+    target = label_matrix(listings, labels)
     metrics = compute_metrics(target, probability, labels=labels, thresholds=predictor.thresholds)
     if extras is not None:
         metrics["slices"] = evaluate_slices(predictor, listings, extras, target=target, probability=probability)
@@ -106,7 +98,7 @@ def evaluate_slices(
     if probability is None:
         probability = predictor.predict_proba(listings)[:, : len(labels)]
     if target is None:
-        target = _targets(listings, labels)
+        target = label_matrix(listings, labels)
     members: dict[str, list[int]] = {}
     for row, (listing, extra) in enumerate(zip(listings, extras, strict=True)):
         for name in slice_names(extra, listing):

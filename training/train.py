@@ -88,7 +88,7 @@ def _held_out_decisions(
 
 
 def _targets_with_any(examples: list[Example], labels: tuple[str, ...]) -> np.ndarray:
-    matrix = label_matrix(examples, labels)
+    matrix = label_matrix([example.listing for example in examples], labels)
     return np.hstack([matrix, matrix.max(axis=1, keepdims=True)])
 
 
@@ -149,7 +149,7 @@ def _probabilities(scorer: LinearScorer, listings: list[Listing]) -> np.ndarray:
 
 
 def _label_counts(examples: list[Example], labels: tuple[str, ...]) -> dict[str, int]:
-    matrix = label_matrix(examples, labels)
+    matrix = label_matrix([example.listing for example in examples], labels)
     counts = {label: int(matrix[:, i].sum()) for i, label in enumerate(labels)}
     counts["clean"] = int((matrix.sum(axis=1) == 0).sum())
     counts["total"] = len(examples)
@@ -182,16 +182,17 @@ def train(config: TrainConfig, *, promote: bool = True) -> TrainResult:
     scorer = fit_linear_scorer(config, split.train + negatives, weights)
 
     valid_listings = [e.listing for e in split.valid]
+    test_listings = [e.listing for e in split.test]
     valid_probability = _probabilities(scorer, valid_listings)
-    valid_target = label_matrix(split.valid, config.labels)
+    valid_target = label_matrix(valid_listings, config.labels)
     thresholds = {
         label: choose_threshold(valid_probability[:, i], valid_target[:, i]) for i, label in enumerate(config.labels)
     }
     metrics = {
         "valid": compute_metrics(valid_target, valid_probability, labels=config.labels, thresholds=thresholds),
         "test": compute_metrics(
-            label_matrix(split.test, config.labels),
-            _probabilities(scorer, [e.listing for e in split.test]),
+            label_matrix(test_listings, config.labels),
+            _probabilities(scorer, test_listings),
             labels=config.labels,
             thresholds=thresholds,
         ),
