@@ -28,6 +28,7 @@ class BrandIndex:
     fuzzy_one: dict[int, list[tuple[str, str]]]  # length -> [(spelling, canonical)] of one-word names
     fuzzy_two: dict[int, list[tuple[str, str]]]  # the same for two-word names
     kinds: dict[str, str]
+    min_price_vnd: dict[str, float]  # canonical -> lowest price of a genuine new item, where one is known
 
 
 def _fold(text: str) -> str:
@@ -59,10 +60,13 @@ def load_brand_index() -> BrandIndex:
     fuzzy_one: dict[int, list[tuple[str, str]]] = {}
     fuzzy_two: dict[int, list[tuple[str, str]]] = {}
     kinds: dict[str, str] = {}
+    min_price: dict[str, float] = {}
     if BRANDS_FILE.is_file():
         for brand in json.loads(BRANDS_FILE.read_text(encoding="utf-8"))["brands"]:
             canonical = brand["name"]
             kinds[canonical] = brand.get("kind", "")
+            if brand.get("min_price_vnd"):
+                min_price[canonical] = float(brand["min_price_vnd"])
             vietnamese = bool(_VIETNAMESE.search(canonical.lower()))
             for written in {canonical, *brand.get("aliases", [])}:
                 spelling = _fold(written)
@@ -70,7 +74,7 @@ def load_brand_index() -> BrandIndex:
                 if not vietnamese and _fuzzy_ok(written, spelling):
                     target = fuzzy_one if " " not in spelling else fuzzy_two
                     target.setdefault(len(spelling), []).append((spelling, canonical))
-    return BrandIndex(exact=exact, fuzzy_one=fuzzy_one, fuzzy_two=fuzzy_two, kinds=kinds)
+    return BrandIndex(exact=exact, fuzzy_one=fuzzy_one, fuzzy_two=fuzzy_two, kinds=kinds, min_price_vnd=min_price)
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -127,6 +131,16 @@ def match_brand(spelling: str) -> str | None:
 def brand_of(text: str) -> str | None:
     """The canonical brand a free-text brand field names ('ROLEXX ' -> 'Rolex'), if it names a known one."""
     return match_brand(" ".join(_fold(text).split()))
+
+
+def brand_min_price(canonical: str) -> float | None:
+    """The lowest price of a genuine new item of a brand (``min_price_vnd`` in brands.json), if known."""
+    return load_brand_index().min_price_vnd.get(canonical)
+
+
+def is_misspelt(written: str) -> bool:
+    """Whether a brand found in folded text was written other than as any of its known spellings."""
+    return written not in load_brand_index().exact
 
 
 def find_brands(folded_text: str) -> list[tuple[str, str]]:

@@ -10,6 +10,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from model.patterns import compile_word_pattern
+
 TEENCODE_FILE = Path(__file__).with_name("lexicon") / "teencode.json"
 
 _LETTER = r"[^\W\d_]"
@@ -61,15 +63,14 @@ def expand_teencode(text: str) -> str:
     table = load_teencode()
     pattern = _teencode_pattern()
     if pattern is not None:
-        text = pattern.sub(lambda m: table[m.group(0)], text)
+        text = pattern.sub(lambda m: table[m.group(1)], text)
     return _LONE_K.sub("không", text)
 
 
 @cache
 def _teencode_pattern() -> re.Pattern[str] | None:
     """One pattern for every teencode word, matched whole (much faster than a lookup per word)."""
-    words = sorted(load_teencode(), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)") if words else None
+    return compile_word_pattern(load_teencode())
 
 
 def deobfuscate(text: str) -> str:
@@ -77,14 +78,29 @@ def deobfuscate(text: str) -> str:
     return expand_teencode(expand_units(replace_substituted_letters(join_separated_letters(text))))
 
 
+# A price as written or as read ("350k" / "350 nghìn", "1tr2" / "1 triệu 2", "1.500.000đ"); group names say
+# which unit applies. Folded spellings are included for text read without tone marks.
+_PRICE = re.compile(
+    r"(?<![\w.,])(?:"
+    r"(?P<millions>\d+(?:[.,]\d+)?)\s?(?:triệu|trieu|tr|củ)(?:\s?(?P<fraction>\d{1,3})(?!\d))?"
+    r"|(?P<thousands>\d+(?:[.,]\d+)?)\s?(?:nghìn|nghin|ngàn|ngan|k)"
+    r"|(?P<dong>\d{1,3}(?:[.,]\d{3})+|\d{4,10})\s?(?:đồng|dong|vnđ|vnd|đ|₫)"
+    r")(?!\w)"
+)
+
+
 def find_price_mentions(text: str) -> list[float]:
-    """Prices written in the text ('giá 350k', '1tr2', '1.500.000đ'), in VND, for listings that give no price."""
+    """Prices written in the text, in VND and in the order written: 'giá 350k', '1tr2', '1 triệu 2', '1.500.000đ'.
+
+    Used for listings whose price field is empty (social posts write the price in the text).
+    """
     found: list[float] = []
-    for m in _MILLIONS.finditer(text):
-        whole = float(m.group(1).replace(",", "."))
-        found.append(whole * 1_000_000 + (float("0." + m.group(2)) * 1_000_000 if m.group(2) else 0.0))
-    for m in _THOUSANDS.finditer(text):
-        found.append(float(m.group(1).replace(",", ".")) * 1_000)
-    for m in re.finditer(r"(\d{1,3}(?:[.,]\d{3})+)\s?(?:đ|₫|vnđ|vnd|đồng)", text):
-        found.append(float(re.sub(r"[.,]", "", m.group(1))))
+    for m in _PRICE.finditer(text):
+        if m.group("millions"):
+            fraction = float("0." + m.group("fraction")) if m.group("fraction") else 0.0
+            found.append((float(m.group("millions").replace(",", ".")) + fraction) * 1_000_000)
+        elif m.group("thousands"):
+            found.append(float(m.group("thousands").replace(",", ".")) * 1_000)
+        else:
+            found.append(float(re.sub(r"[.,]", "", m.group("dong"))))
     return found

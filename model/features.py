@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.brands import brand_of
+from model.brands import brand_min_price, brand_of, is_misspelt
 from model.deobfuscation import find_price_mentions
 from model.lexicon import LexiconHit, load_lexicon
 from model.schema import Listing
@@ -51,6 +51,7 @@ class TextViews:
     signals: TextSignals
     brands: tuple[tuple[str, str], ...]  # (as found in folded text, canonical brand)
     lexicon_hits: tuple[LexiconHit, ...]
+    innocent_hits: int  # lexicon phrases that use risky words innocently ("cây ngà voi", "cỏ mèo")
     text_price: float | None  # the first price written in the text ("giá 350k"), if any
 
 
@@ -70,6 +71,7 @@ def build_text_views(listing: Listing, *, max_description_chars: int, max_segmen
     """
     raw = build_listing_text(listing, max_description_chars=max_description_chars)
     read = read_text(raw)
+    hits, innocent = load_lexicon().match_with_context(read.folded, raw)
     return TextViews(
         raw=raw,
         normalized=read.normalized,
@@ -77,7 +79,8 @@ def build_text_views(listing: Listing, *, max_description_chars: int, max_segmen
         segmented=segment_words(read.normalized[:max_segmented_chars]) if max_segmented_chars > 0 else "",
         signals=read.signals,
         brands=read.brands,
-        lexicon_hits=tuple(load_lexicon().match(read.folded, raw)),
+        lexicon_hits=tuple(hits),
+        innocent_hits=innocent,
         text_price=next(iter(find_price_mentions(read.normalized)), None),
     )
 
@@ -107,6 +110,9 @@ def signal_feature_names() -> tuple[str, ...]:
         "price_vs_brand_reference",
         "price_far_below_brand_reference",
         "price_reference_missing",
+        "price_below_brand_min_price",
+        "brand_misspelt",
+        "lexicon_innocent_context",
     )
 
 
@@ -138,7 +144,25 @@ def build_signal_features(listing: Listing, views: TextViews, reference: dict[st
     else:
         log_ratio = min(max(ratio[0], -5.0), 2.0)
         values += [-log_ratio, float(log_ratio < FAR_BELOW_LOG_RATIO), 0.0]
+    values.append(float(price_below_min_price(listing, views) is not None))
+    values.append(float(bool(misspelt_brands(views))))
+    values.append(math.log1p(views.innocent_hits))
     return values
+
+
+def price_below_min_price(listing: Listing, views: TextViews) -> tuple[float, str, float] | None:
+    """(price, brand, its lowest genuine price) when the listing costs less than any genuine item of its brand."""
+    brand = listing_brand(listing, views)
+    price = listing_price(listing, views)
+    floor = brand_min_price(brand) if brand else None
+    if brand is None or price is None or floor is None or not 0 < price < floor:
+        return None
+    return price, brand, floor
+
+
+def misspelt_brands(views: TextViews) -> list[tuple[str, str]]:
+    """(as written, canonical) for brands the text spells other than any known way ("rolexx", "lui vuiton")."""
+    return [(written, canonical) for written, canonical in views.brands if is_misspelt(written)]
 
 
 def ships_from_abroad(ships_from: str | None) -> bool | None:

@@ -35,6 +35,7 @@ from model.features import (
     signal_feature_names,
 )
 from model.lexicon import load_lexicon
+from model.ngrams import NgramTfidf
 from model.schema import Listing
 
 ANY_OUTPUT = "any"
@@ -110,6 +111,7 @@ class LinearScorer:
     calibration_intercept: np.ndarray  # (n_outputs,)
     price_reference: dict[str, float] = field(default_factory=dict)  # canonical brand -> median log price
     _blocks: list[FeatureBlock] = field(default_factory=list, repr=False)
+    _ngrams: dict[str, NgramTfidf] = field(default_factory=dict, repr=False)
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -131,9 +133,11 @@ class LinearScorer:
     def transform(self, listings: Sequence[Listing], views: Sequence[TextViews] | None = None) -> sp.csr_matrix:
         """The feature matrix (rows = listings) of fitted vectorizers and standardised metadata."""
         views = self.build_views(listings) if views is None else views
+        if len(self._ngrams) != len(self.vectorizers):  # built on first use: the vectorizers must be fitted
+            self._ngrams.update({name: NgramTfidf(vectorizer) for name, vectorizer in self.vectorizers.items()})
         blocks = [
-            vectorizer.transform([getattr(view, TEXT_VIEWS[name]) for view in views])
-            for name, vectorizer in self.vectorizers.items()
+            self._ngrams[name].transform([getattr(view, TEXT_VIEWS[name]) for view in views])
+            for name in self.vectorizers
         ]
         metadata = (build_metadata_matrix(listings) - self.metadata_mean) / self.metadata_scale
         blocks.append(sp.csr_matrix(metadata.astype(np.float32)))
@@ -201,6 +205,7 @@ class LinearScorer:
                 "text_config": self.text_config.__dict__,
                 "vectorizers": list(self.vectorizers),
                 "lexicon_categories": list(load_lexicon().category_ids),
+                "signal_features": list(signal_feature_names()),
                 "price_reference": self.price_reference,
             },
         )
@@ -235,6 +240,11 @@ class LinearScorer:
             raise ArtifactError(
                 f"{folder} was trained with lexicon categories {config.get('lexicon_categories')}, but the lexicon "
                 f"now has {list(load_lexicon().category_ids)}: retrain with `make train`"
+            )
+        if tuple(config.get("signal_features", ())) != signal_feature_names():
+            raise ArtifactError(
+                f"{folder} was trained with signal features {config.get('signal_features')}, but the code now "
+                f"builds {list(signal_feature_names())}: retrain with `make train`"
             )
         vectorizers = sio.load(folder / LINEAR_VECTORIZERS_FILE, trusted=[])
         return cls(

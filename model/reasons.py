@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import math
 
-from model.features import METADATA_FEATURES, TextViews, listing_price, price_log_ratio
+from model.features import (
+    METADATA_FEATURES,
+    TextViews,
+    listing_price,
+    misspelt_brands,
+    price_below_min_price,
+    price_log_ratio,
+)
 from model.labels import describe_label
 from model.lexicon import find_written_form, load_lexicon
 from model.schema import Listing, Reason
@@ -111,6 +118,34 @@ def build_signal_reasons(
                     f"({format_vnd(reference)}).",
                 )
             )
+        elif name == "price_below_brand_min_price":
+            below = price_below_min_price(listing, views)
+            if below is not None:
+                price, brand, floor = below
+                reasons.append(
+                    Reason(
+                        kind="price",
+                        label=label,
+                        evidence=format_vnd(price),
+                        weight=round(weight, 4),
+                        text=f"Giá {format_vnd(price)}, thấp hơn giá thấp nhất của hàng {brand} chính hãng "
+                        f"(khoảng {format_vnd(floor)}).",
+                    )
+                )
+        elif name == "brand_misspelt":
+            for written, canonical in misspelt_brands(views):
+                as_written = find_written_form(written, views.raw) or written
+                reasons.append(
+                    Reason(
+                        kind="term",
+                        label=label,
+                        evidence=as_written,
+                        normalized=canonical,
+                        weight=round(weight, 4),
+                        text=f"Tên thương hiệu viết chệch “{as_written}” ({canonical}): cách viết né bộ lọc "
+                        "thường gặp ở hàng nhái.",
+                    )
+                )
         elif name in _SIGNAL_TEXT:
             reasons.append(
                 Reason(kind="metadata", label=label, evidence=name, weight=round(weight, 4), text=_SIGNAL_TEXT[name])

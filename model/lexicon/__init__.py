@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from model.patterns import compile_word_pattern
 from model.text import fold_diacritics
 
 LEXICON_FILE = Path(__file__).with_name("risk_lexicon.json")
@@ -36,6 +37,7 @@ class LexiconCategory:
     terms: tuple[str, ...]
     code_words: tuple[str, ...]
     emoji: tuple[str, ...]
+    innocent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Lexicon:
     pattern: re.Pattern[str] | None
     entries: dict[str, list[tuple[str, str, str]]]  # folded spelling -> [(category, term, kind)]
     emoji: dict[str, list[tuple[str, str]]]  # emoji -> [(category, emoji)]
+    innocent_pattern: re.Pattern[str] | None = None  # phrases in which risky words are used innocently
 
     @property
     def category_ids(self) -> tuple[str, ...]:
@@ -67,22 +70,32 @@ class Lexicon:
 
     def match(self, folded_text: str, raw_text: str = "") -> list[LexiconHit]:
         """Every entry found: terms and code words in folded text, emoji in the raw text."""
+        return self.match_with_context(folded_text, raw_text)[0]
+
+    def match_with_context(self, folded_text: str, raw_text: str = "") -> tuple[list[LexiconHit], int]:
+        """(entries found, innocent phrases found); a term inside an innocent phrase ("cây ngà voi") is no hit."""
+        innocent: list[tuple[int, int]] = []
+        if self.innocent_pattern is not None:
+            innocent = [m.span(1) for m in self.innocent_pattern.finditer(folded_text)]
         hits: list[LexiconHit] = []
         if self.pattern is not None:
             for m in self.pattern.finditer(folded_text):
+                start, end = m.span(1)
+                if any(first <= start and end <= last for first, last in innocent):
+                    continue
                 for category, term, kind in self.entries[m.group(1)]:
                     hits.append(LexiconHit(category=category, term=term, kind=kind))
         for symbol, owners in self.emoji.items():
             if symbol in raw_text:
                 hits.extend(LexiconHit(category=category, term=term, kind="emoji") for category, term in owners)
-        return hits
+        return hits, len(innocent)
 
 
 @cache
 def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
     """The lexicon from its JSON file (an empty lexicon if the file is absent)."""
     if not path.is_file():
-        return Lexicon(categories=(), pattern=None, entries={}, emoji={})
+        return Lexicon(categories=(), pattern=None, entries={}, emoji={}, innocent_pattern=None)
     raw = json.loads(path.read_text(encoding="utf-8"))
     categories = tuple(
         LexiconCategory(
@@ -93,6 +106,7 @@ def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
             terms=tuple(item.get("terms", [])),
             code_words=tuple(item.get("code_words", [])),
             emoji=tuple(item.get("emoji", [])),
+            innocent=tuple(item.get("innocent", [])),
         )
         for item in raw["categories"]
     )
@@ -106,11 +120,12 @@ def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
                     entries.setdefault(folded, []).append((category.id, word, kind))
         for symbol in category.emoji:
             emoji.setdefault(symbol, []).append((category.id, symbol))
-    spellings = sorted(entries, key=len, reverse=True)
-    pattern = (
-        re.compile(r"(?<![\w])(" + "|".join(re.escape(s) for s in spellings) + r")(?![\w])") if spellings else None
+    pattern = compile_word_pattern(entries)
+    innocent = {" ".join(_fold(phrase).split()) for category in categories for phrase in category.innocent}
+    innocent_pattern = compile_word_pattern(sorted(innocent))
+    return Lexicon(
+        categories=categories, pattern=pattern, entries=entries, emoji=emoji, innocent_pattern=innocent_pattern
     )
-    return Lexicon(categories=categories, pattern=pattern, entries=entries, emoji=emoji)
 
 
 @cache

@@ -36,7 +36,11 @@ def test_substituted_letters_inside_words_only() -> None:
 def test_units_and_teencode() -> None:
     assert expand_units("giá 350k, sỉ 1tr2, lẻ 2tr") == "giá 350 nghìn, sỉ 1 triệu 2, lẻ 2 triệu"
     assert expand_teencode("k có") == "không có"
-    assert find_price_mentions("giá 350k hoặc 1tr2, gốc 1.500.000đ") == [1_200_000, 350_000, 1_500_000]
+    assert find_price_mentions("giá 350k hoặc 1tr2, gốc 1.500.000đ") == [350_000, 1_200_000, 1_500_000]
+    # the same prices after reading (units written out), and without tone marks
+    assert find_price_mentions(read_text("giá 350k hoặc 1tr2").normalized) == [350_000, 1_200_000]
+    assert find_price_mentions("gia 1 trieu 5, ship 30 ngan") == [1_500_000, 30_000]
+    assert find_price_mentions("size 38-42, 100ml, rep 1:1, 2024") == []
 
 
 def test_contact_details_become_signals_not_tokens() -> None:
@@ -134,3 +138,15 @@ def test_read_text_never_crashes_and_is_idempotent(text: str) -> None:
 def test_read_text_is_idempotent_on_trick_heavy_text(text: str) -> None:
     once = read_text(text).normalized
     assert read_text(once).normalized == once
+
+
+def test_innocent_phrases_defuse_the_terms_inside_them(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.json"
+    category = {"id": "wildlife", "label": "prohibited", "name_vi": "Động vật hoang dã", "legal_basis": []}
+    category |= {"terms": ["ngà voi"], "code_words": [], "emoji": [], "innocent": ["cây ngà voi"]}
+    path.write_text(json.dumps({"categories": [category]}), encoding="utf-8")
+    lexicon = load_lexicon(path)
+    hits, innocent = lexicon.match_with_context(read_text("Chậu CÂY NGÀ VOI để bàn").folded)
+    assert hits == [] and innocent == 1
+    hits, innocent = lexicon.match_with_context(read_text("vòng tay ngà voi thật, có cây ngà voi tặng kèm").folded)
+    assert [h.term for h in hits] == ["ngà voi"] and innocent == 1

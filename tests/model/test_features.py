@@ -1,15 +1,20 @@
-"""Metadata features: missing values are explicit, never read as zero."""
+"""Metadata and signal features: missing values are explicit, never read as zero."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from model.brands import load_brand_index
 from model.features import (
     METADATA_FEATURE_NAMES,
     build_listing_text,
     build_metadata_features,
     build_metadata_matrix,
+    build_signal_features,
+    build_text_views,
     ships_from_abroad,
+    signal_feature_names,
 )
 from model.schema import Listing
 
@@ -53,3 +58,19 @@ def test_matrix_shape_and_listing_text() -> None:
     assert matrix.shape == (2, len(METADATA_FEATURE_NAMES)) and matrix.dtype == np.float32
     text = build_listing_text(Listing(title="Tiêu đề", brand="Rolex", description="x" * 50), max_description_chars=10)
     assert text == "Tiêu đề . Rolex . " + "x" * 10
+
+
+def test_brand_signals_misspelling_and_price_below_any_genuine_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(load_brand_index().min_price_vnd, "Rolex", 100_000_000.0)
+    names = signal_feature_names()
+
+    def signals(listing: Listing) -> dict[str, float]:
+        views = build_text_views(listing, max_description_chars=500, max_segmented_chars=0)
+        return dict(zip(names, build_signal_features(listing, views, {}), strict=True))
+
+    fake = signals(Listing(title="Đồng hồ Rolexx Submariner giá 1tr5"))
+    assert fake["brand_misspelt"] == 1.0 and fake["price_below_brand_min_price"] == 1.0
+    genuine = signals(Listing(title="Đồng hồ Rolex Submariner chính hãng", price=250_000_000))
+    assert genuine["brand_misspelt"] == 0.0 and genuine["price_below_brand_min_price"] == 0.0
+    unpriced = signals(Listing(title="Đồng hồ Rolex Submariner"))
+    assert unpriced["price_below_brand_min_price"] == 0.0

@@ -1,0 +1,102 @@
+"""Fast TF-IDF rows from a fitted scikit-learn ``TfidfVectorizer``, identical to its ``transform``.
+
+scikit-learn builds every character n-gram of every word of every listing in Python, then looks each up in
+the vocabulary. A word's ``char_wb`` n-grams depend on that word alone, and listings repeat the same few
+thousand words, so here each word's vocabulary indices are computed once and cached: scoring then costs a
+cache lookup per word. Word n-grams are looked up directly. The weights (sublinear tf, idf, l2 norm) are the
+vectorizer's own, so the rows equal ``vectorizer.transform`` to float32 rounding (tested).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from model.errors import ArtifactError
+
+_WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn collapses before char_wb n-grams
+WORD_CACHE_SIZE = 200_000
+
+
+class NgramTfidf:
+    """The TF-IDF transform of one fitted vectorizer (analyzer ``word`` or ``char_wb``, no preprocessing)."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        if vectorizer.analyzer not in ("word", "char_wb") or vectorizer.lowercase or vectorizer.stop_words:
+            raise ArtifactError(
+                "expected a TfidfVectorizer with analyzer 'word' or 'char_wb', lowercase=False and no stop words, "
+                f"found analyzer={vectorizer.analyzer!r}, lowercase={vectorizer.lowercase}"
+            )
+        self.analyzer = vectorizer.analyzer
+        self.min_n, self.max_n = vectorizer.ngram_range
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self.sublinear_tf = vectorizer.sublinear_tf
+        self.norm = vectorizer.norm
+        self.dtype = vectorizer.dtype
+        self.n_features = len(self.idf)
+        self.token_pattern = re.compile(vectorizer.token_pattern)
+        self._word_indices = lru_cache(maxsize=WORD_CACHE_SIZE)(self._char_indices_of_word)
+
+    def _char_indices_of_word(self, word: str) -> tuple[int, ...]:
+        """Vocabulary indices of the ``char_wb`` n-grams of one word, as scikit-learn forms them."""
+        padded = f" {word} "
+        length = len(padded)
+        vocabulary = self.vocabulary
+        indices: list[int] = []
+        for n in range(self.min_n, self.max_n + 1):
+            if length <= n:  # a word shorter than n gives itself once, and no longer n-grams
+                index = vocabulary.get(padded)
+                if index is not None:
+                    indices.append(index)
+                break
+            for start in range(length - n + 1):
+                index = vocabulary.get(padded[start : start + n])
+                if index is not None:
+                    indices.append(index)
+        return tuple(indices)
+
+    def _indices(self, document: str) -> list[int]:
+        """Vocabulary indices of every n-gram of a document, repeated as often as it occurs."""
+        if self.analyzer == "char_wb":
+            indices: list[int] = []
+            for word in _WHITE_SPACES.sub(" ", document).split():
+                indices.extend(self._word_indices(word))
+            return indices
+        tokens = self.token_pattern.findall(document)
+        vocabulary = self.vocabulary
+        grams = list(tokens) if self.min_n == 1 else []
+        for n in range(max(self.min_n, 2), self.max_n + 1):
+            grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+        return [vocabulary[gram] for gram in grams if gram in vocabulary]
+
+    def transform(self, documents: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows of the documents, equal to the vectorizer's ``transform``."""
+        indptr = [0]
+        columns: list[int] = []
+        values: list[float] = []
+        for document in documents:
+            counts = Counter(self._indices(document))
+            columns.extend(counts)
+            values.extend(counts.values())
+            indptr.append(len(columns))
+        column_array = np.asarray(columns, dtype=np.int32)
+        data = np.asarray(values, dtype=np.float64)
+        if self.sublinear_tf:
+            data = np.log(data) + 1.0
+        data *= self.idf[column_array]
+        matrix = sp.csr_matrix((data, column_array, np.asarray(indptr)), shape=(len(documents), self.n_features))
+        if self.norm == "l2":
+            norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+            norms[norms == 0] = 1.0
+            matrix = sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+        elif self.norm is not None:
+            raise ArtifactError(f"expected norm 'l2' or None, found {self.norm!r}")
+        matrix.sort_indices()
+        return matrix.astype(self.dtype)

@@ -1,0 +1,52 @@
+"""The cached n-gram TF-IDF transform gives the fitted scikit-learn vectorizer's rows exactly."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from model.errors import ArtifactError
+from model.linear import TextFeatureConfig, make_vectorizers
+from model.ngrams import NgramTfidf
+
+CORPUS = [
+    "đồng hồ rolex submariner rep 1:1 siêu cấp . giá 1 triệu 5",
+    "dong ho rolex chinh hang , bao hanh 5 nam",
+    "bóng bay mặt cười trang trí sinh nhật  set 30 quả",
+    "bong cuoi binh 8l giao nhanh noi thanh",
+    "a b c . x",
+    "thuốc lá esse không tem cây 10 bao giá sỉ",
+]
+
+
+@pytest.fixture(scope="module")
+def fitted() -> dict[str, TfidfVectorizer]:
+    vectorizers = make_vectorizers(TextFeatureConfig(min_df=1, use_word_segments=True))
+    for vectorizer in vectorizers.values():
+        vectorizer.fit([*CORPUS, "bong_bay mat_cuoi", "dong_ho rolex"])
+    return vectorizers
+
+
+def _assert_same_rows(vectorizer: TfidfVectorizer, documents: list[str]) -> None:
+    expected = vectorizer.transform(documents).toarray()
+    found = NgramTfidf(vectorizer).transform(documents)
+    assert found.dtype == expected.dtype and found.shape == expected.shape
+    np.testing.assert_allclose(found.toarray(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_rows_equal_scikit_learn_on_the_corpus(fitted: dict[str, TfidfVectorizer]) -> None:
+    for vectorizer in fitted.values():
+        _assert_same_rows(vectorizer, [*CORPUS, "", "   ", "chữ lạ hoàn toàn"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(documents=st.lists(st.text(alphabet="abcdhorlmnxyđóờ .,:1\n\t", max_size=60), min_size=1, max_size=4))
+def test_rows_equal_scikit_learn_on_any_text(fitted: dict[str, TfidfVectorizer], documents: list[str]) -> None:
+    for vectorizer in fitted.values():
+        _assert_same_rows(vectorizer, documents)
+
+
+def test_unsupported_vectorizers_are_refused() -> None:
+    with pytest.raises(ArtifactError, match="analyzer"):
+        NgramTfidf(TfidfVectorizer(analyzer="char").fit(CORPUS))
