@@ -22,6 +22,8 @@ _SPACED = re.compile(rf"(?<!\S){_LETTER}(?: {_LETTER}){{2,}}(?!\S)")
 _LEET = {"4": "a", "@": "a", "3": "e", "1": "i", "0": "o", "5": "s", "$": "s", "7": "t"}
 # a substitute character between two letters: "c4n", "b0ng", "c@n"
 _LEET_INSIDE = re.compile(rf"(?<={_LETTER})[4@3105$7]+(?={_LETTER})")
+# a single substitute ending a word after at least one letter: "s4", "c0"
+_LEET_END = re.compile(rf"(?<={_LETTER})(?<!\d)[4@3105$7](?![\w@$])")
 _THOUSANDS = re.compile(r"(\d+(?:[.,]\d+)?)\s?k\b")
 _MILLIONS = re.compile(r"(\d+(?:[.,]\d+)?)\s?tr(\d{1,3})?\b")
 _LONE_K = re.compile(r"(?<![\w.,])k(?!\w)")
@@ -34,12 +36,16 @@ def join_separated_letters(text: str) -> str:
 
 
 def replace_substituted_letters(text: str) -> str:
-    """Digits and symbols standing for letters inside a word: 'c4n s4' -> 'can s4', 'b0ng' -> 'bong'.
+    """Digits and symbols standing for letters inside a word: 'c4n s4' -> 'can sa', 'b0ng' -> 'bong'.
 
-    Only characters between two letters are replaced, so prices, sizes and model numbers (100ml, f1, 1:1)
-    are left alone; a trailing substitute ('s4') is left too, as it cannot be told from a code.
+    Characters between two letters are replaced, so prices, sizes and model numbers (100ml, f1, 1:1) are left
+    alone. A substitute ending a word ('s4') cannot be told from a code (Galaxy S4) on its own, so it is read
+    as a letter only when the same text also hides letters inside a word: then the seller is spelling this way.
     """
-    return _LEET_INSIDE.sub(lambda m: "".join(_LEET[ch] for ch in m.group(0)), text)
+    replaced = _LEET_INSIDE.sub(lambda m: "".join(_LEET[ch] for ch in m.group(0)), text)
+    if replaced == text:
+        return text
+    return _LEET_END.sub(lambda m: _LEET[m.group(0)], replaced)
 
 
 def expand_units(text: str) -> str:

@@ -118,7 +118,7 @@ class Predictor:
                 explain = flagged or [max(per_label, key=per_label.__getitem__)]
                 for label in explain:
                     contributions = self.scorer.contributions(
-                        features[row_index], labels.index(label), kinds=EXPLAINED_KINDS
+                        features, row_index, labels.index(label), kinds=EXPLAINED_KINDS
                     )
                     reasons += build_reasons(contributions, label=label, listing=listing)
                     reasons += build_signal_reasons(

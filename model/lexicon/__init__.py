@@ -84,6 +84,8 @@ class Lexicon:
                 if any(first <= start and end <= last for first, last in innocent):
                     continue
                 for category, term, kind in self.entries[m.group(1)]:
+                    if raw_text and not tones_agree_somewhere(term, raw_text):
+                        continue
                     hits.append(LexiconHit(category=category, term=term, kind=kind))
         for symbol, owners in self.emoji.items():
             if symbol in raw_text:
@@ -142,6 +144,36 @@ def _written_pattern(term: str) -> re.Pattern[str]:
         else:
             parts.append(re.escape(ch))
     return re.compile("".join(parts).rstrip("?").removesuffix(r"[.\-_* ]"), re.IGNORECASE)
+
+
+def _tones_agree(written: str, term: str) -> bool:
+    """Whether letters the seller wrote with tone marks carry the term's marks ("giá" is not "giả").
+
+    Letters written without marks agree with any ("gia" may be either), so undiacritised posts still match.
+    """
+    letters = [ch for ch in written.lower() if ch.isalpha()]
+    expected = [ch for ch in term.lower() if ch.isalpha()]
+    if len(letters) != len(expected):  # digits standing for letters ("c4n"): nothing to compare
+        return True
+    return all(ch == want or _fold(ch) == ch for ch, want in zip(letters, expected, strict=True))
+
+
+def tones_agree_somewhere(term: str, original: str) -> bool:
+    """False only when every place the term is written in ``original`` has tone marks of another word.
+
+    Matching on folded text finds "hàng giả" (counterfeit) in "hàng giá rẻ" (cheap goods); the original text
+    tells them apart. A term that cannot be found as written (it came from teencode or a brand alias) passes.
+    """
+    found = False
+    for m in _written_pattern(term).finditer(original):
+        before = original[m.start() - 1] if m.start() > 0 else " "
+        after = original[m.end()] if m.end() < len(original) else " "
+        if before.isalnum() or after.isalnum():
+            continue
+        found = True
+        if _tones_agree(m.group(0), term):
+            return True
+    return not found
 
 
 def find_written_form(term: str, original: str) -> str | None:

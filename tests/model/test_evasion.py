@@ -121,7 +121,7 @@ def test_read_text_undoes_the_tricks_together() -> None:
     read = read_text("<b>Bán B.Ó.N.G C.Ư.Ờ.I</b> giá 350k, ib zalo 0912.345.678 nha!!! c4n s4 hàng x1nnnn")
     assert read.normalized.startswith("bán bóng cười giá 350 nghìn")
     assert "0912" not in read.normalized and read.signals.phones == ("0912345678",)
-    assert "can s4 hàng xin" in read.normalized
+    assert "can sa hàng xin" in read.normalized
     assert read.folded == read.folded.lower() and "bong cuoi" in read.folded
 
 
@@ -150,3 +150,21 @@ def test_innocent_phrases_defuse_the_terms_inside_them(tmp_path: Path) -> None:
     assert hits == [] and innocent == 1
     hits, innocent = lexicon.match_with_context(read_text("vòng tay ngà voi thật, có cây ngà voi tặng kèm").folded)
     assert [h.term for h in hits] == ["ngà voi"] and innocent == 1
+
+
+def test_trailing_substitutes_are_letters_only_when_the_seller_spells_that_way() -> None:
+    assert replace_substituted_letters("c4n s4 loai 1") == "can sa loai 1"
+    assert replace_substituted_letters("samsung galaxy s4 cu") == "samsung galaxy s4 cu"
+
+
+def test_tone_marks_written_by_the_seller_must_agree_with_the_term() -> None:
+    lexicon = load_lexicon()
+
+    def terms(text: str) -> set[str]:
+        return {hit.term for hit in lexicon.match(read_text(text).folded, text)}
+
+    if not any(c.id == "replica_fashion" and "hàng giả" in c.terms for c in lexicon.categories):
+        return
+    assert "hàng giả" not in terms("Hàng giá rẻ bất ngờ")  # "giá" (price) is not "giả" (fake)
+    assert "hàng giả" in terms("hang gia loai 1")  # no tone marks: either reading is possible
+    assert "hàng giả" in terms("HÀNG GIẢ loại 1") and "hàng giả" in terms("hàng giá rẻ, cả hàng giả")
