@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,29 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_retrain(args: argparse.Namespace) -> int:
+    """Retrain on reviewed listings and promote the challenger only if it is better."""
+    from training.promote import retrain
+
+    record = retrain(
+        load_config(args.config),
+        Path(args.reviews),
+        out_dir=Path(args.out),
+        tolerance=args.tolerance,
+        frozen_share=args.frozen_share,
+        reload_url=args.reload_url or None,
+        admin_key=os.environ.get("SOI_ADMIN_KEY"),
+    )
+    counts = record["counts"]
+    print(
+        f"{record['decision']}: {record['reason']}\n"
+        f"challenger {record['challenger']} vs champion {record['champion']}; {counts['reviewed_listings']} reviewed "
+        f"listings ({counts['frozen_reviewed']} frozen for evaluation), {counts['label_issues']} likely label "
+        f"issues; reload: {record['reload'] or 'not requested'}\nreport: {record['report']}"
+    )
+    return 0
+
+
 def run_bench_features(args: argparse.Namespace) -> int:
     """Time normalisation and featurisation per listing on seed listings (and real ones when ../shared is there)."""
     from training.benchmark import benchmark_features
@@ -128,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--config", default=None, help="config to rebuild the split (default: the model's own)")
     p_eval.add_argument("--out", default="reports/eval.json", help="where to write the metrics JSON")
     p_eval.set_defaults(func=run_eval)
+    p_retrain = commands.add_parser("retrain", help="retrain on reviewed listings; promote only if better")
+    p_retrain.add_argument("--reviews", required=True, help="reviewed listings JSONL (GET /v1/reviews/export)")
+    p_retrain.add_argument("--config", default=None, help="training config TOML (default: configs/default.toml)")
+    p_retrain.add_argument("--out", default="reports/retrain", help="folder for run reports")
+    p_retrain.add_argument("--tolerance", type=float, default=0.01, help="largest AP drop allowed on any label")
+    p_retrain.add_argument("--frozen-share", type=float, default=0.2, help="share of reviewed listings never trained")
+    p_retrain.add_argument("--reload-url", default="", help="POST here to reload a running service on promotion")
+    p_retrain.set_defaults(func=run_retrain)
+
     p_bench = commands.add_parser("bench-features", help="time normalisation and featurisation per listing")
     p_bench.add_argument("--model", default="models", help="model folder or models folder (default: models)")
     p_bench.add_argument("--n", type=int, default=2000, help="listings per data set (default: 2000)")
