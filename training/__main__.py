@@ -110,6 +110,34 @@ def run_retrain(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_drift(args: argparse.Namespace) -> int:
+    """Compare recent listings and their scores with the current model's reference data."""
+    from training.dataset import load_listings, load_real_negatives
+    from training.drift import measure_drift
+
+    predictor = Predictor.load(args.model)
+    config = config_from_dict(predictor.card["config"], source=f"model card of {predictor.version}")
+    split = load_split(config)
+    negatives, _, _ = load_real_negatives(
+        config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
+    )
+    reference = [e.listing for e in split.valid + split.test + negatives]
+    recent = load_listings(Path(args.recent))
+    if args.max_recent:
+        recent = recent[-args.max_recent :]
+    report = measure_drift(predictor, reference, recent)
+    print(f"drift of {len(recent)} recent listings against {len(reference)} reference listings ({predictor.version}):")
+    print("| what | PSI | status |\n|---|---|---|")
+    for group in ("scores", "features"):
+        for name, entry in report[group].items():
+            print(f"| {group[:-1]} {name} | {entry['psi']:.3f} | {entry['status']} |")
+    print(report["verdict"]["text"])
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def run_bench_features(args: argparse.Namespace) -> int:
     """Time normalisation and featurisation per listing on seed listings (and real ones when ../shared is there)."""
     from training.benchmark import benchmark_features
@@ -160,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_retrain.add_argument("--frozen-share", type=float, default=0.2, help="share of reviewed listings never trained")
     p_retrain.add_argument("--reload-url", default="", help="POST here to reload a running service on promotion")
     p_retrain.set_defaults(func=run_retrain)
+
+    p_drift = commands.add_parser("drift", help="population stability of recent listings and scores")
+    p_drift.add_argument("--recent", required=True, help="recent listings JSONL (python -m serving recent)")
+    p_drift.add_argument("--model", default="models", help="model folder or models folder (default: models)")
+    p_drift.add_argument("--max-recent", type=int, default=0, help="use only the last N recent listings")
+    p_drift.add_argument("--out", default="reports/drift.json")
+    p_drift.set_defaults(func=run_drift)
 
     p_bench = commands.add_parser("bench-features", help="time normalisation and featurisation per listing")
     p_bench.add_argument("--model", default="models", help="model folder or models folder (default: models)")
