@@ -139,8 +139,20 @@ def brand_min_price(canonical: str) -> float | None:
 
 
 def is_misspelt(written: str) -> bool:
-    """Whether a brand found in folded text was written other than as any of its known spellings."""
-    return written not in load_brand_index().exact
+    """Whether a brand found in folded text was written other than as any of its known spellings.
+
+    Spaces, apostrophes and hyphens do not count ("bitis hunter" is Biti's Hunter, "rayban" is Ray-Ban).
+    """
+    return _compact(written) not in _compact_spellings()
+
+
+def _compact(spelling: str) -> str:
+    return re.sub(r"[^a-z0-9&]", "", spelling)
+
+
+@cache
+def _compact_spellings() -> frozenset[str]:
+    return frozenset(_compact(spelling) for spelling in load_brand_index().exact)
 
 
 def find_brands(folded_text: str) -> list[tuple[str, str]]:

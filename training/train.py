@@ -25,6 +25,7 @@ from model.artifact import (
     point_current,
     write_json,
 )
+from model.brands import brand_min_price
 from model.errors import DataError
 from model.features import METADATA_FEATURE_NAMES, TextViews, build_metadata_matrix, listing_brand, listing_price
 from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
@@ -99,7 +100,9 @@ def fit_price_reference(
     prices: dict[str, list[float]] = defaultdict(list)
     for listing, view, is_risky in zip(listings, views, risky, strict=True):
         brand, price = listing_brand(listing, view), listing_price(listing, view)
-        if not is_risky and brand and price and price > 0:
+        # a price below any genuine item of the brand is a fake's price, even in a listing presumed clean
+        floor = brand_min_price(brand) if brand else None
+        if not is_risky and brand and price and price > 0 and (floor is None or price >= floor):
             prices[brand].append(math.log(price))
     return {brand: float(np.median(values)) for brand, values in sorted(prices.items()) if len(values) >= min_listings}
 

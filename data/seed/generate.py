@@ -289,6 +289,38 @@ def obfuscate(text: str, rng: random.Random) -> str:
     return " ".join(obfuscate_word(w, rng) if rng.random() < 0.3 else w for w in words)
 
 
+# Sellers of fakes misspell the brand so trademark filters miss it ("Rolexx", "Gucii", "Lui Vuiton"); honest
+# sellers rarely do. Share of listings whose brand names are misspelt, by whether the pool is counterfeit.
+MISSPELT_BRAND_SHARE = {True: 0.3, False: 0.02}
+
+
+def misspell_brand(name: str, rng: random.Random) -> str:
+    """A deliberate misspelling of a brand name: a letter doubled, dropped or swapped with its neighbour."""
+    letters = [i for i, ch in enumerate(name) if ch.isalpha()]
+    if len(letters) < 4:
+        return name
+    i = rng.choice(letters[1:])
+    trick = rng.random()
+    if trick < 0.45:
+        return name[: i + 1] + name[i] + name[i + 1 :]
+    if trick < 0.75:
+        return name[:i] + name[i + 1 :]
+    j = i - 1 if name[i - 1].isalpha() else i
+    return name[:j] + name[j + 1] + name[j] + name[j + 2 :] if j + 1 < len(name) else name
+
+
+def misspell_brands(text: str | None, brands: list[str], rng: random.Random) -> str | None:
+    """The text with every brand of the pool it names misspelt the same way (as one seller would)."""
+    if not text:
+        return text
+    for brand in brands:
+        start = text.lower().find(brand.lower())
+        if start >= 0:
+            written = text[start : start + len(brand)]
+            text = text.replace(written, misspell_brand(written, rng))
+    return text
+
+
 def compose_marketplace(pool: dict[str, Any], product: str, rng: random.Random) -> tuple[str, str | None]:
     """A Shopee/Lazada/Tiki style title and description."""
     parts = []
@@ -362,6 +394,11 @@ def make_listing(
     elif roll < 0.32:
         title, description = fold_diacritics(title), fold_diacritics(description) if description else None
         style = "no_diacritics"
+    # its own generator, so adding this step left every other random draw of the dataset unchanged
+    misspelling = random.Random(f"misspelt-brand|{shop['seller']['id']}|{title}|{description}")
+    if pool["brands"] and misspelling.random() < MISSPELT_BRAND_SHARE["counterfeit" in pool["labels"]]:
+        title = misspell_brands(title, pool["brands"], misspelling) or title
+        description = misspell_brands(description, pool["brands"], misspelling)
     marketplace = platform in MARKETPLACES
     if shop["ships_abroad"] and rng.random() < 0.8:
         ships_from = rng.choice(ABROAD)
