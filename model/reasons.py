@@ -70,6 +70,17 @@ _SIGNAL_TEXT = {
 _KIND_VI = {"term": "từ khóa", "code_word": "từ lóng", "emoji": "biểu tượng"}
 
 
+def _price_reason(label: str, price: float, weight: float, below: str) -> Reason:
+    """A price reason: "Giá 1.500.000 ₫, <how far below what>"."""
+    return Reason(
+        kind="price",
+        label=label,
+        evidence=format_vnd(price),
+        weight=round(weight, 4),
+        text=f"Giá {format_vnd(price)}, {below}.",
+    )
+
+
 def build_signal_reasons(
     contributions: list[tuple[str, str, float, float]],
     *,
@@ -106,32 +117,15 @@ def build_signal_reasons(
             price = listing_price(listing, views)
             if ratio is None or price is None or ratio[0] >= 0:
                 continue
-            reference = math.exp(price_reference[ratio[1]])
-            below = 1 - math.exp(ratio[0])
-            reasons.append(
-                Reason(
-                    kind="price",
-                    label=label,
-                    evidence=format_vnd(price),
-                    weight=round(weight, 4),
-                    text=f"Giá {format_vnd(price)}, thấp hơn {below:.0%} so với giá tham chiếu của {ratio[1]} "
-                    f"({format_vnd(reference)}).",
-                )
-            )
+            reference = format_vnd(math.exp(price_reference[ratio[1]]))
+            below = f"thấp hơn {1 - math.exp(ratio[0]):.0%} so với giá tham chiếu của {ratio[1]} ({reference})"
+            reasons.append(_price_reason(label, price, weight, below))
         elif name == "price_below_brand_min_price":
-            below = price_below_min_price(listing, views)
-            if below is not None:
-                price, brand, floor = below
-                reasons.append(
-                    Reason(
-                        kind="price",
-                        label=label,
-                        evidence=format_vnd(price),
-                        weight=round(weight, 4),
-                        text=f"Giá {format_vnd(price)}, thấp hơn giá thấp nhất của hàng {brand} chính hãng "
-                        f"(khoảng {format_vnd(floor)}).",
-                    )
-                )
+            found = price_below_min_price(listing, views)
+            if found is not None:
+                price, brand, floor = found
+                below = f"thấp hơn giá thấp nhất của hàng {brand} chính hãng (khoảng {format_vnd(floor)})"
+                reasons.append(_price_reason(label, price, weight, below))
         elif name == "brand_misspelt":
             for written, canonical in misspelt_brands(views):
                 as_written = find_written_form(written, views.raw) or written
