@@ -92,7 +92,10 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
 
     @app.exception_handler(SoiError)
     async def _domain_error(_request: Request, exc: SoiError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": [{"field": "(body)", "msg": str(exc)}]})
+        return JSONResponse(
+            status_code=422,
+            content={"detail": [{"field": "(body)", "loc": ["body"], "msg": str(exc), "type": "value_error"}]},
+        )
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

@@ -55,6 +55,25 @@ def make_batch_model(listing_model: type[Listing], max_listings: int) -> type[Ba
     )
 
 
+class ErrorBody(BaseModel):
+    """Every error but 422: what went wrong, in a sentence."""
+
+    detail: str
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route can answer."""
+    descriptions = {
+        401: "Missing, unknown or revoked API key.",
+        403: "The key's role may not do this.",
+        404: "No such listing or key.",
+        409: "The model could not be reloaded; the old one is still served.",
+        413: "Request body over the size limit.",
+        503: "No model loaded, or the database is unavailable: retry after Retry-After seconds.",
+    }
+    return {status: {"model": ErrorBody, "description": descriptions[status]} for status in statuses}
+
+
 class StoredScore(Score):
     """A Score, plus where Soi stored the listing."""
 

@@ -21,6 +21,7 @@ from serving.schemas import (
     ReviewOut,
     ScoreOut,
     SnapshotOut,
+    error_responses,
     make_review_model,
 )
 from serving.settings import Settings
@@ -62,7 +63,7 @@ def _review_out(row: ReviewRow) -> ReviewOut:
 
 def build_router(settings: Settings) -> APIRouter:
     """The reviewer routes."""
-    router = APIRouter(tags=["review"])
+    router = APIRouter(tags=["review"], responses=error_responses(401, 403, 404, 413, 503))
     review_model = make_review_model(settings.max_note_chars)
     known_labels = list(load_label_catalog())
 

@@ -12,7 +12,7 @@ from model.schema import Listing
 from serving.auth import CrawlerDep, Principal, authenticate
 from serving.deps import DatabaseDep, PredictorDep, RawJsonDep
 from serving.metrics import LISTINGS_SCORED
-from serving.schemas import StoredBatchResponse, StoredScore, make_batch_model, make_listing_model
+from serving.schemas import StoredBatchResponse, StoredScore, error_responses, make_batch_model, make_listing_model
 from serving.settings import Settings
 from serving.storage.db import Database
 from serving.storage.models import utc_now
@@ -67,9 +67,15 @@ def score_and_store(
     ]
 
 
+def _json(body: BaseModel, headers: dict[str, str] | None = None) -> Response:
+    # serialised once, straight from the models the predictor built: FastAPI would dump, re-validate and dump
+    # every reason of every listing again, which costs more than storing them
+    return Response(content=body.model_dump_json(), media_type="application/json", headers=headers)
+
+
 def build_router(settings: Settings) -> APIRouter:
     """The scoring routes, with request models carrying this app's limits."""
-    router = APIRouter(tags=["scoring"])
+    router = APIRouter(tags=["scoring"], responses=error_responses(401, 403, 413, 503))
     listing_model = make_listing_model(
         max_title_chars=settings.max_title_chars, max_description_chars=settings.max_description_chars
     )
@@ -93,14 +99,12 @@ def build_router(settings: Settings) -> APIRouter:
         predictor: PredictorDep,
         db: DatabaseDep,
         _caller: CrawlerDep,
-        response: Response,
         dry_run: DryRun = False,
-    ) -> StoredScore:
+    ) -> Response:
         """Score one listing and store its snapshot and score; ``X-Soi-Listing-Id`` names the stored listing."""
         result = score_and_store([listing], [raw], predictor=predictor, db=db, settings=settings, dry_run=dry_run)[0]
-        if result.stored_listing_id is not None:
-            response.headers["X-Soi-Listing-Id"] = str(result.stored_listing_id)
-        return result
+        headers = {} if result.stored_listing_id is None else {"X-Soi-Listing-Id": str(result.stored_listing_id)}
+        return _json(result, headers)
 
     @router.post("/v1/score/batch", response_model=StoredBatchResponse)
     def score_batch(
@@ -110,13 +114,13 @@ def build_router(settings: Settings) -> APIRouter:
         db: DatabaseDep,
         _caller: CrawlerDep,
         dry_run: DryRun = False,
-    ) -> StoredBatchResponse:
+    ) -> Response:
         """Score up to ``max_batch_listings`` listings, stored in one transaction; results in the order sent."""
         listings = request_body.listings
         raws = raw.get("listings", []) if isinstance(raw, dict) else []
         if len(raws) != len(listings):
             raws = [None] * len(listings)
         results = score_and_store(listings, raws, predictor=predictor, db=db, settings=settings, dry_run=dry_run)
-        return StoredBatchResponse.model_construct(results=results)
+        return _json(StoredBatchResponse.model_construct(results=results))
 
     return router
