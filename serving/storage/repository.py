@@ -182,14 +182,26 @@ def store_scored(
         ).all()
     )
 
-    # 4. the listing rows' latest state, which the queue reads
+    # 4. the listing rows' latest state, which the queue reads. A listing edited after its review goes back
+    # into the queue: the reviewed version keeps its review, the new one has none yet.
+    before = {
+        row.id: (row.latest_snapshot_id, row.reviewed_at)
+        for row in session.execute(
+            select(ListingRow.id, ListingRow.latest_snapshot_id, ListingRow.reviewed_at)
+            .where(ListingRow.id.in_(sorted(latest)))
+            .order_by(ListingRow.id)
+            .with_for_update()
+        )
+    }
     updates = []
     for listing_id in sorted(latest):
         item, snapshot_id = latest[listing_id]
         seller = item.listing.seller
+        previous_snapshot, reviewed_at = before[listing_id]
         updates.append(
             {
                 "id": listing_id,
+                "reviewed_at": reviewed_at if previous_snapshot in (None, snapshot_id) else None,
                 "last_seen": now,
                 "title": item.listing.title,
                 "url": item.listing.url,
@@ -399,17 +411,18 @@ def count_reviews(session: Session) -> int:
 
 
 def iter_reviewed(session: Session, *, since: datetime | None = None, page: int = 500) -> Iterator[dict[str, Any]]:
-    """Reviewed listings as training data: the latest snapshot in the listing contract plus the latest labels.
+    """Reviewed listings as training data: the reviewed snapshot in the listing contract plus its labels.
 
     Lines match ``data/seed/listings.jsonl``: every contract field (null when absent), ``labels`` from the
-    latest review, and the review's provenance as extra fields, which training ignores.
+    latest review paired with the version of the listing that review saw, and the review's provenance as extra
+    fields, which training ignores.
     """
     after = 0
     while True:
         statement = (
             select(ListingRow, SnapshotRow, ReviewRow)
             .join(ReviewRow, ReviewRow.id == ListingRow.latest_review_id)
-            .join(SnapshotRow, SnapshotRow.id == ListingRow.latest_snapshot_id)
+            .join(SnapshotRow, SnapshotRow.id == ReviewRow.snapshot_id)
             .where(ListingRow.id > after)
             .order_by(ListingRow.id)
             .limit(page)

@@ -22,6 +22,7 @@ from serving.storage.repository import (
     create_api_key,
     find_api_key,
     get_listing_history,
+    iter_reviewed,
     store_scored,
     uncertain_slots,
 )
@@ -163,3 +164,22 @@ def test_database_url_aliases(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOI_DATABASE_URL", "sqlite:///other.db")
     assert get_settings().database_url == "sqlite:///other.db"
     assert normalize_url("postgres://u:p@db/soi") == "postgresql+psycopg://u:p@db/soi"
+
+
+def test_a_listing_edited_after_its_review_is_unreviewed_again(database: Database, predictor: Predictor) -> None:
+    raw = {"id": "e-1", "platform": "facebook", "title": "Bóng bay mặt cười trang trí sinh nhật"}
+    [listing_id] = _store(database, predictor, [raw])
+    with database.write() as session:
+        add_review(session, listing_id, reviewer="a", api_key_id=None, labels=[], note=None, now=T0)
+    _store(database, predictor, [raw], now=T0 + timedelta(hours=1))  # re-sent unchanged: still reviewed
+    with database.read() as session:
+        assert session.get(ListingRow, listing_id).reviewed_at is not None  # type: ignore[union-attr]
+    _store(
+        database, predictor, [{**raw, "title": "Bình khí cười N2O bóng cười giao nhanh"}], now=T0 + timedelta(hours=2)
+    )
+    with database.read() as session:
+        listing = session.get(ListingRow, listing_id)
+        assert listing is not None and listing.reviewed_at is None and listing.latest_review_id is not None
+        [exported] = list(iter_reviewed(session))
+    # the export pairs the labels with the version the reviewer saw, not the later edit
+    assert exported["title"] == raw["title"] and exported["labels"] == []
