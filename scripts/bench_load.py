@@ -95,6 +95,31 @@ async def sustained_batches(
         "statuses": dict(statuses),
         "latency": percentiles(latencies),
         "distinct_listings_available": len(batches) * batch,
+        "_latencies": latencies,
+    }
+
+
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One phase's figures from its slices."""
+    latencies = [x for part in parts for x in part["_latencies"]]
+    seconds = sum(part["seconds"] for part in parts)
+    scored = sum(part["listings_scored"] for part in parts)
+    statuses: Counter[str] = Counter()
+    for part in parts:
+        statuses.update(part["statuses"])
+    return {
+        "dry_run": parts[0]["dry_run"],
+        "batch_size": parts[0]["batch_size"],
+        "concurrency": parts[0]["concurrency"],
+        "slices": len(parts),
+        "seconds": round(seconds, 2),
+        "requests": sum(statuses.values()),
+        "listings_scored": scored,
+        "listings_per_s": round(scored / seconds, 1) if seconds else 0.0,
+        "errors": sum(n for status, n in statuses.items() if status != "200"),
+        "statuses": dict(statuses),
+        "latency": percentiles(latencies),
+        "distinct_listings": sum(part["distinct_listings_available"] for part in parts),
     }
 
 
@@ -140,12 +165,26 @@ async def run(args: argparse.Namespace, base_url: str, key: str, listings: list[
         # warm-up (connections, first-call costs), not counted
         await sustained_batches(client, listings[-640:], batch=args.batch, concurrency=2, seconds=2, dry_run=True)
         half = len(listings) // 2
-        dry = await sustained_batches(
-            client, listings[:half], batch=args.batch, concurrency=args.concurrency, seconds=args.seconds, dry_run=True
-        )
-        stored = await sustained_batches(
-            client, listings[:half], batch=args.batch, concurrency=args.concurrency, seconds=args.seconds, dry_run=False
-        )
+        # dry-run and stored phases alternate in short slices, so that whatever else runs on the machine
+        # weighs on both alike and their difference is the cost of storage
+        slices = max(1, round(args.seconds / args.slice_seconds))
+        parts: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+        for index in range(slices):
+            chunk = listings[:half][
+                index * len(listings[:half]) // slices : (index + 1) * len(listings[:half]) // slices
+            ]
+            for dry_run in (True, False):
+                parts[dry_run].append(
+                    await sustained_batches(
+                        client,
+                        chunk,
+                        batch=args.batch,
+                        concurrency=args.concurrency,
+                        seconds=args.seconds / slices,
+                        dry_run=dry_run,
+                    )
+                )
+        dry, stored = merge(parts[True]), merge(parts[False])
         singles = await concurrent_singles(client, listings[half:], concurrency=args.singles, rounds=args.rounds)
     return {"batch_dry_run": dry, "batch_stored": stored, "concurrent_singles": singles}
 
@@ -158,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--concurrency", type=int, default=4, help="batch requests in flight")
-    parser.add_argument("--seconds", type=float, default=20.0, help="length of each sustained phase")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each sustained phase")
+    parser.add_argument("--slice-seconds", type=float, default=5.0, help="dry-run and stored alternate this often")
     parser.add_argument("--singles", type=int, default=200, help="simultaneous single-listing requests")
     parser.add_argument("--rounds", type=int, default=3, help="bursts of --singles requests")
     parser.add_argument("--listings", type=int, default=20_000, help="most listings read from the data file")
@@ -166,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     listings, source = load_listings(args.listings)
+    load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="soi-bench-") as tmp:
         database_url = args.database_url or f"sqlite:///{Path(tmp) / 'soi.db'}"
         key = make_keys(database_url, ("crawler",))["crawler"]
@@ -180,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         "what": "load test from a second process on loopback against `python -m serving run`",
         "machine": {
             "cpus": os.cpu_count(),
+            "load_average_before": load_before,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(),
             "note": "the load generator shares the machine's cores with the server",

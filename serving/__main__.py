@@ -54,6 +54,7 @@ def run_server(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        timeout_keep_alive=settings.keep_alive_s,
         log_config=None,
         access_log=False,
         log_level=settings.log_level,

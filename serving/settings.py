@@ -18,6 +18,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="TCP port to listen on.")
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes (share one database).")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    keep_alive_s: int = Field(
+        default=75,
+        ge=1,
+        description="How long an idle keep-alive connection stays open; longer than the clients' and load "
+        "balancers' idle timeouts, so a client never sends on a connection the server is closing.",
+    )
 
     # storage
     database_url: str = Field(
