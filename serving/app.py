@@ -16,6 +16,7 @@ from serving.errors import install_error_handlers
 from serving.logs import configure_logging
 from serving.metrics import set_model_version
 from serving.middleware import RequestContextMiddleware
+from serving.reloads import ModelFollower
 from serving.routes import admin, operations, reviews, scoring
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
@@ -54,7 +55,11 @@ def create_app(settings: Settings) -> FastAPI:
             # fail fast: a process that cannot reach or migrate its database should not start serving
             upgrade_database(app.state.db.engine)
         _load_model(app, settings)
+        follower = ModelFollower(app.state, app.state.db, model_path=settings.model_path, poll_s=settings.reload_poll_s)
+        follower.start()
+        app.state.model_follower = follower
         yield
+        follower.stop()
         app.state.db.dispose()
 
     app = FastAPI(title="Soi", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long SQLite waits for its write lock.")
     migrate_on_start: bool = Field(default=True, description="Apply Alembic migrations when the app starts.")
 
+    reload_poll_s: float = Field(
+        default=5.0, ge=0, description="How often a worker looks for other workers' model reloads (0: never)."
+    )
+
     # auth
     auth_disabled: bool = Field(
         default=False,

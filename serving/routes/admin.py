@@ -1,26 +1,22 @@
-"""Admin routes: API keys (create, list, revoke) and reloading the model without a restart."""
+"""Admin routes: API keys (create, list, revoke) and reloading the model without a restart (``serving.reloads``)."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
 from model.errors import ArtifactError
-from model.predictor import Predictor
 from serving.auth import AdminDep
 from serving.deps import DatabaseDep
 from serving.errors import Conflict, NotFound
-from serving.metrics import set_model_version
 from serving.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ReloadResult, error_responses
 from serving.storage.models import ApiKeyRow, utc_now
 from serving.storage.repository import create_api_key, list_api_keys, revoke_api_key
 
 log = logging.getLogger("soi.serving")
 router = APIRouter(tags=["admin"], responses=error_responses(401, 403, 404, 409, 413, 503))
-_reload_lock = threading.Lock()
 
 
 def _key_out(row: ApiKeyRow) -> ApiKeyOut:
@@ -34,28 +30,17 @@ def _key_out(row: ApiKeyRow) -> ApiKeyOut:
     )
 
 
-def reload_model(request: Request) -> tuple[Predictor, Predictor | None]:
-    """Load the model ``current`` points to and swap it in; the old one keeps serving requests that hold it.
-
-    Raises ``ArtifactError`` (and keeps the old model) when the new one cannot be loaded.
-    """
-    state = request.app.state
-    with _reload_lock:  # two reloads at once would load twice for nothing
-        new = Predictor.load(state.settings.model_path)
-        old = state.predictor
-        state.predictor = new  # one reference assignment: atomic for every thread reading it
-    set_model_version(old.version if old else None, new.version)
-    return new, old
-
-
 @router.post("/v1/admin/reload", response_model=ReloadResult)
 def reload(request: Request, caller: AdminDep) -> ReloadResult:
-    """Serve the model that ``current`` points to now; 409 (old model kept) if it cannot be loaded."""
+    """Serve the model that ``current`` points to now, in every worker and replica (they follow within
+    ``SOI_RELOAD_POLL_S`` seconds); 409, with the old model kept, if it cannot be loaded."""
+    follower = request.app.state.model_follower
     try:
-        new, old = reload_model(request)
+        new, old = follower.reload()
     except ArtifactError as exc:
         log.error("model reload failed, still serving the old model: %s", exc)
         raise Conflict(f"model not reloaded, the old one is still served: {exc}") from exc
+    follower.announce(new.version, caller.name)
     log.info("model reloaded by %s: %s -> %s", caller.name, old.version if old else None, new.version)
     return ReloadResult(model_version=new.version, previous_version=old.version if old else None)
 

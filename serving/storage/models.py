@@ -142,3 +142,14 @@ class ApiKeyRow(Base):
     prefix: Mapped[str] = mapped_column(String(16), doc="The key's first characters, to tell keys apart.")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ModelReloadRow(Base):
+    """A reload asked for by an admin: every worker and replica polls this log and reloads in turn."""
+
+    __tablename__ = "model_reloads"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(128), doc="The version the answering worker loaded.")
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from model.schema import Listing, Score
-from serving.storage.models import ApiKeyRow, ListingRow, ReviewRow, ScoreRow, SnapshotRow
+from serving.storage.models import ApiKeyRow, ListingRow, ModelReloadRow, ReviewRow, ScoreRow, SnapshotRow
 
 KEY_PREFIX = "soi_"
 ROLES = ("crawler", "reviewer", "admin")
@@ -479,3 +479,19 @@ def revoke_api_key(session: Session, key_id: int, *, now: datetime) -> ApiKeyRow
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
     return row
+
+
+# ---------------------------------------------------------------- model reloads
+
+
+def record_reload(session: Session, *, model_version: str, requested_by: str, now: datetime) -> int:
+    """Log a reload so that the other workers follow; returns its id."""
+    row = ModelReloadRow(model_version=model_version, requested_by=requested_by, requested_at=now)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def latest_reload_id(session: Session) -> int:
+    """The id of the last logged reload (0 when there is none)."""
+    return session.scalar(select(func.max(ModelReloadRow.id))) or 0

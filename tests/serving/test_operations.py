@@ -108,3 +108,19 @@ def test_reload_swaps_the_model_and_keeps_the_old_one_when_the_new_one_fails(
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/openapi.json"])
 def test_operations_routes_need_no_key(service: Service, path: str) -> None:
     assert service.client.get(path).status_code == 200
+
+
+def test_a_reload_reaches_the_other_workers(trained: TrainResult, database_url: str) -> None:
+    # two apps on one database stand for two workers (or replicas); polling is driven by hand here
+    settings = get_settings(
+        model_path=str(trained.model_dir.parent), database_url=database_url, auth_disabled=True, reload_poll_s=0
+    )
+    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+        follower = second.app.state.model_follower  # type: ignore[attr-defined]
+        before = second.app.state.predictor  # type: ignore[attr-defined]
+        assert follower.poll_once() is False  # nothing logged yet
+        assert first.post("/v1/admin/reload").status_code == 200
+        assert follower.poll_once() is True
+        assert second.app.state.predictor is not before  # type: ignore[attr-defined]
+        assert follower.poll_once() is False  # once per logged reload
+        assert first.app.state.model_follower.poll_once() is False  # type: ignore[attr-defined]
