@@ -6,6 +6,7 @@ come from the settings and should show in the OpenAPI schema.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -177,6 +178,11 @@ def make_review_model(max_note_chars: int) -> type[BaseModel]:
         @classmethod
         def _known(cls, value: list[str]) -> list[str]:
             return check_labels(value, allowed=list(load_label_catalog()))
+
+        @field_validator("note", mode="before")
+        @classmethod
+        def _nfc(cls, value: Any) -> Any:
+            return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
     return ReviewIn
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,3 +155,14 @@ def test_unknown_listing_is_404(filled: Service) -> None:
     missing = filled.client.post("/v1/listings/999999/reviews", json={"labels": []}, headers=reviewer)
     assert missing.status_code == 404
     assert filled.client.get("/v1/listings/0", headers=reviewer).status_code == 422
+
+
+def test_review_notes_are_nfc(filled: Service) -> None:
+    listing_id = _queue(filled, limit=1)["items"][0]["listing_id"]
+    note = unicodedata.normalize("NFD", "hàng giả, không tem")
+    response = filled.client.post(
+        f"/v1/listings/{listing_id}/reviews",
+        json={"labels": ["counterfeit"], "note": note},
+        headers=filled.keys.header("reviewer"),
+    )
+    assert response.status_code == 201 and response.json()["note"] == unicodedata.normalize("NFC", note)
