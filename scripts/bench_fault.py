@@ -122,9 +122,10 @@ async def run(
         tasks.append(asyncio.create_task(crawler(crawl, listings[64:], recorder, stop)))
         t0 = time.monotonic()
         await asyncio.sleep(args.before_s)
-        await asyncio.to_thread(pg_cluster.stop, data_dir, bin_dir, immediate=True)
+        # 'down' starts as the kill is sent: answers in flight then may already be 503s
         recorder.phase = "down"
         timeline["killed_at_s"] = round(time.monotonic() - t0, 2)
+        await asyncio.to_thread(pg_cluster.stop, data_dir, bin_dir, immediate=True)
         await asyncio.sleep(1.0)
         readyz_down = (await review.get("/readyz")).status_code
         await asyncio.sleep(max(0.0, args.down_s - 1.0))
