@@ -68,8 +68,8 @@ def score_and_store(
 
 
 def _json(body: BaseModel, headers: dict[str, str] | None = None) -> Response:
-    # serialised once, straight from the models the predictor built: FastAPI would dump, re-validate and dump
-    # every reason of every listing again, which costs more than storing them
+    # serialised once, straight from the models the predictor built: through response_model, FastAPI would
+    # dump, re-validate and dump every reason of every listing again
     return Response(content=body.model_dump_json(), media_type="application/json", headers=headers)
 
 

@@ -3,6 +3,7 @@ client mistake. Each test runs on SQLite, and on PostgreSQL when one is configur
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,17 @@ def test_development_mode_needs_no_key_and_says_so_loudly(trained: TrainResult, 
 
 def test_auth_is_on_by_default() -> None:
     assert get_settings().auth_disabled is False
+
+
+CONTRACT_DIR = Path(__file__).resolve().parents[3] / "shared" / "contract"
+
+
+@pytest.mark.skipif(not CONTRACT_DIR.is_dir(), reason="../shared/contract is not present beside the project")
+def test_stored_scores_follow_the_shared_score_contract(service: Service) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    contract = json.loads((CONTRACT_DIR / "score.schema.json").read_text(encoding="utf-8"))
+    headers = service.keys.header("crawler")
+    jsonschema.validate(service.client.post("/v1/score", json=RISKY, headers=headers).json(), contract)
+    batch = service.client.post("/v1/score/batch", json={"listings": [RISKY, CLEAN]}, headers=headers).json()
+    for result in batch["results"]:
+        jsonschema.validate(result, contract)
