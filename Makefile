@@ -10,8 +10,12 @@ PORT ?= 8000
 MODELS := models
 CONFIG ?= $(if $(FAST),training/configs/fast.toml,training/configs/default.toml)
 PYTEST_ARGS ?=
+WORKERS ?= 1
+ROLE ?=
+# DEV=1 turns authentication off (development only; logged loudly at startup)
+SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features score serve test lint format data clean
+.PHONY: install train eval bench-features bench-load bench-fault score serve migrate key export-reviews test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
 install: $(STAMP)
@@ -43,9 +47,30 @@ score: $(STAMP) $(MODELS)/current
 	@if [ -z "$(IN)" ] || [ -z "$(OUT)" ]; then echo "usage: make score IN=listings.jsonl OUT=scores.jsonl" >&2; exit 2; fi
 	$(PY) -m serving score --in "$(IN)" --out "$(OUT)" --model $(MODELS)
 
-## serve: install, train if no model, serve the API on $(HOST):$(PORT)
+## serve: install, train if no model, migrate the database, serve the API on $(HOST):$(PORT) (WORKERS=n, DEV=1)
 serve: $(STAMP) $(MODELS)/current
-	$(PY) -m serving run --host $(HOST) --port $(PORT) --model $(MODELS)
+	$(SERVE_ENV) $(PY) -m serving run --host $(HOST) --port $(PORT) --model $(MODELS) --workers $(WORKERS)
+
+## migrate: apply database migrations (SQLite var/soi.db by default, DATABASE_URL for PostgreSQL)
+migrate: $(STAMP)
+	$(PY) -m serving migrate
+
+## key: create an API key, e.g. make key ROLE=crawler (or reviewer, admin); the key is the last line printed
+key: $(STAMP)
+	@if [ -z "$(ROLE)" ]; then echo "usage: make key ROLE=crawler|reviewer|admin [NAME=...]" >&2; exit 2; fi
+	@$(PY) -m serving key --role "$(ROLE)" $(if $(NAME),--name "$(NAME)",)
+
+## export-reviews: reviewed listings as training JSONL -> reports/reviews.jsonl (what GET /v1/reviews/export serves)
+export-reviews: $(STAMP)
+	$(PY) -m serving export --out reports/reviews.jsonl
+
+## bench-load: load test of the API on loopback (batch scoring + 200 concurrent singles) -> reports/bench_load.json
+bench-load: $(STAMP) $(MODELS)/current
+	$(PY) scripts/bench_load.py --model $(MODELS) --out reports/bench_load.json
+
+## bench-fault: kill PostgreSQL under load, restart it, check 503s, recovery and every acknowledged review
+bench-fault: $(STAMP) $(MODELS)/current
+	$(PY) scripts/bench_fault.py --model $(MODELS) --out reports/bench_fault.json
 
 ## test: install and run the test suite
 test: $(STAMP)
@@ -53,12 +78,12 @@ test: $(STAMP)
 
 ## lint: ruff check and format check
 lint: $(STAMP)
-	$(VENV)/bin/ruff check model training serving tests data/seed/generate.py
-	$(VENV)/bin/ruff format --check model training serving tests data/seed/generate.py
+	$(VENV)/bin/ruff check model training serving tests scripts data/seed/generate.py
+	$(VENV)/bin/ruff format --check model training serving tests scripts data/seed/generate.py
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format model training serving tests data/seed/generate.py
-	$(VENV)/bin/ruff check --fix model training serving tests data/seed/generate.py
+	$(VENV)/bin/ruff format model training serving tests scripts data/seed/generate.py
+	$(VENV)/bin/ruff check --fix model training serving tests scripts data/seed/generate.py
 
 ## data: regenerate the committed seed dataset (deterministic)
 data:

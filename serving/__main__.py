@@ -1,31 +1,106 @@
-"""Command line: ``python -m serving run`` (the API) and ``python -m serving score`` (batch scoring of JSONL)."""
+"""Command line: ``python -m serving run`` (the API), ``migrate``, ``key`` (a new API key), ``export`` (reviewed
+listings as training JSONL) and ``score`` (batch scoring of JSONL, no storage)."""
 
 from __future__ import annotations
 
 import argparse
-import logging
+import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from model.errors import SoiError
 from model.jsonl import iter_listings
 from model.predictor import Predictor
+from serving.logs import configure_logging
 from serving.settings import get_settings
+from serving.storage.db import Database
+from serving.storage.migrate import upgrade_database
+from serving.storage.models import utc_now
+from serving.storage.repository import ROLES, create_api_key, iter_reviewed
 
 BATCH_SIZE = 256
 
 
+def redact_url(url: str) -> str:
+    """A database URL without its password, for printing."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def run_server(args: argparse.Namespace) -> int:
-    """Serve the API with uvicorn on the configured host and port."""
+    """Migrate the database once, then serve the API with uvicorn (``--workers N`` processes)."""
     import uvicorn
 
-    from serving.app import create_app
+    overrides = {"host": args.host, "port": args.port, "model_path": args.model, "workers": args.workers}
+    for name, value in overrides.items():
+        if value:
+            # the worker processes build their settings from the environment
+            os.environ[f"SOI_{name.upper()}"] = str(value)
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    database = Database(settings)
+    upgrade_database(database.engine)
+    database.dispose()
+    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # each worker writes its metrics here and /metrics adds them up; a fresh folder per run
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="soi-metrics-")
+    uvicorn.run(
+        "serving.app:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        timeout_keep_alive=settings.keep_alive_s,
+        log_config=None,
+        access_log=False,
+        log_level=settings.log_level,
+    )
+    return 0
 
-    overrides = {k: v for k, v in {"host": args.host, "port": args.port, "model_path": args.model}.items() if v}
-    settings = get_settings(**overrides)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+
+def run_migrate(_args: argparse.Namespace) -> int:
+    """Apply the database migrations (``make migrate``)."""
+    settings = get_settings()
+    database = Database(settings)
+    upgrade_database(database.engine)
+    database.dispose()
+    print(f"database at head: {redact_url(settings.database_url)}")
+    return 0
+
+
+def run_key(args: argparse.Namespace) -> int:
+    """Create an API key; the key alone is the last line printed (shown once, stored hashed)."""
+    settings = get_settings()
+    database = Database(settings)
+    upgrade_database(database.engine)
+    name = args.name or f"{args.role}-{time.strftime('%Y%m%d%H%M%S')}"
+    with database.write() as session:
+        row, key = create_api_key(session, role=args.role, name=name, now=utc_now())
+        key_id = row.id
+    database.dispose()
+    print(f"created {args.role} key #{key_id} '{name}' in {redact_url(settings.database_url)}")
+    print("it is shown only now (the database keeps a hash); send it as 'Authorization: Bearer <key>':")
+    print(key)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the reviewed listings as training JSONL (what GET /v1/reviews/export serves)."""
+    settings = get_settings()
+    database = Database(settings)
+    out_path = Path(args.output)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with database.read() as session, out_path.open("w", encoding="utf-8") as out:
+        for line in iter_reviewed(session):
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            count += 1
+    database.dispose()
+    print(f"exported {count} reviewed listings -> {out_path}", file=sys.stderr)
     return 0
 
 
@@ -82,7 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--host", default=None)
     p_run.add_argument("--port", type=int, default=None)
     p_run.add_argument("--model", default=None, help="model folder or models folder (default: SOI_MODEL_PATH)")
+    p_run.add_argument("--workers", type=int, default=None, help="uvicorn worker processes (default: SOI_WORKERS)")
     p_run.set_defaults(func=run_server)
+    p_migrate = commands.add_parser("migrate", help="apply database migrations (SOI_DATABASE_URL / DATABASE_URL)")
+    p_migrate.set_defaults(func=run_migrate)
+    p_key = commands.add_parser("key", help="create an API key; prints it alone on the last line")
+    p_key.add_argument("--role", required=True, choices=ROLES)
+    p_key.add_argument("--name", default=None, help="who uses the key (default: role and time)")
+    p_key.set_defaults(func=run_key)
+    p_export = commands.add_parser("export", help="reviewed listings as training JSONL")
+    p_export.add_argument("--out", dest="output", required=True)
+    p_export.set_defaults(func=run_export)
     p_score = commands.add_parser("score", help="score a JSONL file of listings into a JSONL file of scores")
     p_score.add_argument("--in", dest="input", required=True, help="listings, one JSON object per line")
     p_score.add_argument("--out", dest="output", required=True, help="where to write one Score per line")
@@ -94,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; domain errors print one clear line and exit 2."""
-    logging.basicConfig(level=logging.INFO, format='{"level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}')
+    configure_logging("info")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -2,20 +2,72 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/soi.db"
 
 
 class Settings(BaseSettings):
     """How the API runs; every field can be set as ``SOI_<NAME>`` in the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="SOI_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SOI_", extra="ignore", populate_by_name=True)
 
     model_path: str = Field(default="models", description="A model folder, or a models folder with a 'current' link.")
     host: str = Field(default="127.0.0.1", description="Interface to listen on.")
     port: int = Field(default=8000, ge=1, le=65535, description="TCP port to listen on.")
-    max_batch_listings: int = Field(default=256, ge=1, le=10_000, description="Most listings in one batch request.")
+    workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes (share one database).")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    keep_alive_s: int = Field(
+        default=75,
+        ge=1,
+        description="How long an idle keep-alive connection stays open; longer than the clients' and load "
+        "balancers' idle timeouts, so a client never sends on a connection the server is closing.",
+    )
+
+    # storage
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        # the issue's plain DATABASE_URL is what PaaS and docker-compose set; SOI_DATABASE_URL wins when both are set
+        validation_alias=AliasChoices("SOI_DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL: sqlite:///path.db (default, embedded) or postgresql+psycopg://user:pw@host/db.",
+    )
+    db_pool_size: int = Field(default=5, ge=1, le=100, description="Connections kept per worker (PostgreSQL).")
+    db_max_overflow: int = Field(default=5, ge=0, le=100, description="Extra connections per worker under load.")
+    db_pool_timeout_s: float = Field(default=10.0, gt=0, description="Wait for a free pooled connection, then 503.")
+    db_connect_timeout_s: int = Field(default=3, ge=1, description="PostgreSQL connect timeout; an outage fails fast.")
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long SQLite waits for its write lock.")
+    migrate_on_start: bool = Field(default=True, description="Apply Alembic migrations when the app starts.")
+
+    reload_poll_s: float = Field(
+        default=5.0, ge=0, description="How often a worker looks for other workers' model reloads (0: never)."
+    )
+
+    # auth
+    auth_disabled: bool = Field(
+        default=False,
+        description="Development only: every request is treated as an admin. Logged as a WARNING at startup.",
+    )
+    auth_cache_s: float = Field(default=30.0, ge=0, description="How long a checked key is trusted without the DB.")
+
+    # limits
+    max_body_bytes: int = Field(default=2_000_000, ge=1_000, description="Largest request body; larger gets 413.")
+    max_batch_listings: int = Field(default=256, ge=1, le=10_000, description="Most listings in one batch request.")
+    max_title_chars: int = Field(default=1_000, ge=1, description="Longest title accepted (longer gets 422).")
+    max_description_chars: int = Field(
+        default=100_000, ge=1, description="Longest description accepted (longer gets 422)."
+    )
+    model_description_chars: int = Field(
+        default=5_000, ge=1, description="The model reads at most this much description; the snapshot keeps it all."
+    )
+    max_note_chars: int = Field(default=4_000, ge=1, description="Longest reviewer note.")
+
+    # queue
+    queue_uncertain_share: float = Field(
+        default=0.05, ge=0, le=1, description="Share of each queue page given to listings the model is unsure about."
+    )
+    queue_max_page: int = Field(default=200, ge=1, le=1_000, description="Largest queue page.")
+    retry_after_s: int = Field(default=5, ge=1, description="Retry-After sent with 503 answers.")
 
 
 def get_settings(**overrides: object) -> Settings:

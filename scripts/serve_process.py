@@ -1,0 +1,83 @@
+"""Start and stop ``python -m serving run`` as a child process on a free loopback port (for the benchmarks)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the scripts import serving's storage code to make keys and check the database
+
+from serving.settings import get_settings  # noqa: E402
+from serving.storage.db import Database  # noqa: E402
+from serving.storage.migrate import upgrade_database  # noqa: E402
+from serving.storage.models import utc_now  # noqa: E402
+from serving.storage.repository import create_api_key  # noqa: E402
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_keys(database_url: str, roles: tuple[str, ...]) -> dict[str, str]:
+    """Migrate the database and create one key per role; returns role -> key."""
+    database = Database(get_settings(database_url=database_url))
+    upgrade_database(database.engine)
+    with database.write() as session:
+        keys = {role: create_api_key(session, role=role, name=f"bench-{role}", now=utc_now())[1] for role in roles}
+    database.dispose()
+    return keys
+
+
+@dataclass
+class ServerProcess:
+    """A running API process and its base URL."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    def stop(self) -> None:
+        """Terminate the server (and its workers) and wait for it."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_server(
+    *, model: str, database_url: str, workers: int, log_path: Path, extra_env: dict | None = None
+) -> ServerProcess:
+    """Start the API and wait (up to 120 s) until /readyz answers 200."""
+    port = free_port()
+    env = {**os.environ, "SOI_DATABASE_URL": database_url, "SOI_WORKERS": str(workers), **(extra_env or {})}
+    env.pop("SOI_AUTH_DISABLED", None)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("wb")
+    command = [sys.executable, "-m", "serving", "run", "--port", str(port), "--model", model, "--workers", str(workers)]
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = ServerProcess(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the API exited during start; see {log_path}")
+        try:
+            if httpx.get(f"{server.base_url}/readyz", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    server.stop()
+    raise RuntimeError(f"the API was not ready within 120 s; see {log_path}")

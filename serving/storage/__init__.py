@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, the database handle, repository functions and Alembic migrations."""

@@ -1,0 +1,185 @@
+"""Storage: migrations, snapshot de-duplication, append-only reviews, hashed keys — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import DBAPIError
+
+from model.predictor import Predictor
+from model.schema import Listing
+from serving.storage.db import Database
+from serving.storage.migrate import downgrade_database, upgrade_database
+from serving.storage.models import ApiKeyRow, ListingRow, ReviewRow, ScoreRow, SnapshotRow
+from serving.storage.repository import (
+    QueueCursor,
+    ScoredListing,
+    add_review,
+    content_sha256,
+    create_api_key,
+    find_api_key,
+    get_listing_history,
+    iter_reviewed,
+    store_scored,
+    uncertain_slots,
+)
+from training.train import TrainResult
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def predictor(trained: TrainResult) -> Predictor:
+    return Predictor.load(trained.model_dir)
+
+
+def _store(db: Database, predictor: Predictor, raws: list[dict], now: datetime = T0) -> list[int]:
+    listings = [Listing.model_validate(raw) for raw in raws]
+    scores = predictor.score(listings)
+    items = [ScoredListing(raw, listing, score) for raw, listing, score in zip(raws, listings, scores, strict=True)]
+    with db.write() as session:
+        return store_scored(session, items, thresholds=predictor.thresholds, now=now)
+
+
+def _count(db: Database, row_class: type) -> int:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(row_class)) or 0
+
+
+def test_migrations_go_up_and_down(database: Database) -> None:
+    tables = set(inspect(database.engine).get_table_names())
+    assert {"listings", "listing_snapshots", "scores", "reviews", "api_keys"} <= tables
+    upgrade_database(database.engine)  # already at head: nothing happens
+    downgrade_database(database.engine)
+    assert set(inspect(database.engine).get_table_names()) <= {"alembic_version"}
+    upgrade_database(database.engine)
+    assert "reviews" in inspect(database.engine).get_table_names()
+
+
+def test_unchanged_listing_is_stored_once_and_a_changed_one_keeps_both_versions(
+    database: Database, predictor: Predictor
+) -> None:
+    raw = {"id": "sp-1", "platform": "shopee", "title": "Túi xách LV rep 1:1", "price": 350000}
+    first = _store(database, predictor, [raw])
+    # the same listing re-sent later, keys in another order: same listing, same snapshot, same score
+    again = _store(database, predictor, [dict(reversed(list(raw.items())))], now=T0 + timedelta(hours=1))
+    assert first == again
+    assert (_count(database, ListingRow), _count(database, SnapshotRow), _count(database, ScoreRow)) == (1, 1, 1)
+    edited = {**raw, "title": "Túi xách LV chính hãng", "price": 9500000}
+    third = _store(database, predictor, [edited], now=T0 + timedelta(hours=2))
+    assert third == first
+    with database.read() as session:
+        history = get_listing_history(session, first[0])
+        assert history is not None
+        assert [s.raw_json for s in history.snapshots] == [
+            '{"id":"sp-1","platform":"shopee","price":350000,"title":"Túi xách LV rep 1:1"}',
+            '{"id":"sp-1","platform":"shopee","price":9500000,"title":"Túi xách LV chính hãng"}',
+        ]
+        assert history.snapshots[0].first_seen == T0 and history.snapshots[0].last_seen == T0 + timedelta(hours=1)
+        assert history.listing.first_seen == T0 and history.listing.last_seen == T0 + timedelta(hours=2)
+        assert history.listing.title == "Túi xách LV chính hãng" and len(history.scores) == 2
+
+
+def test_identity_is_platform_and_id_else_url_else_content(database: Database, predictor: Predictor) -> None:
+    ids = _store(
+        database,
+        predictor,
+        [
+            {"id": "1", "platform": "shopee", "title": "A"},
+            {"id": "1", "platform": "lazada", "title": "A"},  # same id on another platform: another listing
+            {"url": "https://x.vn/p/1", "title": "B"},
+            {"url": "https://x.vn/p/1", "title": "B edited"},  # same url: the same listing, a new version
+            {"title": "C"},
+            {"title": "C"},
+        ],
+    )
+    assert ids[0] != ids[1] and ids[2] == ids[3] and ids[4] == ids[5]
+    assert len(set(ids)) == 4
+
+
+def test_content_hash_ignores_key_order_and_unicode_form() -> None:
+    composed = {"title": "Bình khí cười", "price": 1}
+    decomposed = {"price": 1, "title": unicodedata.normalize("NFD", "Bình khí cười")}  # other code points
+    assert composed["title"] != decomposed["title"]
+    assert content_sha256(composed) == content_sha256(decomposed)
+
+
+def test_reviews_are_append_only(database: Database, predictor: Predictor) -> None:
+    [listing_id] = _store(database, predictor, [{"id": "r1", "title": "Pod vape tinh dầu"}])
+    with database.write() as session:
+        add_review(session, listing_id, reviewer="a", api_key_id=None, labels=["prohibited"], note=None, now=T0)
+    with database.write() as session:
+        add_review(session, listing_id, reviewer="b", api_key_id=None, labels=[], note="kẹo", now=T0)
+    with database.read() as session:
+        history = get_listing_history(session, listing_id)
+        assert history is not None
+        assert [(r.reviewer, r.labels) for r in history.reviews] == [("a", ["prohibited"]), ("b", [])]
+        assert history.listing.latest_review_id == history.reviews[-1].id
+    for statement in ("UPDATE reviews SET labels = '[]'", "DELETE FROM reviews"):
+        with pytest.raises(DBAPIError, match="append-only"), database.write() as session:
+            session.execute(text(statement))
+    assert _count(database, ReviewRow) == 2
+    with database.write() as session:
+        assert add_review(session, 10**9, reviewer="a", api_key_id=None, labels=[], note=None, now=T0) is None
+
+
+def test_api_keys_are_stored_hashed(database: Database) -> None:
+    with database.write() as session:
+        _row, key = create_api_key(session, role="reviewer", name="hoa", now=T0)
+    with database.read() as session:
+        stored = session.scalars(select(ApiKeyRow)).one()
+        assert key.startswith("soi_") and key not in (stored.key_hash, stored.prefix) and len(key) > 40
+        found = find_api_key(session, key)
+        assert found is not None and found.role == "reviewer"
+        assert find_api_key(session, key + "x") is None
+    with pytest.raises(ValueError, match="unknown role"), database.write() as session:
+        create_api_key(session, role="root", name="x", now=T0)
+
+
+def test_queue_cursor_round_trips_and_rejects_junk() -> None:
+    cursor = QueueCursor(risk=0.123456, listing_id=42, uncertainty=0.01, uncertain_id=7)
+    assert QueueCursor.decode(cursor.encode()) == cursor
+    for junk in ("", "abc", "eyJ4IjogMX0", "bnVsbA"):
+        with pytest.raises(ValueError):
+            QueueCursor.decode(junk)
+
+
+@pytest.mark.parametrize(
+    ("limit", "share", "slots"), [(1, 0.05, 0), (10, 0.05, 1), (20, 0.05, 1), (50, 0.05, 3), (100, 0.0, 0), (4, 1.0, 3)]
+)
+def test_uncertain_slots(limit: int, share: float, slots: int) -> None:
+    assert uncertain_slots(limit, share) == slots
+
+
+def test_database_url_aliases(monkeypatch: pytest.MonkeyPatch) -> None:
+    from serving.settings import get_settings
+    from serving.storage.db import normalize_url
+
+    monkeypatch.delenv("SOI_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/soi")
+    assert get_settings().database_url == "postgresql://u:p@db/soi"
+    monkeypatch.setenv("SOI_DATABASE_URL", "sqlite:///other.db")
+    assert get_settings().database_url == "sqlite:///other.db"
+    assert normalize_url("postgres://u:p@db/soi") == "postgresql+psycopg://u:p@db/soi"
+
+
+def test_a_listing_edited_after_its_review_is_unreviewed_again(database: Database, predictor: Predictor) -> None:
+    raw = {"id": "e-1", "platform": "facebook", "title": "Bóng bay mặt cười trang trí sinh nhật"}
+    [listing_id] = _store(database, predictor, [raw])
+    with database.write() as session:
+        add_review(session, listing_id, reviewer="a", api_key_id=None, labels=[], note=None, now=T0)
+    _store(database, predictor, [raw], now=T0 + timedelta(hours=1))  # re-sent unchanged: still reviewed
+    with database.read() as session:
+        assert session.get(ListingRow, listing_id).reviewed_at is not None  # type: ignore[union-attr]
+    _store(
+        database, predictor, [{**raw, "title": "Bình khí cười N2O bóng cười giao nhanh"}], now=T0 + timedelta(hours=2)
+    )
+    with database.read() as session:
+        listing = session.get(ListingRow, listing_id)
+        assert listing is not None and listing.reviewed_at is None and listing.latest_review_id is not None
+        [exported] = list(iter_reviewed(session))
+    # the export pairs the labels with the version the reviewer saw, not the later edit
+    assert exported["title"] == raw["title"] and exported["labels"] == []
