@@ -15,7 +15,7 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench-load bench-fault score serve migrate key export-reviews test lint format data clean
+.PHONY: install train eval bench-features bench-load bench-fault score serve migrate key export-reviews retrain drift test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
 install: $(STAMP)
@@ -63,6 +63,19 @@ key: $(STAMP)
 ## export-reviews: reviewed listings as training JSONL -> reports/reviews.jsonl (what GET /v1/reviews/export serves)
 export-reviews: $(STAMP)
 	$(PY) -m serving export --out reports/reviews.jsonl
+
+## retrain: retrain on the reviewed listings in the database (or REVIEWS=file.jsonl); promote only if better
+##          (RELOAD_URL=http://127.0.0.1:8000/v1/admin/reload and SOI_ADMIN_KEY ask the running service to reload)
+retrain: $(STAMP) $(MODELS)/current
+	@reviews="$(REVIEWS)"; if [ -z "$$reviews" ]; then reviews=reports/reviews.jsonl; \
+	  $(PY) -m serving export --out $$reviews || exit 1; fi; \
+	$(PY) -m training retrain --config $(CONFIG) --reviews "$$reviews" $(if $(RELOAD_URL),--reload-url "$(RELOAD_URL)",)
+
+## drift: population stability of the last DAYS (7) days of listings and scores (or RECENT=file.jsonl)
+drift: $(STAMP) $(MODELS)/current
+	@recent="$(RECENT)"; if [ -z "$$recent" ]; then recent=reports/recent.jsonl; \
+	  $(PY) -m serving recent --days $(or $(DAYS),7) --out $$recent || exit 1; fi; \
+	$(PY) -m training drift --model $(MODELS) --recent "$$recent"
 
 ## bench-load: load test of the API on loopback (batch scoring + 200 concurrent singles) -> reports/bench_load.json
 bench-load: $(STAMP) $(MODELS)/current

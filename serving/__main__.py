@@ -1,5 +1,6 @@
 """Command line: ``python -m serving run`` (the API), ``migrate``, ``key`` (a new API key), ``export`` (reviewed
-listings as training JSONL) and ``score`` (batch scoring of JSONL, no storage)."""
+listings as training JSONL), ``recent`` (listings seen lately, for drift) and ``score`` (batch scoring of JSONL,
+no storage)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -21,7 +23,7 @@ from serving.settings import get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
-from serving.storage.repository import ROLES, create_api_key, iter_reviewed
+from serving.storage.repository import ROLES, create_api_key, iter_recent_snapshots, iter_reviewed
 
 BATCH_SIZE = 256
 
@@ -104,6 +106,23 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_recent(args: argparse.Namespace) -> int:
+    """Write the listing versions seen in the last ``--days`` days as listings JSONL (input of ``make drift``)."""
+    settings = get_settings()
+    database = Database(settings)
+    out_path = Path(args.output)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    since = utc_now() - timedelta(days=args.days)
+    count = 0
+    with database.read() as session, out_path.open("w", encoding="utf-8") as out:
+        for line in iter_recent_snapshots(session, since=since):
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            count += 1
+    database.dispose()
+    print(f"exported {count} listing versions seen in the last {args.days} days -> {out_path}", file=sys.stderr)
+    return 0
+
+
 def score_file(predictor: Predictor, in_path: Path, out_path: Path, *, batch_size: int = BATCH_SIZE) -> int:
     """Score every listing of ``in_path`` into ``out_path`` (one Score per line, same order); returns the count.
 
@@ -168,6 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_export = commands.add_parser("export", help="reviewed listings as training JSONL")
     p_export.add_argument("--out", dest="output", required=True)
     p_export.set_defaults(func=run_export)
+    p_recent = commands.add_parser("recent", help="listing versions seen lately, as listings JSONL (for drift)")
+    p_recent.add_argument("--out", dest="output", required=True)
+    p_recent.add_argument("--days", type=float, default=7.0, help="how far back (default: 7 days)")
+    p_recent.set_defaults(func=run_recent)
     p_score = commands.add_parser("score", help="score a JSONL file of listings into a JSONL file of scores")
     p_score.add_argument("--in", dest="input", required=True, help="listings, one JSON object per line")
     p_score.add_argument("--out", dest="output", required=True, help="where to write one Score per line")

@@ -444,6 +444,24 @@ def iter_reviewed(session: Session, *, since: datetime | None = None, page: int 
         after = rows[-1][0].id
 
 
+def iter_recent_snapshots(session: Session, *, since: datetime, page: int = 1000) -> Iterator[dict[str, Any]]:
+    """Listing versions seen since ``since``, as listing-contract objects (for drift checks), oldest first."""
+    after = 0
+    while True:
+        statement = (
+            select(SnapshotRow)
+            .where(SnapshotRow.last_seen >= since, SnapshotRow.id > after)
+            .order_by(SnapshotRow.id)
+            .limit(page)
+        )
+        rows = list(session.scalars(statement))
+        for snapshot in rows:
+            yield Listing.model_validate(json.loads(snapshot.raw_json)).model_dump(mode="json", exclude={"labels"})
+        if len(rows) < page:
+            return
+        after = rows[-1].id
+
+
 # ---------------------------------------------------------------- API keys
 
 
