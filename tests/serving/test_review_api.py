@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from model.labels import load_label_catalog
+from model.schema import Listing
+from serving.storage.models import utc_now
+from serving.storage.repository import iter_recent_snapshots
 from tests.conftest import TINY_ITEMS
 from tests.serving.conftest import BACKENDS, Service, make_database_url, start_service
 from training.dataset import load_examples
@@ -166,3 +170,11 @@ def test_review_notes_are_nfc(filled: Service) -> None:
         headers=filled.keys.header("reviewer"),
     )
     assert response.status_code == 201 and response.json()["note"] == unicodedata.normalize("NFC", note)
+
+
+def test_recent_listings_export_for_drift(filled: Service, tmp_path: Path) -> None:
+    with filled.db.read() as session:
+        recent = list(iter_recent_snapshots(session, since=utc_now() - timedelta(days=1)))
+        future = list(iter_recent_snapshots(session, since=utc_now() + timedelta(days=1)))
+    assert len(recent) >= 75 and future == []
+    assert all(Listing.model_validate(line).title for line in recent)
