@@ -122,7 +122,7 @@ def live_site(trained: TrainResult, tmp_path_factory: pytest.TempPathFactory) ->
 def browser(live_site: LiveSite) -> Iterator[object]:
     """Chromium, headless."""
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--lang=vi-VN"])
         yield launched
         launched.close()
 

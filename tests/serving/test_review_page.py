@@ -261,3 +261,26 @@ def test_formatting_helpers() -> None:
     assert str(highlight("Sữa giả nhãn nhập", ["giả nhãn", "nhãn nhập"])) == "Sữa <mark>giả nhãn nhập</mark>"
     assert str(highlight("a <i>", [])) == "a &lt;i&gt;"
     assert str(highlight("x", ["<i>"])) == "x"
+
+
+def test_small_pages_mark_uncertain_listings_and_link_the_next_page(
+    signed_in: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("serving.ui.routes.QUEUE_PAGE_SIZE", 10)  # 1 of 10 places goes to an uncertain listing
+    first = signed_in.client.get("/review/queue", params={"platform": ""}).text
+    api = signed_in.client.get("/v1/queue", params={"limit": 10}, headers=signed_in.keys.header("reviewer")).json()
+    assert _queue_ids(first) == [item["listing_id"] for item in api["items"]]
+    assert first.count("Mô hình chưa chắc chắn") == sum(item["uncertain"] for item in api["items"]) == 1
+    next_url = re.search(r'<a href="(/review/queue\?[^"]*cursor=[^"]+)" rel="next">Trang sau</a>', first).group(1)
+    second = signed_in.client.get(next_url.replace("&amp;", "&")).text
+    assert "Về đầu hàng đợi" in second
+    assert set(_queue_ids(second)).isdisjoint(item["listing_id"] for item in api["items"] if not item["uncertain"])
+    assert "Liên kết trang không hợp lệ" in signed_in.client.get("/review/queue?cursor=nonsense").text
+
+
+def test_development_mode_needs_no_sign_in(trained: TrainResult, tmp_path_factory: pytest.TempPathFactory) -> None:
+    url = make_database_url("sqlite", tmp_path_factory.mktemp("db"))
+    for service in start_service(trained, url, "sqlite", auth_disabled=True):
+        assert service.client.get("/review/signin", follow_redirects=False).status_code == 303
+        page = service.client.get("/review/queue")
+        assert page.status_code == 200 and "development-mode" in page.text
