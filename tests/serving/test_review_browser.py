@@ -195,6 +195,12 @@ def test_keyboard_review_in_the_browser(browser: object, live_site: LiveSite, ar
     entry = page.locator("[data-history] > li").first.inner_text()
     assert "test-reviewer" in entry and "Kiểm tra bằng bàn phím" in entry
     assert ("Hàng lậu/không rõ nguồn gốc" in entry) != before
+    page.keyboard.press("Enter")  # a second Enter right after saving stores nothing twice
+    page.wait_for_selector("text=Đánh giá này đã được lưu")
+    assert _history_count(page) == 1
+    page.keyboard.press("3")  # a correction: change a label, Enter stores a newer review on top of the history
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('[data-history] > li').length === 2")
     _check_accessibility(page, "listing page after a review")
     assert _no_horizontal_scroll(page)
     page.screenshot(path=str(SCREENSHOTS / "review-1366x768.png"), full_page=True)

@@ -49,9 +49,16 @@
       if (button) { button.setAttribute("aria-disabled", "true"); button.textContent = "Đang lưu…"; }
     });
   }
-  if (document.getElementById("da-luu")) {
+  // Just saved: a second Enter must not store the same review again; it submits once something has changed.
+  var saved = document.getElementById("da-luu");
+  var changed = !saved;
+  if (saved) {
     var historyHeading = document.getElementById("lich-su");
     if (historyHeading) historyHeading.focus({ preventScroll: true });
+  }
+  if (form) {
+    form.addEventListener("change", function () { changed = true; });
+    form.addEventListener("input", function () { changed = true; });
   }
 
   document.addEventListener("keydown", function (event) {
@@ -78,12 +85,13 @@
     else if (key === "n" || key === "N") { if (note) { event.preventDefault(); note.focus(); } }
     else if (/^[1-9]$/.test(key)) {
       var box = document.querySelector("[data-label-key='" + key + "']");
-      if (box) { event.preventDefault(); box.checked = !box.checked; box.dispatchEvent(new Event("change")); }
+      if (box) { event.preventDefault(); box.checked = !box.checked; box.dispatchEvent(new Event("change", { bubbles: true })); }
     } else if (key === "Enter" && form) {
       var tag = target && target.tagName;
       if (tag === "A" || tag === "BUTTON" || tag === "SUMMARY") return;  // Enter keeps its usual meaning there
       event.preventDefault();
-      form.requestSubmit();
+      if (changed) form.requestSubmit();
+      else if (saved) saved.textContent = "Đánh giá này đã được lưu. Đổi nhãn hoặc ghi chú rồi nhấn Enter để sửa, hoặc nhấn J để sang tin tiếp theo.";
     }
   });
 })();
