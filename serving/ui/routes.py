@@ -142,7 +142,11 @@ async def _form(request: Request) -> dict[str, list[str]]:
     # urlencoded forms only (the page sends nothing else); the middleware has already capped the body size
     body = (await request.body()).decode("utf-8", errors="replace")
     fields: dict[str, list[str]] = {}
-    for key, value in parse_qsl(body, keep_blank_values=True, max_num_fields=64):
+    try:
+        pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=64)
+    except ValueError:  # more fields than any form of the page has: read as an empty form, which is refused
+        return fields
+    for key, value in pairs:
         fields.setdefault(key, []).append(value)
     return fields
 

@@ -207,6 +207,10 @@ def test_review_through_the_form(signed_in: Service) -> None:
     for headers, data in (({}, form), ({"Origin": "http://evil.example"}, form), (ORIGIN, {**form, "csrf": "x"})):
         refused = signed_in.client.post(action, data=data, headers=headers, follow_redirects=False)
         assert refused.status_code == 403
+    flood = signed_in.client.post(
+        action, content="&".join(["a=1"] * 100), headers={**ORIGIN, "content-type": "application/x-www-form-urlencoded"}
+    )
+    assert flood.status_code == 403
     bad = signed_in.client.post(action, data={**form, "label": ["bogus"]}, headers=ORIGIN, follow_redirects=False)
     assert bad.status_code == 422 and "Chưa lưu" in bad.text
     reviews = signed_in.client.get(f"/v1/listings/{listing_id}", headers=signed_in.keys.header("reviewer"))
