@@ -15,7 +15,7 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench-load bench-fault score serve migrate key export-reviews retrain drift test lint format data clean
+.PHONY: install train eval bench-features bench-load bench-fault bench-review score serve migrate key export-reviews retrain drift test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
 install: $(STAMP)
@@ -84,6 +84,11 @@ bench-load: $(STAMP) $(MODELS)/current
 ## bench-fault: kill PostgreSQL under load, restart it, check 503s, recovery and every acknowledged review
 bench-fault: $(STAMP) $(MODELS)/current
 	$(PY) scripts/bench_fault.py --model $(MODELS) --out reports/bench_fault.json
+
+## bench-review: keyboard reviews in Chromium (the browser test), timed -> reports/bench_review.json + screenshots
+bench-review: $(STAMP)
+	$(PY) -m pytest tests/serving/test_review_browser.py -q -p no:cacheprovider
+	@cat reports/bench_review.json
 
 ## test: install and run the test suite
 test: $(STAMP)

@@ -19,17 +19,21 @@ LABELS_FILE = Path(__file__).with_name("labels.json")
 
 @dataclass(frozen=True)
 class LabelInfo:
-    """One label: its machine name and its Vietnamese description for reviewers."""
+    """One label: its machine name, its Vietnamese description, and a short Vietnamese name for buttons."""
 
     name: str
     vi: str
+    short_vi: str
 
 
 @cache
 def load_label_catalog() -> dict[str, LabelInfo]:
     """Read every known label from ``labels.json``, in file order."""
     raw = json.loads(LABELS_FILE.read_text(encoding="utf-8"))
-    return {item["name"]: LabelInfo(name=item["name"], vi=item["vi"]) for item in raw["labels"]}
+    return {
+        item["name"]: LabelInfo(name=item["name"], vi=item["vi"], short_vi=item.get("short_vi") or item["vi"])
+        for item in raw["labels"]
+    }
 
 
 @cache

@@ -21,13 +21,15 @@ from serving.routes import admin, operations, reviews, scoring
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
+from serving.ui.routes import install_review_page
 
 log = logging.getLogger("soi.serving")
 
 DESCRIPTION = """Risk scores for Vietnamese online listings: counterfeit, smuggled and prohibited goods.
 
 Every route but the operations ones needs `Authorization: Bearer <key>` (make one with `make key ROLE=...`):
-`crawler` scores, `reviewer` reads the queue and listings and submits reviews, `admin` may do everything."""
+`crawler` scores, `reviewer` reads the queue and listings and submits reviews, `admin` may do everything.
+Reviewers can also use the review page at `/review` (sign in with a reviewer key)."""
 
 
 def _load_model(app: FastAPI, settings: Settings) -> None:
@@ -73,6 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(scoring.build_router(settings))
     app.include_router(reviews.build_router(settings))
     app.include_router(admin.router)
+    install_review_page(app, settings)
     return app
 
 

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         description="Development only: every request is treated as an admin. Logged as a WARNING at startup.",
     )
     auth_cache_s: float = Field(default=30.0, ge=0, description="How long a checked key is trusted without the DB.")
+    session_ttl_s: int = Field(default=12 * 3600, ge=60, description="How long a review page sign-in lasts.")
+    session_secret: str = Field(
+        default="",
+        description="Mixed into the review page's session signatures; set one secret for all replicas so that "
+        "reading the database alone is not enough to forge a session.",
+    )
 
     # limits
     max_body_bytes: int = Field(default=2_000_000, ge=1_000, description="Largest request body; larger gets 413.")

@@ -109,3 +109,21 @@ def trained(tiny_data_path: Path, tmp_path_factory: pytest.TempPathFactory) -> T
     """A model trained once on the tiny dataset and made current in its own models folder."""
     models_dir = tmp_path_factory.mktemp("models")
     return train(make_tiny_config(tiny_data_path, models_dir))
+
+
+ARTEFACTS_KEY = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def artefacts(request: pytest.FixtureRequest) -> list[str]:
+    """Files a test leaves for CI to keep (screenshots, benchmark numbers), named in the terminal summary."""
+    return request.config.stash.setdefault(ARTEFACTS_KEY, [])
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Name the CI artefacts the run wrote, so the CI log says where they are."""
+    paths = config.stash.get(ARTEFACTS_KEY, [])
+    if paths:
+        terminalreporter.section("CI artefacts")
+        for path in paths:
+            terminalreporter.write_line(path)

@@ -11,29 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from model.labels import load_label_catalog
+from model.schema import Priority
+from serving import reviewing
 from serving.auth import ReviewerDep
 from serving.deps import DatabaseDep
 from serving.errors import NotFound
-from serving.schemas import (
-    ListingDetail,
-    QueueItem,
-    QueuePage,
-    ReviewOut,
-    ScoreOut,
-    SnapshotOut,
-    error_responses,
-    make_review_model,
-)
+from serving.schemas import ListingDetail, QueuePage, ReviewOut, error_responses, make_review_model
 from serving.settings import Settings
-from serving.storage.models import ReviewRow, utc_now
-from serving.storage.repository import (
-    QueueCursor,
-    QueueFilter,
-    add_review,
-    get_listing_history,
-    iter_reviewed,
-    read_queue,
-)
+from serving.storage.repository import QueueCursor, QueueFilter, iter_reviewed
 
 ListingId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Soi's listing id (stored_listing_id).")]
 
@@ -47,18 +32,6 @@ def _as_utc(value: datetime | None) -> datetime | None:
 
 def _bad_query(field: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
-
-
-def _review_out(row: ReviewRow) -> ReviewOut:
-    return ReviewOut(
-        review_id=row.id,
-        listing_id=row.listing_id,
-        snapshot_id=row.snapshot_id,
-        reviewer=row.reviewer,
-        labels=list(row.labels),
-        note=row.note,
-        reviewed_at=row.created_at,
-    )
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -77,6 +50,7 @@ def build_router(settings: Settings) -> APIRouter:
         platform: Annotated[str | None, Query(max_length=64, description="Only listings from this platform.")] = None,
         since: Annotated[datetime | None, Query(description="Only listings last scored at or after this time.")] = None,
         until: Annotated[datetime | None, Query(description="Only listings last scored before this time.")] = None,
+        priority: Annotated[Priority | None, Query(description="Only listings of this latest priority.")] = None,
         limit: Annotated[int, Query(ge=1, le=settings.queue_max_page, description="Page size.")] = 50,
         cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page.")] = None,
     ) -> QueuePage:
@@ -89,73 +63,18 @@ def build_router(settings: Settings) -> APIRouter:
                 decoded = QueueCursor.decode(cursor)
             except ValueError as exc:
                 raise _bad_query("cursor", str(exc)) from exc
-        where = QueueFilter(label=label, platform=platform, since=_as_utc(since), until=_as_utc(until))
-        with db.read() as session:
-            page = read_queue(
-                session, where, limit=limit, uncertain_share=settings.queue_uncertain_share, cursor=decoded
-            )
-            items = [
-                QueueItem(
-                    listing_id=row.id,
-                    external_id=row.external_id,
-                    platform=row.platform,
-                    url=row.url,
-                    title=row.title,
-                    risk=row.latest_risk or 0.0,
-                    priority=row.latest_priority or "low",
-                    flagged=[label for label in (row.latest_flagged or "").split("|") if label],
-                    model_version=row.latest_model_version or "",
-                    scored_at=row.latest_scored_at or row.last_seen,
-                    uncertain=uncertain,
-                )
-                for row, uncertain in page.items
-            ]
-        return QueuePage(items=items, next_cursor=page.next_cursor)
+        where = QueueFilter(
+            label=label, platform=platform, since=_as_utc(since), until=_as_utc(until), priority=priority
+        )
+        return reviewing.load_queue_page(db, settings, where, limit=limit, cursor=decoded)
 
     @router.get("/v1/listings/{listing_id}", response_model=ListingDetail)
     def listing_detail(listing_id: ListingId, db: DatabaseDep, _caller: ReviewerDep) -> ListingDetail:
         """A stored listing: every snapshot as received, every score, and the full review history."""
-        with db.read() as session:
-            history = get_listing_history(session, listing_id)
-            if history is None:
-                raise NotFound(f"no listing {listing_id}")
-            row = history.listing
-            return ListingDetail(
-                listing_id=row.id,
-                key=row.key,
-                platform=row.platform,
-                external_id=row.external_id,
-                url=row.url,
-                seller_id=row.seller_id,
-                first_seen=row.first_seen,
-                last_seen=row.last_seen,
-                labels=list(history.reviews[-1].labels) if history.reviews else None,
-                snapshots=[
-                    SnapshotOut(
-                        snapshot_id=s.id,
-                        sha256=s.sha256,
-                        first_seen=s.first_seen,
-                        last_seen=s.last_seen,
-                        listing=json.loads(s.raw_json),
-                    )
-                    for s in history.snapshots
-                ],
-                scores=[
-                    ScoreOut(
-                        score_id=s.id,
-                        snapshot_id=s.snapshot_id,
-                        model_version=s.model_version,
-                        risk=s.risk,
-                        priority=s.priority,  # type: ignore[arg-type]
-                        probabilities=s.probabilities,
-                        flagged=s.flagged,
-                        reasons=s.reasons,
-                        scored_at=s.created_at,
-                    )
-                    for s in history.scores
-                ],
-                reviews=[_review_out(r) for r in history.reviews],
-            )
+        detail = reviewing.load_listing_detail(db, listing_id)
+        if detail is None:
+            raise NotFound(f"no listing {listing_id}")
+        return detail
 
     @router.post("/v1/listings/{listing_id}/reviews", response_model=ReviewOut, status_code=201)
     def submit_review(
@@ -165,19 +84,10 @@ def build_router(settings: Settings) -> APIRouter:
         caller: ReviewerDep,
     ) -> ReviewOut:
         """Add a review of the listing's latest snapshot. Earlier reviews stay: the history is the audit trail."""
-        with db.write() as session:
-            row = add_review(
-                session,
-                listing_id,
-                reviewer=caller.name,
-                api_key_id=caller.key_id,
-                labels=review.labels,
-                note=review.note,
-                now=utc_now(),
-            )
-            if row is None:
-                raise NotFound(f"no listing {listing_id}")
-            return _review_out(row)
+        stored = reviewing.submit_review(db, listing_id, caller=caller, labels=review.labels, note=review.note)
+        if stored is None:
+            raise NotFound(f"no listing {listing_id}")
+        return stored
 
     @router.get(
         "/v1/reviews/export",

@@ -231,6 +231,7 @@ class QueueFilter:
     platform: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    priority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,8 @@ def _queue_base(where: QueueFilter) -> Select[tuple[ListingRow]]:
         statement = statement.where(ListingRow.latest_scored_at >= where.since)
     if where.until:
         statement = statement.where(ListingRow.latest_scored_at < where.until)
+    if where.priority:
+        statement = statement.where(ListingRow.latest_priority == where.priority)
     return statement
 
 
@@ -348,6 +351,33 @@ def read_queue(
             uncertain_id=last_uncertain.id if last_uncertain else previous_u[1],
         ).encode()
     return QueuePage(items=items, next_cursor=next_cursor)
+
+
+def queue_neighbours(session: Session, where: QueueFilter, listing_id: int) -> tuple[int | None, int | None]:
+    """The ids of the unreviewed listings just above and just below ``listing_id`` in the queue's risk order.
+
+    The listing itself need not be in the queue any more (it may just have been reviewed): its latest risk
+    still places it, so "next" after a review is the listing that followed it.
+    """
+    row = session.get(ListingRow, listing_id)
+    if row is None or row.latest_risk is None:
+        return None, None
+    base = _queue_base(where).where(ListingRow.id != listing_id)
+    above = or_(
+        ListingRow.latest_risk > row.latest_risk,
+        and_(ListingRow.latest_risk == row.latest_risk, ListingRow.id > listing_id),
+    )
+    below = or_(
+        ListingRow.latest_risk < row.latest_risk,
+        and_(ListingRow.latest_risk == row.latest_risk, ListingRow.id < listing_id),
+    )
+    previous_row = session.scalars(
+        base.where(above).order_by(ListingRow.latest_risk.asc(), ListingRow.id.asc()).limit(1)
+    ).first()
+    next_row = session.scalars(
+        base.where(below).order_by(ListingRow.latest_risk.desc(), ListingRow.id.desc()).limit(1)
+    ).first()
+    return (previous_row.id if previous_row else None), (next_row.id if next_row else None)
 
 
 # ---------------------------------------------------------------- one listing, reviews, export
@@ -484,6 +514,11 @@ def create_api_key(session: Session, *, role: str, name: str, now: datetime) -> 
 def find_api_key(session: Session, key: str) -> ApiKeyRow | None:
     """The active (not revoked) key row for a presented key, or None."""
     return session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key), ApiKeyRow.revoked_at.is_(None)))
+
+
+def get_api_key(session: Session, key_id: int) -> ApiKeyRow | None:
+    """A key's row by id (revoked or not), or None."""
+    return session.get(ApiKeyRow, key_id)
 
 
 def list_api_keys(session: Session) -> list[ApiKeyRow]:

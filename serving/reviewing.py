@@ -1,0 +1,138 @@
+"""What a reviewer can read and do, shared by the JSON routes and the review page: the queue, one listing,
+a review. Both front ends call these functions, so there is one place that turns rows into answers."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+
+from serving.auth import Principal
+from serving.schemas import ListingDetail, QueueItem, QueuePage, ReviewOut, ScoreOut, SnapshotOut
+from serving.settings import Settings
+from serving.storage.db import Database
+from serving.storage.models import ListingRow, ReviewRow, utc_now
+from serving.storage.repository import (
+    QueueCursor,
+    QueueFilter,
+    add_review,
+    get_listing_history,
+    queue_neighbours,
+    read_queue,
+)
+
+
+def review_out(row: ReviewRow) -> ReviewOut:
+    """A stored review as the API shows it."""
+    return ReviewOut(
+        review_id=row.id,
+        listing_id=row.listing_id,
+        snapshot_id=row.snapshot_id,
+        reviewer=row.reviewer,
+        labels=list(row.labels),
+        note=row.note,
+        reviewed_at=row.created_at,
+    )
+
+
+def _queue_item(row: ListingRow, uncertain: bool) -> QueueItem:
+    return QueueItem(
+        listing_id=row.id,
+        external_id=row.external_id,
+        platform=row.platform,
+        url=row.url,
+        title=row.title,
+        risk=row.latest_risk or 0.0,
+        priority=row.latest_priority or "low",  # type: ignore[arg-type]
+        flagged=[label for label in (row.latest_flagged or "").split("|") if label],
+        model_version=row.latest_model_version or "",
+        scored_at=row.latest_scored_at or row.last_seen,
+        uncertain=uncertain,
+    )
+
+
+def load_queue_page(
+    db: Database, settings: Settings, where: QueueFilter, *, limit: int, cursor: QueueCursor | None
+) -> QueuePage:
+    """One page of the review queue (highest risk first, the uncertain share mixed in and marked)."""
+    with db.read() as session:
+        page = read_queue(session, where, limit=limit, uncertain_share=settings.queue_uncertain_share, cursor=cursor)
+        items = [_queue_item(row, uncertain) for row, uncertain in page.items]
+    return QueuePage(items=items, next_cursor=page.next_cursor)
+
+
+def load_listing_detail(db: Database, listing_id: int) -> ListingDetail | None:
+    """A stored listing with every snapshot, score and review, oldest first; None if there is none."""
+    with db.read() as session:
+        history = get_listing_history(session, listing_id)
+        if history is None:
+            return None
+        row = history.listing
+        return ListingDetail(
+            listing_id=row.id,
+            key=row.key,
+            platform=row.platform,
+            external_id=row.external_id,
+            url=row.url,
+            seller_id=row.seller_id,
+            first_seen=row.first_seen,
+            last_seen=row.last_seen,
+            labels=list(history.reviews[-1].labels) if history.reviews else None,
+            snapshots=[
+                SnapshotOut(
+                    snapshot_id=s.id,
+                    sha256=s.sha256,
+                    first_seen=s.first_seen,
+                    last_seen=s.last_seen,
+                    listing=json.loads(s.raw_json),
+                )
+                for s in history.snapshots
+            ],
+            scores=[
+                ScoreOut(
+                    score_id=s.id,
+                    snapshot_id=s.snapshot_id,
+                    model_version=s.model_version,
+                    risk=s.risk,
+                    priority=s.priority,  # type: ignore[arg-type]
+                    probabilities=s.probabilities,
+                    flagged=s.flagged,
+                    reasons=s.reasons,
+                    scored_at=s.created_at,
+                )
+                for s in history.scores
+            ],
+            reviews=[review_out(r) for r in history.reviews],
+        )
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The unreviewed listings just before and after one listing in the queue's risk order (ids, or None)."""
+
+    previous_id: int | None
+    next_id: int | None
+
+
+def load_neighbours(db: Database, where: QueueFilter, listing_id: int) -> Neighbours:
+    """Where J and K lead from a listing: its neighbours in the filtered queue, by risk (works once reviewed too)."""
+    with db.read() as session:
+        previous_id, next_id = queue_neighbours(session, where, listing_id)
+    return Neighbours(previous_id=previous_id, next_id=next_id)
+
+
+def submit_review(
+    db: Database, listing_id: int, *, caller: Principal, labels: list[str], note: str | None
+) -> ReviewOut | None:
+    """Append a review of the listing's latest snapshot by ``caller``; None if there is no such listing."""
+    with db.write() as session:
+        row = add_review(
+            session,
+            listing_id,
+            reviewer=caller.name,
+            api_key_id=caller.key_id,
+            labels=labels,
+            note=unicodedata.normalize("NFC", note) if note is not None else None,
+            now=utc_now(),
+        )
+        return None if row is None else review_out(row)
