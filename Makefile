@@ -11,7 +11,7 @@ MODELS := models
 CONFIG ?= $(if $(FAST),training/configs/fast.toml,training/configs/default.toml)
 PYTEST_ARGS ?=
 
-.PHONY: install train eval bench-features score serve test lint format data clean
+.PHONY: install train eval bench-features bench bench-vispam score serve test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
 install: $(STAMP)
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml constraints.txt
 $(MODELS)/current: | $(STAMP)
 	$(PY) -m training train --config $(CONFIG)
 
-## train: train a model on the seed data and make it current (FAST=1 for a quick small run)
+## train: train the linear scorer, the transformer and their ensemble; serve the best (FAST=1: a quick small run)
 train: $(STAMP)
 	$(PY) -m training train --config $(CONFIG)
 
@@ -37,6 +37,14 @@ eval: $(STAMP) $(MODELS)/current
 ## bench-features: normalisation + feature cost per listing -> reports/bench_features.json
 bench-features: $(STAMP) $(MODELS)/current
 	$(PY) -m training bench-features --model $(MODELS)
+
+## bench: served path (onnxruntime) vs a naive transformers pipeline on 2,000 listings -> reports/bench.json
+bench: $(STAMP) $(MODELS)/current
+	$(PY) -m training bench --model $(MODELS) --out reports/bench.json
+
+## bench-vispam: retrain the whole pipeline on ViSpamReviews (../shared) and report test macro-F1 -> reports/vispam.json
+bench-vispam: $(STAMP)
+	$(PY) -m training bench-vispam --out reports/vispam.json
 
 ## score: batch-score listings, e.g. make score IN=listings.jsonl OUT=scores.jsonl
 score: $(STAMP) $(MODELS)/current
