@@ -143,6 +143,21 @@ class Predictor:
         linear = self.scorer.predict_proba(self.scorer.transform(listings, views))
         return self._probabilities(listings, views, linear)
 
+    def predict_proba_by_scorer(self, listings: Sequence[Listing]) -> dict[str, np.ndarray]:
+        """Label probabilities of every scorer this predictor has loaded, reading each listing once.
+
+        Load with ``scorer="ensemble"`` to get all three (evaluation and benchmarks compare them).
+        """
+        labels = len(self.labels)
+        views = self.scorer.build_views(listings)
+        linear = self.scorer.predict_proba(self.scorer.transform(listings, views))[:, :labels]
+        result = {"linear": linear}
+        if self.transformer is not None:
+            result["transformer"] = self.transformer.predict_proba(listings, views)
+            if self.ensemble is not None:
+                result["ensemble"] = self.ensemble.predict_proba(linear, result["transformer"])
+        return result
+
     def score(self, listings: Sequence[Listing], *, with_reasons: bool = True) -> list[Score]:
         """Score listings in one vectorised pass; results are in input order."""
         if not listings:

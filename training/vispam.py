@@ -97,10 +97,12 @@ def run_vispam(*, config_path: str | None = None, out: Path) -> int:
         "published_macro_f1": PUBLISHED_MACRO_F1,
         "scorers": {},
     }
-    for kind in result.card["scorers"]:
-        predictor = Predictor.load(result.model_dir, scorer=kind)
-        dev_probability = predictor.predict_proba(dev_listings)[:, 0]
-        test_probability = predictor.predict_proba(test_listings)[:, 0]
+    kinds = list(result.card["scorers"])
+    predictor = Predictor.load(result.model_dir, scorer="ensemble" if "ensemble" in kinds else "linear")
+    dev_by_scorer = predictor.predict_proba_by_scorer(dev_listings)
+    test_by_scorer = predictor.predict_proba_by_scorer(test_listings)
+    for kind in kinds:
+        dev_probability, test_probability = dev_by_scorer[kind][:, 0], test_by_scorer[kind][:, 0]
         cut = best_macro_f1_threshold(dev_probability, dev_target)
         report["scorers"][kind] = {
             "threshold_chosen_on_dev": cut,

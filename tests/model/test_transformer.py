@@ -146,3 +146,12 @@ def test_checkpoint_is_the_best_epoch(trained_transformer: TrainResult) -> None:
     assert transformer["best_epoch"] == int(np.argmax(aps)) + 1
     weights = load_file(str(trained_transformer.model_dir / TRANSFORMER_DIR / TRANSFORMER_WEIGHTS_FILE))
     assert any(name.startswith("head.") for name in weights)
+
+
+def test_probabilities_by_scorer_match_each_served_scorer(trained_transformer: TrainResult) -> None:
+    listings = _listings()
+    every = Predictor.load(trained_transformer.model_dir, scorer="ensemble").predict_proba_by_scorer(listings)
+    assert set(every) == {"linear", "transformer", "ensemble"}
+    for kind, probability in every.items():
+        alone = Predictor.load(trained_transformer.model_dir, scorer=kind).predict_proba(listings)
+        assert np.allclose(probability, alone[:, : probability.shape[1]], atol=1e-6)
