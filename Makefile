@@ -15,7 +15,7 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench-load bench-fault bench-review score serve migrate key export-reviews retrain drift test lint format data clean
+.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-review score serve migrate key export-reviews retrain drift test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
 install: $(STAMP)
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml constraints.txt
 $(MODELS)/current: | $(STAMP)
 	$(PY) -m training train --config $(CONFIG)
 
-## train: train a model on the seed data and make it current (FAST=1 for a quick small run)
+## train: train the linear scorer, the transformer and their ensemble; serve the best (FAST=1: a quick small run)
 train: $(STAMP)
 	$(PY) -m training train --config $(CONFIG)
 
@@ -41,6 +41,14 @@ eval: $(STAMP) $(MODELS)/current
 ## bench-features: normalisation + feature cost per listing -> reports/bench_features.json
 bench-features: $(STAMP) $(MODELS)/current
 	$(PY) -m training bench-features --model $(MODELS)
+
+## bench: served path (onnxruntime) vs a naive transformers pipeline on 2,000 listings -> reports/bench.json
+bench: $(STAMP) $(MODELS)/current
+	$(PY) -m training bench --model $(MODELS) --out reports/bench.json
+
+## bench-vispam: retrain the whole pipeline on ViSpamReviews (../shared) and report test macro-F1 -> reports/vispam.json
+bench-vispam: $(STAMP)
+	$(PY) -m training bench-vispam --out reports/vispam.json
 
 ## score: batch-score listings, e.g. make score IN=listings.jsonl OUT=scores.jsonl
 score: $(STAMP) $(MODELS)/current

@@ -21,6 +21,16 @@ CARD_MARKDOWN_FILE = "MODEL_CARD.md"
 LINEAR_CONFIG_FILE = "linear.json"
 LINEAR_WEIGHTS_FILE = "linear.safetensors"
 LINEAR_VECTORIZERS_FILE = "vectorizers.skops"
+# The transformer lives in a sub-folder: its backbone config and tokenizer files, the fine-tuned weights
+# (safetensors, for training and the benchmark's PyTorch peer) and the ONNX exports that serving runs.
+TRANSFORMER_DIR = "transformer"
+TRANSFORMER_CONFIG_FILE = "transformer.json"
+TRANSFORMER_WEIGHTS_FILE = "model.safetensors"
+TRANSFORMER_ONNX_FILE = "model.onnx"
+TRANSFORMER_ONNX_INT8_FILE = "model.int8.onnx"
+ENSEMBLE_FILE = "ensemble.json"
+# What a model card's ``scorer`` may name: the scorer whose probabilities are served.
+SCORER_KINDS = ("linear", "transformer", "ensemble")
 CURRENT_LINK = "current"
 ARTIFACT_FORMAT = 1
 

@@ -43,6 +43,16 @@ def default_labels() -> tuple[str, ...]:
     return tuple(raw["default"])
 
 
+def review_labels() -> dict[str, LabelInfo]:
+    """The labels reviewers set on listings: the default labels, in their order.
+
+    Benchmark-only labels such as ViSpamReviews' ``spam`` are in the catalog for their configs, never offered to
+    reviewers.
+    """
+    catalog = load_label_catalog()
+    return {name: catalog[name] for name in default_labels()}
+
+
 def describe_label(name: str) -> str:
     """Vietnamese description of a label, or the name itself for a label the catalog lacks."""
     info = load_label_catalog().get(name)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-import skops.io as sio
 from safetensors.numpy import load_file, save_file
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -37,7 +36,9 @@ from model.features import (
 from model.lexicon import load_lexicon
 from model.ngrams import NgramTfidf
 from model.schema import Listing
+from model.torch_free import import_without_torch
 
+sio = import_without_torch("skops.io")
 ANY_OUTPUT = "any"
 # Which text view each vectorizer reads, in feature-matrix order.
 TEXT_VIEWS = {"words": "normalized", "segments": "segmented", "chars": "folded"}

@@ -1,4 +1,10 @@
-"""The Predictor: an artifact folder loaded once, scoring listings into contract ``Score`` objects."""
+"""The Predictor: an artifact folder loaded once, scoring listings into contract ``Score`` objects.
+
+An artifact folder always holds the linear scorer; it may also hold the transformer (ONNX) and the ensemble.
+The model card's ``scorer`` names the one whose probabilities are served. Reasons always come from the linear
+scorer's term contributions, so reviewers see evidence whichever scorer is served. Serving imports neither
+torch nor transformers: the transformer runs in onnxruntime (``model.onnx_scorer``).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from model.artifact import load_card, resolve_model_dir
+from model.artifact import SCORER_KINDS, load_card, resolve_model_dir
+from model.ensemble import Ensemble
 from model.errors import ArtifactError
+from model.features import TextViews
 from model.linear import ANY_OUTPUT, LinearScorer
+from model.onnx_scorer import TransformerScorer
 from model.reasons import build_reasons, build_signal_reasons
 from model.schema import Listing, Priority, Reason, Score
 from model.text import fold_diacritics
@@ -68,32 +77,86 @@ class Predictor:
     cutoffs: PriorityCutoffs
     card: dict[str, Any]
     model_dir: Path
+    transformer: TransformerScorer | None = None
+    ensemble: Ensemble | None = None
+    served: str = "linear"  # which scorer's probabilities are served: linear, transformer or ensemble
 
     @property
     def labels(self) -> tuple[str, ...]:
         """The labels this model predicts."""
         return self.scorer.labels
 
+    @property
+    def available_scorers(self) -> tuple[str, ...]:
+        """The scorers this artifact can serve (``linear`` always; ``transformer``, ``ensemble`` if trained)."""
+        return tuple(self.card.get("scorers", {"linear": {}}))
+
     @classmethod
-    def load(cls, path: Path | str) -> Predictor:
-        """Load from an artifact folder, or from a models folder's ``current`` link."""
+    def load(cls, path: Path | str, *, scorer: str | None = None, quantized: bool = True) -> Predictor:
+        """Load from an artifact folder, or from a models folder's ``current`` link.
+
+        ``scorer`` overrides the card's served scorer (evaluation and benchmarks compare them);
+        ``quantized=False`` runs the fp32 ONNX model instead of the int8 one.
+        """
         model_dir = resolve_model_dir(Path(path))
         card = load_card(model_dir)
-        if card.get("scorer") != "linear":
-            raise ArtifactError(f"{model_dir}: expected scorer 'linear', found {card.get('scorer')!r}")
-        scorer = LinearScorer.load(model_dir)
+        served = scorer or card.get("scorer")
+        if served not in SCORER_KINDS:
+            raise ArtifactError(f"{model_dir}: expected scorer one of {list(SCORER_KINDS)}, found {served!r}")
+        per_scorer = card.get("scorers", {"linear": {"thresholds": card["thresholds"]}})
+        if served not in per_scorer:
+            raise ArtifactError(f"{model_dir}: expected a trained {served!r} scorer, found only {list(per_scorer)}")
+        linear = LinearScorer.load(model_dir)
+        transformer = ensemble = None
+        if served != "linear":
+            transformer = TransformerScorer.load(model_dir, quantized=quantized)
+        if served == "ensemble":
+            ensemble = Ensemble.load(model_dir)
+        thresholds = per_scorer[served].get("thresholds", card["thresholds"])
         return cls(
             version=card["version"],
-            scorer=scorer,
-            thresholds={label: float(card["thresholds"][label]) for label in scorer.labels},
+            scorer=linear,
+            thresholds={label: float(thresholds[label]) for label in linear.labels},
             cutoffs=PriorityCutoffs(**card["priority_cutoffs"]),
             card=card,
             model_dir=model_dir,
+            transformer=transformer,
+            ensemble=ensemble,
+            served=served,
         )
+
+    def _probabilities(self, listings: Sequence[Listing], views: Sequence[TextViews], linear: np.ndarray) -> np.ndarray:
+        """Served probabilities, columns = labels then ``any``, from the linear ones and (if needed) the transformer."""
+        if self.served == "linear":
+            return linear
+        assert self.transformer is not None  # load() loads it for every other scorer
+        labels = self.transformer.predict_proba(listings, views)
+        if self.served == "ensemble":
+            assert self.ensemble is not None
+            labels = self.ensemble.predict_proba(linear[:, : len(self.labels)], labels)
+        # "any" of a scorer without its own any-output: the likeliest label (the risk is never below it)
+        return np.hstack([labels, labels.max(axis=1, keepdims=True)])
 
     def predict_proba(self, listings: Sequence[Listing]) -> np.ndarray:
         """Calibrated probabilities, columns = labels then ``any`` (for evaluation)."""
-        return self.scorer.predict_proba(self.scorer.transform(listings))
+        views = self.scorer.build_views(listings)
+        linear = self.scorer.predict_proba(self.scorer.transform(listings, views))
+        return self._probabilities(listings, views, linear)
+
+    def predict_proba_by_scorer(self, listings: Sequence[Listing]) -> dict[str, np.ndarray]:
+        """Label probabilities of every scorer this predictor has loaded, reading each listing once.
+
+        Load with ``scorer="ensemble"`` to get all three (evaluation and benchmarks compare them).
+        """
+        labels = len(self.labels)
+        views = self.scorer.build_views(listings)
+        linear = self.scorer.predict_proba(self.scorer.transform(listings, views))[:, :labels]
+        result = {"linear": linear}
+        if self.transformer is not None:
+            result["transformer"] = self.transformer.predict_proba(listings, views)
+            if self.ensemble is not None:
+                result["ensemble"] = self.ensemble.predict_proba(linear, result["transformer"])
+        return result
 
     def score(self, listings: Sequence[Listing], *, with_reasons: bool = True) -> list[Score]:
         """Score listings in one vectorised pass; results are in input order."""
@@ -101,7 +164,7 @@ class Predictor:
             return []
         views = self.scorer.build_views(listings)
         features = self.scorer.transform(listings, views)
-        probabilities = self.scorer.predict_proba(features)
+        probabilities = self._probabilities(listings, views, self.scorer.predict_proba(features))
         labels = self.scorer.labels
         any_index = self.scorer.outputs.index(ANY_OUTPUT)
         scores = []

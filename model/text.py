@@ -105,7 +105,9 @@ def segment_words(text: str) -> str:
     """
     if not text:
         return ""
-    from underthesea import word_tokenize
+    from model.torch_free import import_without_torch
+
+    word_tokenize = import_without_torch("underthesea").word_tokenize
 
     try:
         tokens: Sequence[str] = word_tokenize(text)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, create_model, field_validator
 
-from model.labels import check_labels, load_label_catalog
+from model.labels import check_labels, review_labels
 from model.schema import Listing, Priority, Score
 
 Role = Literal["crawler", "reviewer", "admin"]
@@ -171,13 +171,13 @@ def make_review_model(max_note_chars: int) -> type[BaseModel]:
     class ReviewIn(BaseModel):
         """The labels the listing carries ([] = clean) and an optional note."""
 
-        labels: list[str] = Field(description=f"Zero or more of {list(load_label_catalog())}; [] means clean.")
+        labels: list[str] = Field(description=f"Zero or more of {list(review_labels())}; [] means clean.")
         note: str | None = Field(default=None, max_length=max_note_chars, description="Free text for the case file.")
 
         @field_validator("labels")
         @classmethod
         def _known(cls, value: list[str]) -> list[str]:
-            return check_labels(value, allowed=list(load_label_catalog()))
+            return check_labels(value, allowed=list(review_labels()))
 
         @field_validator("note", mode="before")
         @classmethod

@@ -10,7 +10,7 @@ import pytest
 
 from model.linear import TextFeatureConfig
 from model.text import fold_diacritics
-from training.config import TrainConfig
+from training.config import TrainConfig, TransformerTrainConfig
 from training.train import TrainResult, train
 
 # (title, labels) pairs: a few of each risk and clean listings that share their words.
@@ -127,3 +127,84 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.section("CI artefacts")
         for path in paths:
             terminalreporter.write_line(path)
+
+
+def build_tiny_checkpoint(folder: Path, texts: list[str], *, seed: int = 0) -> Path:
+    """A tiny BERT checkpoint directory (hidden size 32, 2 layers) with a WordPiece tokenizer trained on ``texts``.
+
+    Saved with ``save_pretrained`` exactly like a downloaded checkpoint, so training and serving load it through
+    the same from-directory path that MiniLM, PhoBERT or XLM-R take.
+    """
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    from model.text import read_text
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=False)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.train_from_iterator(
+        [read_text(text).normalized for text in texts],
+        trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials),
+    )
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    fast.save_pretrained(str(folder))
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=tokenizer.get_vocab_size(),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    BertModel(config, add_pooling_layer=False).save_pretrained(str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny encoder checkpoint directory built from a config and a tokenizer trained on the tiny data."""
+    texts = [title for title, _labels in TINY_ITEMS] + [fold_diacritics(title) for title, _labels in TINY_ITEMS]
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("checkpoint") / "tiny-bert", texts)
+
+
+def make_tiny_transformer_config(checkpoint: Path, **overrides: object) -> TransformerTrainConfig:
+    """Transformer settings that fine-tune the tiny encoder in seconds."""
+    settings = {
+        "enabled": True,
+        "backbone": str(checkpoint),
+        "epochs": 2,
+        "batch_size": 16,
+        "max_length_cap": 32,
+        "freeze_layers": 1,
+        "max_train_listings": 0,
+        "real_negative_max": 0,
+        "learning_rate": 1e-3,
+    }
+    settings.update(overrides)
+    return TransformerTrainConfig(**settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def trained_transformer(
+    tiny_data_path: Path, tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory
+) -> TrainResult:
+    """Linear scorer, tiny transformer (ONNX fp32 + int8) and ensemble trained once on the tiny dataset."""
+    models_dir = tmp_path_factory.mktemp("models-transformer")
+    config = make_tiny_config(tiny_data_path, models_dir, transformer=make_tiny_transformer_config(tiny_checkpoint))
+    return train(config)

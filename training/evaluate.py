@@ -68,6 +68,15 @@ def evaluate_predictor(
     return metrics
 
 
+def evaluate_scorers(predictor: Predictor, listings: Sequence[Listing]) -> dict[str, dict[str, Any]]:
+    """Metrics of every scorer the artifact holds (linear, transformer, ensemble), each at its own thresholds."""
+    results = {}
+    for kind in predictor.available_scorers:
+        scorer = predictor if kind == predictor.served else Predictor.load(predictor.model_dir, scorer=kind)
+        results[kind] = evaluate_predictor(scorer, listings)
+    return results
+
+
 def slice_names(extras: dict[str, Any], listing: Listing) -> list[str]:
     """The evaluation slices a labelled example belongs to (platform, writing style, hard negative)."""
     names = [f"platform:{listing.platform or 'unknown'}"]

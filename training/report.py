@@ -32,6 +32,29 @@ def render_metrics_table(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_scorer_comparison(metrics: dict[str, dict[str, Any]], *, served: str) -> str:
+    """A Markdown table comparing the scorers of one artifact (macro AP, any-risk AP, clean flagged)."""
+    lines = [
+        "| scorer | macro AP | "
+        + " | ".join(f"AP {label}" for label in next(iter(metrics.values()))["per_label"])
+        + " | any-risk AP | clean flagged |",
+        "|---|---|" + "---|" * len(next(iter(metrics.values()))["per_label"]) + "---|---|",
+    ]
+    for kind, m in metrics.items():
+        per_label = " | ".join(_fmt(v["average_precision"]) for v in m["per_label"].values())
+        name = f"**{kind}** (served)" if kind == served else kind
+        lines.append(
+            f"| {name} | {_fmt(m['macro_average_precision'])} | {per_label} | "
+            f"{_fmt(m['any_risk_average_precision'])} | {_fmt(m['clean_flagged_rate'])} |"
+        )
+    singles = [m["macro_average_precision"] for kind, m in metrics.items() if kind != "ensemble"]
+    if "ensemble" in metrics and len(singles) == 2:
+        gain = metrics["ensemble"]["macro_average_precision"] - max(singles)
+        lines.append("")
+        lines.append(f"- ensemble minus the best single scorer: {gain:+.4f} macro AP (target: +0.01)")
+    return "\n".join(lines)
+
+
 def render_model_card(card: dict[str, Any]) -> str:
     """The model card as Markdown, written beside the weights."""
     counts = card["data"]["counts"]
@@ -46,6 +69,21 @@ def render_model_card(card: dict[str, Any]) -> str:
         f"- thresholds (chosen for F1 on valid): {json.dumps(card['thresholds'])}",
         f"- priority: high if risk ≥ {cutoffs['high']}, medium if ≥ {cutoffs['medium']}",
         "",
+        *(
+            [
+                "## Scorers (test split; served: chosen on validation)",
+                "",
+                render_scorer_comparison(
+                    {kind: part["metrics"]["test"] for kind, part in card["scorers"].items()}, served=card["scorer"]
+                ),
+                "",
+                "- validation macro AP used for selection: "
+                + json.dumps(card["selection"]["valid_macro_average_precision"]),
+                "",
+            ]
+            if len(card.get("scorers", {})) > 1
+            else []
+        ),
         "## Test split",
         "",
         render_metrics_table(card["metrics"]["test"]),

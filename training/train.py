@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import shutil
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,8 +29,16 @@ from model.artifact import (
 )
 from model.brands import brand_min_price
 from model.errors import DataError
-from model.features import METADATA_FEATURE_NAMES, TextViews, build_metadata_matrix, listing_brand, listing_price
+from model.features import (
+    METADATA_FEATURE_NAMES,
+    TextViews,
+    build_metadata_matrix,
+    build_text_views,
+    listing_brand,
+    listing_price,
+)
 from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
+from model.onnx_scorer import TransformerScorer, write_transformer_config
 from model.schema import Listing
 from training.calibration import choose_threshold, fit_sigmoid_calibration
 from training.config import TrainConfig
@@ -41,6 +51,7 @@ from training.dataset import (
     sample_examples,
     split_by_seller,
 )
+from training.ensemble import choose_served, cross_fitted_scores, fit_ensemble, macro_ap
 from training.evaluate import compute_metrics
 from training.report import render_model_card
 
@@ -147,10 +158,6 @@ def fit_linear_scorer(config: TrainConfig, train: list[Example], sample_weight: 
     return scorer
 
 
-def _probabilities(scorer: LinearScorer, listings: list[Listing]) -> np.ndarray:
-    return scorer.predict_proba(scorer.transform(listings))[:, : len(scorer.labels)]
-
-
 def _label_counts(examples: list[Example], labels: tuple[str, ...]) -> dict[str, int]:
     matrix = label_matrix([example.listing for example in examples], labels)
     counts = {label: int(matrix[:, i].sum()) for i, label in enumerate(labels)}
@@ -169,11 +176,114 @@ def load_split(config: TrainConfig) -> Split:
     return split_by_seller(examples, valid_share=config.valid_share, test_share=config.test_share, seed=config.seed)
 
 
-def train(config: TrainConfig, *, promote: bool = True) -> TrainResult:
-    """Train, evaluate on validation and test splits, save the artifact, and (by default) make it current."""
+def _thresholds(probability: np.ndarray, target: np.ndarray, labels: tuple[str, ...]) -> dict[str, float]:
+    return {label: choose_threshold(probability[:, i], target[:, i]) for i, label in enumerate(labels)}
+
+
+def _train_transformer_scorers(
+    config: TrainConfig,
+    *,
+    split: Split,
+    negatives: list[Example],
+    linear: LinearScorer,
+    model_dir: Path,
+    valid: tuple[list[Listing], list[TextViews], np.ndarray, np.ndarray],
+    test: tuple[list[Listing], list[TextViews], np.ndarray],
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, Any], float]:
+    """Fine-tune the transformer, calibrate it on validation, fit the ensemble.
+
+    Returns (valid, test) label probabilities of ``transformer`` and ``ensemble``, the settings for the model
+    card, and the ensemble's cross-fitted validation macro average precision (what selection compares).
+    """
+    from training.transformer_train import train_transformer
+
+    settings = config.transformer
+    train_part = sample_examples(split.train, max_listings=settings.max_train_listings, seed=config.seed)
+    negative_part = (
+        sample_examples(negatives, max_listings=settings.real_negative_max, seed=config.seed)
+        if settings.real_negative_max
+        else []
+    )
+    examples = train_part + negative_part
+    listings = [example.listing for example in examples]
+    weight = np.concatenate(
+        [np.ones(len(train_part)), np.full(len(negative_part), config.real_negative_weight)]
+    ).astype(np.float32)
+    # the transformer reads the normalised view only: no word segmentation needed (unless it segments itself)
+    views = [
+        build_text_views(listing, max_description_chars=config.text.max_description_chars, max_segmented_chars=0)
+        for listing in listings
+    ]
+    valid_listings, valid_views, valid_target, linear_valid = valid
+    test_listings, test_views, linear_test = test
+    result = train_transformer(
+        settings,
+        labels=config.labels,
+        train=(listings, views, label_matrix(listings, config.labels).astype(np.float32), weight),
+        valid=(valid_listings, valid_views, valid_target),
+        price_reference=linear.price_reference,
+        model_dir=model_dir,
+        seed=config.seed,
+    )
+    # calibrate what is served: the int8 ONNX model's logits, not PyTorch's
+    onnx_scorer = TransformerScorer.load(model_dir, quantized=settings.quantize)
+    valid_logits = onnx_scorer.logits(valid_listings, valid_views).astype(np.float64)
+    calibration = [
+        fit_sigmoid_calibration(valid_logits[:, i], valid_target[:, i], name=label)
+        for i, label in enumerate(config.labels)
+    ]
+    onnx_scorer.calibration_slope = np.asarray([a for a, _ in calibration])
+    onnx_scorer.calibration_intercept = np.asarray([b for _, b in calibration])
+    saved = dict(result.saved)
+    saved["calibration"] = {
+        "method": "sigmoid scaling of the ONNX model's logits, fitted on the validation split",
+        "slope": [float(a) for a, _ in calibration],
+        "intercept": [float(b) for _, b in calibration],
+    }
+    write_transformer_config(result.folder, saved)
+    transformer_valid = onnx_scorer.predict_proba(valid_listings, valid_views)
+    transformer_test = onnx_scorer.predict_proba(test_listings, test_views)
+    ensemble = fit_ensemble(linear_valid, transformer_valid, valid_target, labels=config.labels)
+    ensemble.save(model_dir)
+    cross_fitted = macro_ap(valid_target, cross_fitted_scores(linear_valid, transformer_valid, valid_target))
+    probabilities = {
+        "transformer": (transformer_valid, transformer_test),
+        "ensemble": (
+            ensemble.predict_proba(linear_valid, transformer_valid),
+            ensemble.predict_proba(linear_test, transformer_test),
+        ),
+    }
+    card_part = {
+        "backbone": settings.backbone,
+        "max_length": saved["input"]["max_length"],
+        "best_epoch": result.best_epoch,
+        "history": saved["history"],
+        "train_listings": saved["train_listings"],
+        "frozen_layers": saved["frozen_layers"],
+        "stopped_by_time_budget": saved["stopped_by_time_budget"],
+        "onnx_served": onnx_scorer.onnx_file,
+        "training_seconds": saved["training_seconds"],
+        "ensemble_linear_weight": dict(zip(config.labels, (float(w) for w in ensemble.linear_weight), strict=True)),
+    }
+    return probabilities, card_part, cross_fitted
+
+
+def train(
+    config: TrainConfig,
+    *,
+    promote: bool = True,
+    split: Split | None = None,
+    data_files: list[Path] | None = None,
+) -> TrainResult:
+    """Train, evaluate on validation and test splits, save the artifact, and (by default) make it current.
+
+    Trains the linear scorer and, when the config enables it, the transformer and their ensemble; the
+    served scorer is chosen on validation macro average precision (``training.ensemble.choose_served``).
+    ``split`` and ``data_files`` let a benchmark bring its own fixed splits (``training.vispam``).
+    """
     started = time.perf_counter()
     data_path = config.resolve(config.data_path)
-    split = load_split(config)
+    split = split if split is not None else load_split(config)
     log.info("data %s: %d train, %d valid, %d test", data_path, len(split.train), len(split.valid), len(split.test))
     negatives, negative_paths, negative_note = load_real_negatives(
         config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
@@ -184,35 +294,66 @@ def train(config: TrainConfig, *, promote: bool = True) -> TrainResult:
     )
     scorer = fit_linear_scorer(config, split.train + negatives, weights)
 
+    labels = config.labels
     valid_listings = [e.listing for e in split.valid]
     test_listings = [e.listing for e in split.test]
-    valid_probability = _probabilities(scorer, valid_listings)
-    valid_target = label_matrix(valid_listings, config.labels)
-    thresholds = {
-        label: choose_threshold(valid_probability[:, i], valid_target[:, i]) for i, label in enumerate(config.labels)
-    }
-    metrics = {
-        "valid": compute_metrics(valid_target, valid_probability, labels=config.labels, thresholds=thresholds),
-        "test": compute_metrics(
-            label_matrix(test_listings, config.labels),
-            _probabilities(scorer, test_listings),
-            labels=config.labels,
-            thresholds=thresholds,
-        ),
-    }
-    data_hash = hash_files([data_path, *negative_paths])
-    version = new_version_id("linear", data_hash)
+    # each set is read once and every scorer shares the reading
+    valid_views, test_views = scorer.build_views(valid_listings), scorer.build_views(test_listings)
+    valid_target = label_matrix(valid_listings, labels)
+    test_target = label_matrix(test_listings, labels)
+    linear_valid = scorer.predict_proba(scorer.transform(valid_listings, valid_views))[:, : len(labels)]
+    linear_test = scorer.predict_proba(scorer.transform(test_listings, test_views))[:, : len(labels)]
+    probabilities = {"linear": (linear_valid, linear_test)}
+
+    data_hash = hash_files([*(data_files or [data_path]), *negative_paths])
     models_dir = config.resolve(config.models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    # trained under a temporary name: the version id names the served scorer, known only after selection
+    work_dir = models_dir / f".training-{os.getpid()}-{int(time.time())}"
+    work_dir.mkdir(parents=True, exist_ok=False)
+    transformer_card: dict[str, Any] | None = None
+    selection_ap: dict[str, float] = {}
+    try:
+        scorer.save(work_dir)
+        if config.transformer.enabled:
+            more, transformer_card, selection_ap["ensemble"] = _train_transformer_scorers(
+                config,
+                split=split,
+                negatives=negatives,
+                linear=scorer,
+                model_dir=work_dir,
+                valid=(valid_listings, valid_views, valid_target, linear_valid),
+                test=(test_listings, test_views, linear_test),
+            )
+            probabilities.update(more)
+    except BaseException:
+        shutil.rmtree(work_dir, ignore_errors=True)  # no half-written artifact is left behind
+        raise
+
+    scorers: dict[str, dict[str, Any]] = {}
+    for kind, (valid_probability, test_probability) in probabilities.items():
+        thresholds = _thresholds(valid_probability, valid_target, labels)
+        scorers[kind] = {
+            "thresholds": thresholds,
+            "metrics": {
+                "valid": compute_metrics(valid_target, valid_probability, labels=labels, thresholds=thresholds),
+                "test": compute_metrics(test_target, test_probability, labels=labels, thresholds=thresholds),
+            },
+        }
+        selection_ap.setdefault(kind, scorers[kind]["metrics"]["valid"]["macro_average_precision"])
+    served = choose_served(selection_ap, min_gain=config.ensemble_min_gain)
+    log.info("validation macro AP %s: serving %s", selection_ap, served)
+
+    version = new_version_id(served, data_hash)
     model_dir = models_dir / version
-    model_dir.mkdir(parents=True, exist_ok=False)
-    scorer.save(model_dir)
+    os.replace(work_dir, model_dir)
     card = {
         "format": ARTIFACT_FORMAT,
         "version": version,
-        "scorer": "linear",
+        "scorer": served,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "labels": list(config.labels),
-        "thresholds": thresholds,
+        "labels": list(labels),
+        "thresholds": scorers[served]["thresholds"],
         "priority_cutoffs": {"high": config.priority_high, "medium": config.priority_medium},
         "config": config.as_dict(),
         "data": {
@@ -227,13 +368,22 @@ def train(config: TrainConfig, *, promote: bool = True) -> TrainResult:
                 "note": negative_note,
             },
             "counts": {
-                name: _label_counts(part, config.labels)
+                name: _label_counts(part, labels)
                 for name, part in (("train", split.train), ("valid", split.valid), ("test", split.test))
             },
         },
-        "metrics": metrics,
+        "metrics": scorers[served]["metrics"],
+        "scorers": scorers,
+        "selection": {
+            "rule": "best validation macro average precision; the ensemble only if it beats both single scorers "
+            f"by more than {config.ensemble_min_gain} (its validation AP is 2-fold cross-fitted)",
+            "valid_macro_average_precision": selection_ap,
+            "served": served,
+        },
         "training_seconds": round(time.perf_counter() - started, 1),
     }
+    if transformer_card is not None:
+        card["transformer"] = transformer_card
     write_json(model_dir / CARD_FILE, card)
     (model_dir / CARD_MARKDOWN_FILE).write_text(render_model_card(card), encoding="utf-8")
     if promote:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Path, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
-from model.labels import load_label_catalog
+from model.labels import review_labels
 from model.schema import Priority
 from serving import reviewing
 from serving.auth import ReviewerDep
@@ -38,7 +38,7 @@ def build_router(settings: Settings) -> APIRouter:
     """The reviewer routes."""
     router = APIRouter(tags=["review"], responses=error_responses(401, 403, 404, 413, 503))
     review_model = make_review_model(settings.max_note_chars)
-    known_labels = list(load_label_catalog())
+    known_labels = list(review_labels())
 
     @router.get("/v1/queue", response_model=QueuePage)
     def queue(

@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from model.labels import load_label_catalog
+from model.labels import review_labels
 from model.schema import Listing
 from serving import reviewing
 from serving.deps import DatabaseDep, SettingsDep
@@ -91,7 +91,7 @@ def parse_queue_query(params: Any) -> QueueQuery:
     """Read the filters from query parameters; a bad value is dropped with a Vietnamese note, not a 422."""
     values = {name: (params.get(name) or "").strip()[:64] for name in FILTER_FIELDS}
     errors: list[str] = []
-    if values["label"] and values["label"] not in load_label_catalog():
+    if values["label"] and values["label"] not in review_labels():
         errors.append("Nhãn không có trong danh mục: bỏ qua.")
         values["label"] = ""
     if values["priority"] and values["priority"] not in PRIORITIES:
@@ -120,7 +120,7 @@ def _settings_session(request: Request, db: Any, settings: Settings) -> ReviewSe
 
 def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     response = templates.TemplateResponse(
-        request, name, {"labels": load_label_catalog(), **context}, status_code=status_code
+        request, name, {"labels": review_labels(), **context}, status_code=status_code
     )
     response.headers.update(SECURITY_HEADERS)
     return response
@@ -335,7 +335,7 @@ def build_router(settings: Settings) -> APIRouter:
             listing_id,
             form_error=f"Chưa lưu: nhãn không hợp lệ hoặc ghi chú dài quá {settings.max_note_chars} ký tự.",
             note=note,
-            checked={label for label in form.get("label", []) if label in load_label_catalog()},
+            checked={label for label in form.get("label", []) if label in review_labels()},
             status_code=422,
         )
 

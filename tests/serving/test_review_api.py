@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from model.labels import load_label_catalog
+from model.labels import review_labels
 from model.schema import Listing
 from serving.storage.models import utc_now
 from serving.storage.repository import iter_recent_snapshots
@@ -80,7 +80,7 @@ def test_queue_pages_cover_every_unreviewed_listing(filled: Service) -> None:
 def test_queue_filters(filled: Service) -> None:
     zalo = _walk(filled, platform="zalo", limit=50)
     assert zalo and {item["platform"] for item in zalo} == {"zalo"}
-    for label in load_label_catalog():
+    for label in review_labels():
         flagged = _walk(filled, label=label, limit=50)
         assert all(label in item["flagged"] for item in flagged)
     assert _queue(filled, since="2999-01-01T00:00:00Z")["items"] == []
@@ -127,7 +127,7 @@ def test_review_history_export_and_the_queue(filled: Service, tmp_path: Path) ->
     assert export.status_code == 200 and export.headers["content-type"].startswith("application/x-ndjson")
     path = tmp_path / "reviews.jsonl"
     path.write_text(export.text, encoding="utf-8")
-    examples = {e.listing.id: e for e in load_examples(path, labels=list(load_label_catalog()))}
+    examples = {e.listing.id: e for e in load_examples(path, labels=list(review_labels()))}
     assert examples[top[0]["external_id"]].listing.labels == ["prohibited", "smuggled"]
     assert examples[top[1]["external_id"]].listing.labels == []
     assert filled.client.get("/v1/reviews/export?since=2999-01-01T00:00:00Z", headers=reviewer).text == ""

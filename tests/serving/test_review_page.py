@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from model.labels import load_label_catalog
+from model.labels import review_labels
 from serving.storage.models import utc_now
 from serving.storage.repository import create_api_key, revoke_api_key
 from serving.ui.format import format_percent, format_price_vnd, highlight
@@ -187,7 +187,7 @@ def test_listing_page_shows_the_score_and_highlights_the_reasons(signed_in: Serv
     marked = " | ".join(re.findall(r"<mark>(.*?)</mark>", title)).lower()
     assert all(term.lower() in marked for term in terms)
     assert "1.500.000 ₫" in page
-    for name, info in load_label_catalog().items():
+    for name, info in review_labels().items():
         assert f'<label for="nhan-{name}">' in page and info.short_vi in page
         assert format_percent(score["probabilities"][name]) in page
         # the model's flagged labels come ticked, so confirming is one key press

@@ -1,0 +1,157 @@
+"""The transformer scorer: ONNX parity with PyTorch, torch-free serving, every scorer served from one artifact."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file
+
+from model.artifact import ENSEMBLE_FILE, TRANSFORMER_DIR, TRANSFORMER_ONNX_INT8_FILE, TRANSFORMER_WEIGHTS_FILE
+from model.errors import ArtifactError
+from model.onnx_scorer import TransformerScorer, input_config_of
+from model.predictor import Predictor
+from model.schema import Listing
+from model.transformer_input import TextEncoder, dense_features, length_sorted_batches, transformer_text
+from tests.conftest import TINY_ITEMS
+from training.train import TrainResult
+
+# Stated tolerances (probabilities, absolute): fp32 ONNX must match PyTorch to float rounding; the int8 model
+# quantises weights and activations, so it may move a probability by up to 0.05.
+FP32_TOLERANCE = 1e-4
+INT8_TOLERANCE = 0.05
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _listings() -> list[Listing]:
+    return [
+        Listing(title=title, price=float(100_000 + 1000 * i), platform="shopee" if i % 2 else None)
+        for i, (title, _labels) in enumerate(TINY_ITEMS)
+    ]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
+
+
+def test_artifact_holds_every_scorer(trained_transformer: TrainResult) -> None:
+    folder = trained_transformer.model_dir
+    assert (folder / TRANSFORMER_DIR / TRANSFORMER_ONNX_INT8_FILE).is_file()
+    assert (folder / TRANSFORMER_DIR / TRANSFORMER_WEIGHTS_FILE).is_file()
+    assert (folder / ENSEMBLE_FILE).is_file()
+    card = json.loads((folder / "model_card.json").read_text(encoding="utf-8"))
+    assert set(card["scorers"]) == {"linear", "transformer", "ensemble"}
+    assert card["scorer"] == card["selection"]["served"]
+    assert card["version"].startswith(card["scorer"] + "-")
+    assert not any(path.suffix in (".pkl", ".pickle", ".pt", ".bin") for path in folder.rglob("*"))
+
+
+def test_onnx_matches_pytorch_within_stated_tolerance(trained_transformer: TrainResult) -> None:
+    from model.transformer import load_trained
+    from training.transformer_train import batch_logits
+
+    folder = trained_transformer.model_dir
+    network, saved = load_trained(folder)
+    listings = _listings()
+    scorer = TransformerScorer.load(folder, quantized=False)
+    views = Predictor.load(folder).scorer.build_views(listings)
+    input_config = input_config_of(saved)
+    encoder = TextEncoder(folder / TRANSFORMER_DIR, max_length=input_config.max_length)
+    ids = encoder.encode([transformer_text(view, segment=False) for view in views])
+    torch_probability = _sigmoid(batch_logits(network, encoder, ids, dense_features(listings, views, input_config)))
+    fp32 = _sigmoid(scorer.logits(listings, views))
+    int8 = _sigmoid(TransformerScorer.load(folder, quantized=True).logits(listings, views))
+    assert np.abs(fp32 - torch_probability).max() < FP32_TOLERANCE
+    assert np.abs(int8 - torch_probability).max() < INT8_TOLERANCE
+
+
+def test_length_sorted_batching_keeps_input_order(trained_transformer: TrainResult) -> None:
+    folder = trained_transformer.model_dir
+    listings = _listings()
+    views = Predictor.load(folder).scorer.build_views(listings)
+    scorer = TransformerScorer.load(folder, quantized=False)
+    batched = scorer.logits(listings, views)
+    one_by_one = np.vstack([scorer.logits([listing], [view]) for listing, view in zip(listings, views, strict=True)])
+    assert np.allclose(batched, one_by_one, atol=1e-4)
+
+
+def test_length_sorted_batches_cover_every_row_once() -> None:
+    batches = length_sorted_batches([5, 1, 9, 3, 3, 7], 4)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(6))
+    assert batches[0].tolist() == [1, 3, 4, 0]
+
+
+def test_dynamic_padding_pads_to_longest_in_batch(trained_transformer: TrainResult) -> None:
+    encoder = TextEncoder(trained_transformer.model_dir / TRANSFORMER_DIR, max_length=32)
+    ids, mask = encoder.pad([[2, 7, 3], [2, 3]])
+    assert ids.shape == (2, 3)
+    assert mask.tolist() == [[1, 1, 1], [1, 1, 0]]
+    assert ids[1, 2] == encoder.pad_id
+
+
+@pytest.mark.parametrize("kind", ["linear", "transformer", "ensemble"])
+def test_every_scorer_serves_contract_scores(trained_transformer: TrainResult, kind: str) -> None:
+    predictor = Predictor.load(trained_transformer.model_dir, scorer=kind)
+    assert predictor.served == kind
+    assert set(predictor.thresholds) == set(predictor.labels)
+    scores = predictor.score(_listings())
+    assert len(scores) == len(TINY_ITEMS)
+    for score in scores:
+        assert 0 <= score.risk <= 1
+        assert score.risk >= max(score.probabilities.values()) - 1e-6
+        assert set(score.probabilities) == set(predictor.labels)
+    probability = predictor.predict_proba(_listings())
+    assert probability.shape == (len(TINY_ITEMS), len(predictor.labels) + 1)
+
+
+def test_reasons_come_from_the_linear_part_whatever_is_served(trained_transformer: TrainResult) -> None:
+    listing = Listing(title="Bình khí cười N2O 8 lít bóng cười giao nhanh")
+    linear = Predictor.load(trained_transformer.model_dir, scorer="linear")
+    ensemble = Predictor.load(trained_transformer.model_dir, scorer="ensemble")
+    ensemble.cutoffs = linear.cutoffs.__class__(high=0.02, medium=0.01)  # make sure reasons are asked for
+    reasons = ensemble.score([listing])[0].reasons
+    assert any(reason.kind == "term" and reason.normalized == "bình khí cười" for reason in reasons)
+
+
+def test_unknown_served_scorer_is_refused(trained_transformer: TrainResult) -> None:
+    with pytest.raises(ArtifactError, match="expected scorer one of"):
+        Predictor.load(trained_transformer.model_dir, scorer="bert")
+
+
+def test_linear_only_artifact_cannot_serve_the_transformer(trained: TrainResult) -> None:
+    with pytest.raises(ArtifactError, match="expected a trained 'transformer' scorer"):
+        Predictor.load(trained.model_dir, scorer="transformer")
+
+
+def test_serving_with_onnx_never_imports_torch(trained_transformer: TrainResult) -> None:
+    code = (
+        "import sys, json\n"
+        "from model.predictor import Predictor\n"
+        "from model.schema import Listing\n"
+        f"p = Predictor.load({str(trained_transformer.model_dir)!r}, scorer='ensemble')\n"
+        "p.score([Listing(title='Bình khí cười N2O giao nhanh', price=100000)])\n"
+        "print(json.dumps({'torch': 'torch' in sys.modules, 'transformers': 'transformers' in sys.modules}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"torch": False, "transformers": False}
+
+
+def test_checkpoint_is_the_best_epoch(trained_transformer: TrainResult) -> None:
+    transformer = trained_transformer.card["transformer"]
+    aps = [epoch["valid_macro_average_precision"] for epoch in transformer["history"]]
+    assert transformer["best_epoch"] == int(np.argmax(aps)) + 1
+    weights = load_file(str(trained_transformer.model_dir / TRANSFORMER_DIR / TRANSFORMER_WEIGHTS_FILE))
+    assert any(name.startswith("head.") for name in weights)
+
+
+def test_probabilities_by_scorer_match_each_served_scorer(trained_transformer: TrainResult) -> None:
+    listings = _listings()
+    every = Predictor.load(trained_transformer.model_dir, scorer="ensemble").predict_proba_by_scorer(listings)
+    assert set(every) == {"linear", "transformer", "ensemble"}
+    for kind, probability in every.items():
+        alone = Predictor.load(trained_transformer.model_dir, scorer=kind).predict_proba(listings)
+        assert np.allclose(probability, alone[:, : probability.shape[1]], atol=1e-6)
