@@ -10,10 +10,12 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from model.errors import SoiError
 from model.jsonl import iter_listings
@@ -90,37 +92,35 @@ def run_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_export(args: argparse.Namespace) -> int:
-    """Write the reviewed listings as training JSONL (what GET /v1/reviews/export serves)."""
-    settings = get_settings()
-    database = Database(settings)
-    out_path = Path(args.output)
+def _export_jsonl(out: str, lines: Callable[[Session], Iterator[dict]], what: str) -> int:
+    """Write what ``lines`` reads from the database as JSONL to ``out``; say how many."""
+    database = Database(get_settings())
+    upgrade_database(database.engine)  # a database nothing was stored in yet exports nothing, not a traceback
+    out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
-    with database.read() as session, out_path.open("w", encoding="utf-8") as out:
-        for line in iter_reviewed(session):
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    with database.read() as session, out_path.open("w", encoding="utf-8") as handle:
+        for line in lines(session):
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
             count += 1
     database.dispose()
-    print(f"exported {count} reviewed listings -> {out_path}", file=sys.stderr)
+    print(f"exported {count} {what} -> {out_path}", file=sys.stderr)
     return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the reviewed listings as training JSONL (what GET /v1/reviews/export serves)."""
+    return _export_jsonl(args.output, iter_reviewed, "reviewed listings")
 
 
 def run_recent(args: argparse.Namespace) -> int:
     """Write the listing versions seen in the last ``--days`` days as listings JSONL (input of ``make drift``)."""
-    settings = get_settings()
-    database = Database(settings)
-    out_path = Path(args.output)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     since = utc_now() - timedelta(days=args.days)
-    count = 0
-    with database.read() as session, out_path.open("w", encoding="utf-8") as out:
-        for line in iter_recent_snapshots(session, since=since):
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
-            count += 1
-    database.dispose()
-    print(f"exported {count} listing versions seen in the last {args.days} days -> {out_path}", file=sys.stderr)
-    return 0
+    return _export_jsonl(
+        args.output,
+        lambda session: iter_recent_snapshots(session, since=since),
+        f"listing versions seen in the last {args.days:g} days",
+    )
 
 
 def score_file(predictor: Predictor, in_path: Path, out_path: Path, *, batch_size: int = BATCH_SIZE) -> int:

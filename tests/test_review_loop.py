@@ -5,7 +5,6 @@ Crosses serving and training, as operators do: the export the API serves is what
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from model.artifact import resolve_model_dir
 from model.linear import TextFeatureConfig
-from tests.conftest import make_tiny_config, write_tiny_dataset
+from tests.conftest import make_tiny_config, write_noisy_copy, write_tiny_dataset
 from tests.serving.conftest import Service, start_service
 from training.dataset import load_examples
 from training.promote import retrain
@@ -27,13 +26,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, P
     """A champion trained on data that lost most counterfeit labels, served on SQLite, and the true labels."""
     root = tmp_path_factory.mktemp("loop")
     truth = load_examples(write_tiny_dataset(root / "truth.jsonl"), labels=LABELS)
-    noisy = root / "noisy.jsonl"
-    with noisy.open("w", encoding="utf-8") as handle:
-        for i, example in enumerate(truth):
-            line = example.listing.model_dump(mode="json")
-            if "counterfeit" in line["labels"] and i % 4:
-                line["labels"] = [label for label in line["labels"] if label != "counterfeit"]
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    noisy = write_noisy_copy(truth, root / "noisy.jsonl")
     models_dir = root / "models"
     champion = train(make_tiny_config(noisy, models_dir))
     yield from (

@@ -128,9 +128,12 @@ def run_drift(args: argparse.Namespace) -> int:
         config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
     )
     reference = [e.listing for e in split.valid + split.test + negatives]
-    recent = load_listings(Path(args.recent))
+    recent = load_listings(Path(args.recent)) if Path(args.recent).stat().st_size else []
     if args.max_recent:
         recent = recent[-args.max_recent :]
+    if not recent:
+        print(f"no recent listings in {args.recent}: nothing to compare yet")
+        return 0
     report = measure_drift(predictor, reference, recent)
     print(f"drift of {len(recent)} recent listings against {len(reference)} reference listings ({predictor.version}):")
     print("| what | PSI | status |\n|---|---|---|")

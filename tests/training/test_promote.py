@@ -10,7 +10,7 @@ import pytest
 from model.artifact import resolve_model_dir
 from model.linear import TextFeatureConfig
 from model.schema import Listing
-from tests.conftest import make_tiny_config, write_tiny_dataset
+from tests.conftest import make_tiny_config, write_noisy_copy, write_tiny_dataset
 from training.dataset import Example, load_examples
 from training.promote import decide, listing_key, merge_reviews, retrain
 from training.train import train
@@ -66,13 +66,7 @@ def noisy_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, l
     """True data, a copy whose counterfeit labels were mostly lost, and a champion trained on the copy."""
     root = tmp_path_factory.mktemp("retrain")
     truth = load_examples(write_tiny_dataset(root / "truth.jsonl"), labels=("counterfeit", "smuggled", "prohibited"))
-    noisy_path = root / "noisy.jsonl"
-    with noisy_path.open("w", encoding="utf-8") as handle:
-        for i, example in enumerate(truth):
-            line = example.listing.model_dump(mode="json")
-            if "counterfeit" in line["labels"] and i % 4:
-                line["labels"] = [label for label in line["labels"] if label != "counterfeit"]
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    noisy_path = write_noisy_copy(truth, root / "noisy.jsonl")
     models_dir = root / "models"
     train(make_tiny_config(noisy_path, models_dir))
     return noisy_path, models_dir, truth
