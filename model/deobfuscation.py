@@ -23,7 +23,7 @@ _LEET = {"4": "a", "@": "a", "3": "e", "1": "i", "0": "o", "5": "s", "$": "s", "
 # a substitute character between two letters: "c4n", "b0ng", "c@n"
 _LEET_INSIDE = re.compile(rf"(?<={_LETTER})[4@3105$7]+(?={_LETTER})")
 # a single substitute ending a word after at least one letter: "s4", "c0"
-_LEET_END = re.compile(rf"(?<={_LETTER})(?<!\d)[4@3105$7](?![\w@$])")
+_LEET_END = re.compile(rf"(?<={_LETTER})[4@3105$7](?![\w@$])")
 _THOUSANDS = re.compile(r"(\d+(?:[.,]\d+)?)\s?k\b")
 _MILLIONS = re.compile(r"(\d+(?:[.,]\d+)?)\s?tr(\d{1,3})?\b")
 _LONE_K = re.compile(r"(?<![\w.,])k(?!\w)")

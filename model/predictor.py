@@ -137,9 +137,9 @@ class Predictor:
         # "any" of a scorer without its own any-output: the likeliest label (the risk is never below it)
         return np.hstack([labels, labels.max(axis=1, keepdims=True)])
 
-    def predict_proba(self, listings: Sequence[Listing]) -> np.ndarray:
-        """Calibrated probabilities, columns = labels then ``any`` (for evaluation)."""
-        views = self.scorer.build_views(listings)
+    def predict_proba(self, listings: Sequence[Listing], views: Sequence[TextViews] | None = None) -> np.ndarray:
+        """Calibrated probabilities, columns = labels then ``any`` (for evaluation); ``views`` if already read."""
+        views = self.scorer.build_views(listings) if views is None else views
         linear = self.scorer.predict_proba(self.scorer.transform(listings, views))
         return self._probabilities(listings, views, linear)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from model.predictor import Predictor
 from training.config import config_from_dict, load_config
 from training.dataset import load_examples, load_false_alarm_listings
 from training.evaluate import evaluate_predictor, evaluate_scorers, false_alarm_rate
-from training.report import render_metrics_table, render_scorer_comparison, render_slices_table
+from training.report import nan_to_none, render_metrics_table, render_scorer_comparison, render_slices_table
 from training.train import load_split, train
 
 # Listings written apart from the seed data, for evaluation only (never trained or tuned on): report key -> (file,
@@ -26,14 +25,6 @@ EVALUATION_SETS = {
     "independent": ("data/independent/listings.jsonl", "independent set, written apart from the seed data"),
     "holdout": ("data/holdout/listings.jsonl", "blind holdout set, written after development, never looked at"),
 }
-
-
-def _nan_to_none(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _nan_to_none(v) for k, v in value.items()}
-    return value
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -88,7 +79,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"- {note}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(_nan_to_none(report), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    out.write_text(json.dumps(nan_to_none(report), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
     return 0
 

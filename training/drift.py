@@ -15,11 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from model.features import build_listing_text
-from model.lexicon import load_lexicon
+from model.features import TextViews
 from model.predictor import Predictor
 from model.schema import Listing
-from model.text import read_text
 
 MODERATE_PSI = 0.1
 SIGNIFICANT_PSI = 0.25
@@ -32,21 +30,19 @@ def _log_or_none(value: float | None) -> float | None:
     return math.log1p(value) if value is not None and value >= 0 else None
 
 
-def _seller_value(name: str) -> Callable[[Listing], float | None]:
-    return lambda listing: _log_or_none(getattr(listing.seller, name, None)) if listing.seller else None
+def _seller_value(name: str) -> Callable[[Listing, TextViews], float | None]:
+    return lambda listing, _views: _log_or_none(getattr(listing.seller, name, None)) if listing.seller else None
 
 
 # Key listing features (None = missing, which gets a bin of its own): what the crawler sends and what moves
-# the model most.
-DRIFT_FEATURES: dict[str, Callable[[Listing], float | None]] = {
-    "log_price_vnd": lambda listing: _log_or_none(listing.price),
+# the model most. Each reads the listing and the text views the model read it through.
+DRIFT_FEATURES: dict[str, Callable[[Listing, TextViews], float | None]] = {
+    "log_price_vnd": lambda listing, _views: _log_or_none(listing.price),
     "log_seller_account_age_days": _seller_value("account_age_days"),
     "log_seller_follower_count": _seller_value("follower_count"),
-    "log_title_chars": lambda listing: math.log1p(len(listing.title)),
-    "log_description_chars": lambda listing: math.log1p(len(listing.description or "")),
-    "lexicon_hits": lambda listing: float(
-        len(load_lexicon().match(read_text(build_listing_text(listing, max_description_chars=1500)).folded))
-    ),
+    "log_title_chars": lambda listing, _views: math.log1p(len(listing.title)),
+    "log_description_chars": lambda listing, _views: math.log1p(len(listing.description or "")),
+    "lexicon_hits": lambda _listing, views: float(len(views.lexicon_hits)),
 }
 
 
@@ -81,8 +77,10 @@ def _status(psi: float) -> str:
 def measure_drift(predictor: Predictor, reference: Sequence[Listing], recent: Sequence[Listing]) -> dict[str, Any]:
     """PSI per label score and per key feature of recent listings against the reference, with a verdict."""
     labels = predictor.labels
-    reference_p = predictor.predict_proba(reference)[:, : len(labels)]
-    recent_p = predictor.predict_proba(recent)[:, : len(labels)]
+    # each listing is read once: the views serve the scores and the features
+    reference_views, recent_views = predictor.scorer.build_views(reference), predictor.scorer.build_views(recent)
+    reference_p = predictor.predict_proba(reference, reference_views)[:, : len(labels)]
+    recent_p = predictor.predict_proba(recent, recent_views)[:, : len(labels)]
     edges = np.asarray(PROBABILITY_EDGES)
     scores = {}
     for column, label in enumerate(labels):
@@ -97,8 +95,8 @@ def measure_drift(predictor: Predictor, reference: Sequence[Listing], recent: Se
         }
     features = {}
     for name, read in DRIFT_FEATURES.items():
-        reference_values = [read(listing) for listing in reference]
-        recent_values = [read(listing) for listing in recent]
+        reference_values = [read(listing, views) for listing, views in zip(reference, reference_views, strict=True)]
+        recent_values = [read(listing, views) for listing, views in zip(recent, recent_views, strict=True)]
         feature_edges = _quantile_edges(reference_values)
         psi = population_stability_index(
             _histogram(reference_values, feature_edges), _histogram(recent_values, feature_edges)

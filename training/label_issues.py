@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.calibration import apply_sigmoid_calibration
-from model.linear import LinearScorer
 from model.schema import Listing
 from training.config import TrainConfig
 from training.dataset import Example, label_matrix
-from training.train import _held_out_decisions, _targets_with_any, fit_linear_scorer
+from training.train import fit_linear_scorer_with_held_out
 
 
 @dataclass(frozen=True)
@@ -37,18 +36,11 @@ class LabelIssue:
 def out_of_fold_probabilities(config: TrainConfig, examples: list[Example], weights: np.ndarray) -> np.ndarray:
     """Calibrated probabilities of each example from linear models that never saw its seller.
 
-    Columns are the labels. The vocabulary and idf are fitted on all examples (they carry no labels); the
-    weights of each fold's model are not.
+    Columns are the labels. They are the held-out decisions the scorer's calibration is fitted on, calibrated:
+    the vocabulary and idf are fitted on all examples (they carry no labels); the weights of each fold's model
+    are not.
     """
-    scorer: LinearScorer = fit_linear_scorer(config, examples, weights)
-    listings = [example.listing for example in examples]
-    features = scorer.transform(listings)
-    targets = _targets_with_any(examples, config.labels)
-    groups = [example.group for example in examples]
-    folds = min(config.calibration_folds, len(set(groups)))
-    held_out = _held_out_decisions(
-        features, targets, weights, groups, folds=folds, c=config.regularization_c, seed=config.seed
-    )
+    scorer, held_out = fit_linear_scorer_with_held_out(config, examples, weights)
     probabilities = apply_sigmoid_calibration(held_out, scorer.calibration_slope, scorer.calibration_intercept)
     return probabilities[:, : len(config.labels)]
 

@@ -37,6 +37,7 @@ from training.config import TrainConfig
 from training.dataset import Example, _unit_hash, label_matrix, load_examples, load_real_negatives
 from training.evaluate import compute_metrics
 from training.label_issues import LabelIssue, find_label_issues, out_of_fold_probabilities
+from training.report import nan_to_none
 from training.train import load_split, train
 
 log = logging.getLogger("training.promote")
@@ -71,20 +72,19 @@ def latest_reviews(reviews: list[Example]) -> dict[str, Example]:
 
 
 def merge_reviews(
-    seed: list[Example], reviews: list[Example], *, frozen_share: float, seed_value: int
+    seed: list[Example], latest: dict[str, Example], *, frozen_share: float, seed_value: int
 ) -> tuple[list[Example], list[Example]]:
-    """(training data: seed with reviews applied, frozen reviewed listings that never train)."""
-    latest = latest_reviews(reviews)
-    frozen_keys = {key for key in latest if _unit_hash(f"frozen|{key}", seed_value) < frozen_share}
+    """(training data: seed with the latest reviews applied, frozen reviewed listings that never train)."""
+    frozen = {key: e for key, e in latest.items() if _unit_hash(f"frozen|{key}", seed_value) < frozen_share}
+    unused = {key: e for key, e in latest.items() if key not in frozen}
     merged: list[Example] = []
     for example in seed:
         key = listing_key(example.listing)
-        if key in frozen_keys:
+        if key in frozen:
             continue  # the same listing is frozen for evaluation: its seed copy must not train either
-        merged.append(latest.pop(key) if key in latest else example)
-    merged += [example for key, example in latest.items() if key not in frozen_keys]
-    frozen = [example for key, example in latest_reviews(reviews).items() if key in frozen_keys]
-    return merged, frozen
+        merged.append(unused.pop(key, example))
+    merged += unused.values()
+    return merged, list(frozen.values())
 
 
 def decide(champion: dict[str, Any] | None, challenger: dict[str, Any], *, tolerance: float) -> Decision:
@@ -142,7 +142,8 @@ def retrain(
     models_dir = config.resolve(config.models_dir)
     seed = load_examples(config.resolve(config.data_path), labels=config.labels)
     reviews = load_examples(reviews_path, labels=config.labels)
-    merged, frozen = merge_reviews(seed, reviews, frozen_share=frozen_share, seed_value=config.seed)
+    latest = latest_reviews(reviews)
+    merged, frozen = merge_reviews(seed, latest, frozen_share=frozen_share, seed_value=config.seed)
     run_dir = out_dir / started.strftime("%Y%m%dT%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
     data_path = run_dir / "training_data.jsonl"
@@ -189,7 +190,7 @@ def retrain(
         "counts": {
             "seed": len(seed),
             "reviews": len(reviews),
-            "reviewed_listings": len(latest_reviews(reviews)),
+            "reviewed_listings": len(latest),
             "frozen_reviewed": len(frozen),
             "training_data": len(merged),
             "evaluation": len(evaluation),
@@ -203,7 +204,7 @@ def retrain(
         "report": str(run_dir / "report.md"),
     }
     with (models_dir / REGISTRY_FILE).open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(_json_safe(record), ensure_ascii=False) + "\n")
+        handle.write(json.dumps(nan_to_none(record), ensure_ascii=False) + "\n")
     target = label_matrix(evaluation, config.labels)
     _plot_pr_curves(run_dir / "pr_curves.png", target, champion_probability, challenger_probability, config.labels)
     (run_dir / "report.md").write_text(render_report(record, issues), encoding="utf-8")
@@ -222,14 +223,6 @@ def _write_issues(path: Path, issues: list[LabelIssue]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for issue in issues:
             handle.write(json.dumps(asdict(issue), ensure_ascii=False) + "\n")
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    return value
 
 
 def _plot_pr_curves(

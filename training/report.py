@@ -7,6 +7,15 @@ import math
 from typing import Any
 
 
+def nan_to_none(value: Any) -> Any:
+    """Metrics with NaN (no positives to measure) as None, so they are written as JSON null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: nan_to_none(v) for k, v in value.items()}
+    return value
+
+
 def _fmt(value: float) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
 

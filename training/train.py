@@ -120,6 +120,17 @@ def fit_price_reference(
 
 def fit_linear_scorer(config: TrainConfig, train: list[Example], sample_weight: np.ndarray) -> LinearScorer:
     """Fit vectorizers, weights and held-out-fold sigmoid calibration on weighted training examples."""
+    return fit_linear_scorer_with_held_out(config, train, sample_weight)[0]
+
+
+def fit_linear_scorer_with_held_out(
+    config: TrainConfig, train: list[Example], sample_weight: np.ndarray
+) -> tuple[LinearScorer, np.ndarray]:
+    """The fitted scorer and the held-out-fold decision values its calibration was fitted on.
+
+    Each example's decisions come from a model that never saw its seller (columns = outputs): calibrated,
+    they are the out-of-fold probabilities that label-issue checks need, at no extra cost.
+    """
     listings = [example.listing for example in train]
     metadata = build_metadata_matrix(listings)
     scale = metadata.std(axis=0)
@@ -155,7 +166,7 @@ def fit_linear_scorer(config: TrainConfig, train: list[Example], sample_weight: 
     scorer.calibration_slope = np.asarray([s for s, _ in calibration], dtype=np.float32)
     scorer.calibration_intercept = np.asarray([i for _, i in calibration], dtype=np.float32)
     log.info("fitted linear scorer: %d features (%d metadata)", features.shape[1], len(METADATA_FEATURE_NAMES))
-    return scorer
+    return scorer, held_out
 
 
 def _label_counts(examples: list[Example], labels: tuple[str, ...]) -> dict[str, int]:

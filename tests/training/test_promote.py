@@ -12,7 +12,7 @@ from model.linear import TextFeatureConfig
 from model.schema import Listing
 from tests.conftest import make_tiny_config, write_noisy_copy, write_tiny_dataset
 from training.dataset import Example, load_examples
-from training.promote import decide, listing_key, merge_reviews, retrain
+from training.promote import decide, latest_reviews, listing_key, merge_reviews, retrain
 from training.train import train
 
 
@@ -28,14 +28,14 @@ def test_reviews_override_seed_labels_latest_wins_and_frozen_never_train() -> No
         _example("5", ["smuggled"], "2026-11-02T00:00:00"),
     ]
     reviews += [_example(f"new-{i}", ["prohibited"], "2026-11-03T00:00:00") for i in range(100)]
-    merged, frozen = merge_reviews(seed, reviews, frozen_share=0.2, seed_value=13)
+    merged, frozen = merge_reviews(seed, latest_reviews(reviews), frozen_share=0.2, seed_value=13)
     merged_keys = {listing_key(e.listing) for e in merged}
     assert 5 <= len(frozen) <= 40  # about a fifth of 101 reviewed listings
     assert not merged_keys & {listing_key(e.listing) for e in frozen}
     assert len(merged) + len(frozen) == 200 + 100
     five = [e for e in merged + frozen if e.listing.id == "5"]
     assert len(five) == 1 and five[0].listing.labels == ["smuggled"]  # the later review wins
-    again, _ = merge_reviews(seed, reviews, frozen_share=0.2, seed_value=13)
+    again, _ = merge_reviews(seed, latest_reviews(reviews), frozen_share=0.2, seed_value=13)
     assert [e.listing.id for e in again] == [e.listing.id for e in merged]  # frozen stays frozen
 
 
