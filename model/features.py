@@ -45,6 +45,7 @@ class TextViews:
     """The text of one listing in the forms the scorers read, and what was read out of it."""
 
     raw: str
+    surface: str  # as written: case, repeated letters, punctuation and emoji kept (markup and URLs removed)
     normalized: str
     folded: str
     segmented: str
@@ -74,6 +75,7 @@ def build_text_views(listing: Listing, *, max_description_chars: int, max_segmen
     hits, innocent = load_lexicon().match_with_context(read.folded, raw)
     return TextViews(
         raw=raw,
+        surface=read.surface,
         normalized=read.normalized,
         folded=read.folded,
         segmented=segment_words(read.normalized[:max_segmented_chars]) if max_segmented_chars > 0 else "",

@@ -1,5 +1,8 @@
 """The classical scorer: TF-IDF word, word-segment and character n-grams plus metadata, linear per output.
 
+Character n-grams read the diacritic-folded text and, when the config asks, also the text as written
+(``surface``: case, repeated letters, punctuation, emoji), where the style of a post is the signal.
+
 Outputs are the labels plus ``any`` (at least one risk present). Each output has a linear decision
 function and a sigmoid calibration fitted on held-out folds. Its weights are stored in safetensors, its
 fitted vectorizers in skops (no pickle), and the weights also explain each score term by term.
@@ -41,7 +44,7 @@ from model.torch_free import import_without_torch
 sio = import_without_torch("skops.io")
 ANY_OUTPUT = "any"
 # Which text view each vectorizer reads, in feature-matrix order.
-TEXT_VIEWS = {"words": "normalized", "segments": "segmented", "chars": "folded"}
+TEXT_VIEWS = {"words": "normalized", "segments": "segmented", "chars": "folded", "surface_chars": "surface"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class TextFeatureConfig:
     use_word_segments: bool = True
     max_description_chars: int = 1_500
     max_segmented_chars: int = 120
+    # character n-grams of lengths 1..N of the text as written (case, repeats, punctuation, emoji); 0 = off
+    surface_char_ngram_max: int = 0
 
 
 def make_vectorizers(config: TextFeatureConfig) -> dict[str, TfidfVectorizer]:
@@ -83,6 +88,13 @@ def make_vectorizers(config: TextFeatureConfig) -> dict[str, TfidfVectorizer]:
             token_pattern=r"\S*_\S+",
             ngram_range=(1, 1),
             max_features=config.max_word_features,
+            **common,
+        )
+    if config.surface_char_ngram_max > 0:
+        vectorizers["surface_chars"] = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(1, config.surface_char_ngram_max),
+            max_features=config.max_char_features,
             **common,
         )
     return {name: vectorizers[name] for name in TEXT_VIEWS if name in vectorizers}

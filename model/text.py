@@ -2,7 +2,8 @@
 
 Every function here is pure and total: it accepts any string and never raises. The folded view lets
 undiacritised posts ("bong cuoi") meet accented ones ("bóng cười"); the accented view keeps the tone
-marks that tell "giá" (price) from "già" (old).
+marks that tell "giá" (price) from "già" (old); the surface view keeps the text as it was written (case,
+repeated letters, punctuation, emoji), which is how a post looks rather than what it says.
 """
 
 from __future__ import annotations
@@ -42,19 +43,31 @@ def strip_markup(text: str) -> str:
     return _URL.sub(" ", text)
 
 
+def surface_text(text: str) -> str:
+    """The text as written: NFC, markup, URLs and control characters removed, whitespace collapsed.
+
+    Case, repeated letters, punctuation and emoji are kept ("SIÊU RẺ!!!", "đẹppppp 😍").
+    """
+    text = unicodedata.normalize("NFC", text)
+    return _SPACE.sub(" ", _CONTROL.sub(" ", strip_markup(text))).strip()
+
+
+def _normalize_surface(surface: str) -> str:
+    """Lower case, repeated letters and whitespace collapsed: the normalised form of a surface text."""
+    text = _REPEAT.sub(r"\1", unicodedata.normalize("NFC", surface.lower()))
+    return _SPACE.sub(" ", text).strip()
+
+
 def normalize_text(text: str) -> str:
     """NFC, markup and URLs stripped, lower case, repeated letters and whitespace collapsed."""
-    text = unicodedata.normalize("NFC", text)
-    text = _CONTROL.sub(" ", strip_markup(text))
-    text = unicodedata.normalize("NFC", text.lower())
-    text = _REPEAT.sub(r"\1", text)
-    return _SPACE.sub(" ", text).strip()
+    return _normalize_surface(surface_text(text))
 
 
 @dataclass(frozen=True)
 class ReadText:
     """A listing's text as the models read it, and what was read out of it on the way."""
 
+    surface: str
     normalized: str
     folded: str
     signals: TextSignals
@@ -64,11 +77,13 @@ class ReadText:
 def read_text(text: str) -> ReadText:
     """The full reading: normalise, take out contact details, undo obfuscation and teencode, fold, fix brands.
 
-    ``normalized`` keeps the tone marks; ``folded`` has none and spells misspelt brands canonically.
+    ``surface`` is the text as written (see ``surface_text``); ``normalized`` keeps the tone marks; ``folded``
+    has none and spells misspelt brands canonically.
     """
     from model.brands import canonicalize_brands, find_brands
 
-    normalized = normalize_text(text)
+    surface = surface_text(text)
+    normalized = _normalize_surface(surface)
     phones: list[str] = []
     handles: list[str] = []
     banks: list[str] = []
@@ -87,7 +102,13 @@ def read_text(text: str) -> ReadText:
     signals = TextSignals(phones=tuple(phones), handles=tuple(handles), bank_accounts=tuple(banks))
     folded = fold_diacritics(normalized)
     brands = tuple(find_brands(folded))
-    return ReadText(normalized=normalized, folded=canonicalize_brands(folded, brands), signals=signals, brands=brands)
+    return ReadText(
+        surface=surface,
+        normalized=normalized,
+        folded=canonicalize_brands(folded, brands),
+        signals=signals,
+        brands=brands,
+    )
 
 
 def fold_diacritics(text: str) -> str:

@@ -109,7 +109,9 @@ def make_tiny_config(data_path: Path, models_dir: Path, **overrides: object) -> 
         "calibration_folds": 3,
         "valid_share": 0.2,
         "test_share": 0.2,
-        "text": TextFeatureConfig(min_df=1, char_ngram_max=4, use_word_segments=True, max_char_features=20_000),
+        "text": TextFeatureConfig(
+            min_df=1, char_ngram_max=4, use_word_segments=True, max_char_features=20_000, surface_char_ngram_max=3
+        ),
     }
     settings.update(overrides)
     return TrainConfig(**settings)  # type: ignore[arg-type]

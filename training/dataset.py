@@ -38,11 +38,12 @@ class Example:
 
 @dataclass(frozen=True)
 class Split:
-    """Train / validation / test examples; no seller appears in two of them."""
+    """Train / validation / test examples, and how they were split (for the model card)."""
 
     train: list[Example]
     valid: list[Example]
     test: list[Example]
+    description: str = ""
 
 
 def load_examples(path: Path, *, labels: Sequence[str]) -> list[Example]:
@@ -92,7 +93,8 @@ def split_by_seller(examples: list[Example], *, valid_share: float, test_share: 
     for example in examples:
         u = _unit_hash(example.group, seed)
         (test if u < test_share else valid if u < test_share + valid_share else train).append(example)
-    return Split(train=train, valid=valid, test=test)
+    description = f"by seller (hash of seller id), valid/test shares {valid_share}/{test_share}, seed {seed}"
+    return Split(train=train, valid=valid, test=test, description=description)
 
 
 def label_matrix(listings: Sequence[Listing], labels: Sequence[str]) -> np.ndarray:

@@ -370,8 +370,7 @@ def train(
         "data": {
             "path": str(config.data_path),
             "sha256": data_hash,
-            "split": "by seller (hash of seller id), valid/test shares "
-            f"{config.valid_share}/{config.test_share}, seed {config.seed}",
+            "split": split.description,
             "real_negatives": {
                 "files": [path.name for path in negative_paths],
                 "listings": len(negatives),

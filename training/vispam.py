@@ -80,7 +80,12 @@ def run_vispam(*, config_path: str | None = None, out: Path) -> int:
     label = config.labels[0]
     parts = {name: load_vispam_split(folder / f"{name}.csv", name=name, label=label) for name in SPLITS}
     train_examples = sample_examples(parts["train"], max_listings=config.max_listings, seed=config.seed)
-    split = Split(train=train_examples, valid=parts["dev"], test=parts["test"])
+    split = Split(
+        train=train_examples,
+        valid=parts["dev"],
+        test=parts["test"],
+        description="the published ViSpamReviews splits: train, dev (validation) and test",
+    )
     result = train(config, split=split, data_files=[folder / f"{name}.csv" for name in SPLITS])
     test_listings = [e.listing for e in parts["test"]]
     dev_listings = [e.listing for e in parts["dev"]]

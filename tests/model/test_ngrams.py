@@ -22,9 +22,10 @@ CORPUS = [
 
 @pytest.fixture(scope="module")
 def fitted() -> dict[str, TfidfVectorizer]:
-    vectorizers = make_vectorizers(TextFeatureConfig(min_df=1, use_word_segments=True))
+    vectorizers = make_vectorizers(TextFeatureConfig(min_df=1, use_word_segments=True, surface_char_ngram_max=5))
+    assert set(vectorizers) == {"words", "segments", "chars", "surface_chars"}
     for vectorizer in vectorizers.values():
-        vectorizer.fit([*CORPUS, "bong_bay mat_cuoi", "dong_ho rolex"])
+        vectorizer.fit([*CORPUS, "bong_bay mat_cuoi", "dong_ho rolex", "SIÊU RẺ!!! đẹppppp 😍 Rolex"])
     return vectorizers
 
 
@@ -41,7 +42,7 @@ def test_rows_equal_scikit_learn_on_the_corpus(fitted: dict[str, TfidfVectorizer
 
 
 @settings(max_examples=60, deadline=None)
-@given(documents=st.lists(st.text(alphabet="abcdhorlmnxyđóờ .,:1\n\t", max_size=60), min_size=1, max_size=4))
+@given(documents=st.lists(st.text(alphabet="abcdhorlmnxyđóờRÊ😍 .,:!1\n\t", max_size=60), min_size=1, max_size=4))
 def test_rows_equal_scikit_learn_on_any_text(fitted: dict[str, TfidfVectorizer], documents: list[str]) -> None:
     for vectorizer in fitted.values():
         _assert_same_rows(vectorizer, documents)

@@ -17,8 +17,10 @@ from model.artifact import (
     resolve_model_dir,
 )
 from model.errors import ArtifactError, DataError
+from model.linear import LinearScorer
 from model.predictor import Predictor
 from model.schema import Listing
+from model.text import fold_diacritics
 from training.calibration import choose_threshold, fit_sigmoid_calibration
 from training.config import DEFAULT_CONFIG, load_config
 from training.dataset import load_examples, split_by_seller
@@ -73,6 +75,12 @@ def test_save_load_round_trip_gives_identical_scores(trained: TrainResult, tiny_
     first = Predictor.load(trained.model_dir).predict_proba(listings[:40])
     second = Predictor.load(trained.model_dir.parent).predict_proba(listings[:40])
     np.testing.assert_array_equal(first, second)
+    # every text view the tiny config asks for, the text as written included, is fitted and saved
+    scorer = LinearScorer.load(trained.model_dir)
+    assert list(scorer.vectorizers) == ["words", "segments", "chars", "surface_chars"]
+    assert scorer.vectorizers["surface_chars"].ngram_range == (1, 3)
+    surface_terms = scorer.vectorizers["surface_chars"].vocabulary_
+    assert any(term != fold_diacritics(term).lower() for term in surface_terms)  # tone marks and case are kept
 
 
 def test_calibrated_probabilities_are_probabilities(trained: TrainResult, tiny_data_path: Path) -> None:
