@@ -43,7 +43,7 @@ class Split:
     train: list[Example]
     valid: list[Example]
     test: list[Example]
-    description: str = ""
+    description: str  # written to the model card: every split says how it was made
 
 
 def load_examples(path: Path, *, labels: Sequence[str]) -> list[Example]:
