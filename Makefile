@@ -63,9 +63,9 @@ serve: $(STAMP) $(MODELS)/current
 migrate: $(STAMP)
 	$(PY) -m serving migrate
 
-## key: create an API key, e.g. make key ROLE=crawler (or reviewer, admin); the key is the last line printed
+## key: create an API key, e.g. make key ROLE=crawler (or reviewer, lead, admin); the key is the last line printed
 key: $(STAMP)
-	@if [ -z "$(ROLE)" ]; then echo "usage: make key ROLE=crawler|reviewer|admin [NAME=...]" >&2; exit 2; fi
+	@if [ -z "$(ROLE)" ]; then echo "usage: make key ROLE=crawler|reviewer|lead|admin [NAME=...]" >&2; exit 2; fi
 	@$(PY) -m serving key --role "$(ROLE)" $(if $(NAME),--name "$(NAME)",)
 
 ## export-reviews: reviewed listings as training JSONL -> reports/reviews.jsonl (what GET /v1/reviews/export serves)
