@@ -15,7 +15,7 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-review score serve migrate key export-reviews retrain drift test lint format data clean
+.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-review bench-team score serve migrate key export-reviews retrain drift test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
 install: $(STAMP)
@@ -97,6 +97,11 @@ bench-fault: $(STAMP) $(MODELS)/current
 bench-review: $(STAMP)
 	$(PY) -m pytest tests/serving/test_review_browser.py -q -p no:cacheprovider
 	@cat reports/bench_review.json
+
+## bench-team: simulated review team with one careless reviewer: detection, weights, weighted vs unweighted retrain
+##             -> reports/bench_team.json
+bench-team: $(STAMP)
+	$(PY) scripts/bench_team.py --out reports/bench_team.json --work reports/bench_team
 
 ## test: install and run the test suite
 test: $(STAMP)

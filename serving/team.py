@@ -81,10 +81,11 @@ def claim_next(
     n: int,
     after: int | None = None,
 ) -> list[QueueItem]:
-    """Claim the next ``n`` listings of the caller's queue (below listing ``after`` first, when given).
+    """Claim the next ``n`` listings of the caller's queue that they do not hold yet, highest risk first.
 
     ``after`` is where the reviewer is (the page's J): their claim on it ends if they did not review it, and
-    the listings below it in risk order come first, then the top of the queue.
+    the listings below it in risk order come first (their own claims included: J leads to the next listing
+    they hold or nobody holds), then the top of the queue.
     """
     viewer = reviewing.viewer_of(caller)
     where = replace(where, viewer=viewer)
@@ -99,19 +100,29 @@ def claim_next(
                     ListingRow.latest_risk < current.latest_risk,
                     and_(ListingRow.latest_risk == current.latest_risk, ListingRow.id < current.id),
                 )
-                claimed = _claim(session, candidates.where(below), settings, caller, n, viewer.as_of)
+                claimed = _claim(session, candidates.where(below), settings, caller, n, viewer.as_of, own=True)
         if len(claimed) < n:
             rest = candidates.where(ListingRow.id.not_in(claimed)) if claimed else candidates
-            claimed += _claim(session, rest, settings, caller, n - len(claimed), viewer.as_of)
+            own = after is not None
+            claimed += _claim(session, rest, settings, caller, n - len(claimed), viewer.as_of, own=own)
         rows = {row.id: row for row in session.scalars(select(ListingRow).where(ListingRow.id.in_(claimed)))}
         return [reviewing.queue_item(rows[i], False, viewer) for i in claimed]
 
 
 def _claim(
-    session: Session, candidates: Select[tuple[int]], settings: Settings, caller: Principal, n: int, now: datetime
+    session: Session,
+    candidates: Select[tuple[int]],
+    settings: Settings,
+    caller: Principal,
+    n: int,
+    now: datetime,
+    *,
+    own: bool = False,
 ) -> list[int]:
+    lease_s = settings.claim_lease_s
+    order = list(RISK_ORDER)
     return claim_listings(
-        session, candidates, list(RISK_ORDER), reviewer=caller.name, n=n, lease_s=settings.claim_lease_s, now=now
+        session, candidates, order, reviewer=caller.name, n=n, lease_s=lease_s, now=now, include_own=own
     )
 
 

@@ -43,6 +43,11 @@ def claim_free_for(reviewer: str, now: datetime) -> ColumnElement[bool]:
     )
 
 
+def unclaimed(now: datetime) -> ColumnElement[bool]:
+    """SQL condition: nobody holds the listing now (never claimed, released, or the lease ran out)."""
+    return or_(ListingRow.claimed_by.is_(None), ListingRow.claim_expires_at <= now)
+
+
 def claim_of(row: ListingRow, now: datetime) -> Claim | None:
     """The live claim on a listing row, or None (never claimed, released, or expired)."""
     if row.claimed_by is None or row.claim_expires_at is None or row.claim_expires_at <= now:
@@ -59,9 +64,11 @@ def claim_listings(
     n: int,
     lease_s: float,
     now: datetime,
+    include_own: bool = False,
     attempts: int = 5,
 ) -> list[int]:
-    """Claim up to ``n`` of the ``candidates`` (listing ids; their condition must include ``claim_free_for``).
+    """Claim up to ``n`` of the ``candidates`` (listing ids) that nobody holds now (or ``reviewer`` holds, with
+    ``include_own``: their lease is renewed).
 
     Returns the claimed ids in ``order``. On PostgreSQL rows locked by a concurrent claim are skipped, and a
     row claimed meanwhile drops out when re-checked, so a pass may find fewer than ``n``: it tries again, a
@@ -71,7 +78,7 @@ def claim_listings(
     expires = now + timedelta(seconds=lease_s)
     claimed: list[int] = []
     for _ in range(attempts):
-        statement = candidates
+        statement = candidates.where(claim_free_for(reviewer, now) if include_own else unclaimed(now))
         if claimed:
             statement = statement.where(ListingRow.id.not_in(claimed))
         statement = statement.order_by(*order).limit(n - len(claimed))

@@ -34,10 +34,12 @@ def with_viewer(where: QueueFilter, principal: Principal) -> QueueFilter:
     return replace(where, viewer=viewer_of(principal))
 
 
-def _open_work(detail: ListingDetail) -> bool:
-    """Whether the listing's current version is still to be reviewed (or checked, or decided)."""
-    if detail.review_stage is not None:
-        return True
+def _work_for(detail: ListingDetail, principal: Principal, parties: set[str]) -> bool:
+    """Whether the listing waits for ``principal``: a first review, their blind second review, a lead's decision."""
+    if detail.review_stage == "second":
+        return detail.hidden_reviews > 0  # blind: they are not its first reviewer
+    if detail.review_stage == "dispute":
+        return is_lead(principal.role) and principal.name not in parties
     current = detail.scores[-1].snapshot_id if detail.scores else None
     return not any(r.snapshot_id == current and r.kind != "retracted" and not r.retracted for r in detail.reviews)
 
@@ -53,13 +55,13 @@ def _undoable(detail: ListingDetail, principal: Principal, undo_s: float) -> Rev
 
 
 def listing_team_view(db: Database, settings: Settings, principal: Principal, detail: ListingDetail) -> ListingTeamView:
-    """Claim the listing for the viewer if it is open work and free (renewing their lease), and say what the
-    page must show of its second review, dispute and undo."""
-    claim = detail.claim
-    if _open_work(detail):
-        claim = team.keep_claim(db, settings, detail.listing_id, caller=principal) or claim
+    """Claim the listing for the viewer if it waits for them and is free (renewing their lease), and say what
+    the page must show of its second review, dispute and undo."""
     current = detail.scores[-1].snapshot_id if detail.scores else None
     parties = {r.reviewer for r in detail.reviews if r.snapshot_id == current and r.kind != "retracted"}
+    claim = detail.claim
+    if _work_for(detail, principal, parties):
+        claim = team.keep_claim(db, settings, detail.listing_id, caller=principal) or claim
     disputed = detail.review_stage == "dispute"
     return ListingTeamView(
         claim=claim,
