@@ -72,12 +72,14 @@ key: $(STAMP)
 export-reviews: $(STAMP)
 	$(PY) -m serving export --out reports/reviews.jsonl
 
-## retrain: retrain on the reviewed listings in the database (or REVIEWS=file.jsonl); promote only if better
+## retrain: retrain on the reviewed listings in the database (or REVIEWS=file.jsonl), each weighted by its reviewer's
+##          measured reliability (UNWEIGHTED=1: all count fully); promote only if better
 ##          (RELOAD_URL=http://127.0.0.1:8000/v1/admin/reload and SOI_ADMIN_KEY ask the running service to reload)
 retrain: $(STAMP) $(MODELS)/current
 	@reviews="$(REVIEWS)"; if [ -z "$$reviews" ]; then reviews=reports/reviews.jsonl; \
 	  $(PY) -m serving export --out $$reviews || exit 1; fi; \
-	$(PY) -m training retrain --config $(CONFIG) --reviews "$$reviews" $(if $(RELOAD_URL),--reload-url "$(RELOAD_URL)",)
+	$(PY) -m training retrain --config $(CONFIG) --reviews "$$reviews" $(if $(RELOAD_URL),--reload-url "$(RELOAD_URL)",) \
+	  $(if $(UNWEIGHTED),--unweighted,)
 
 ## drift: population stability of the last DAYS (7) days of listings and scores (or RECENT=file.jsonl)
 drift: $(STAMP) $(MODELS)/current

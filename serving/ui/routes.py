@@ -294,6 +294,7 @@ def build_router(settings: Settings) -> APIRouter:
             "query": query,
             "neighbours": reviewing.load_neighbours(db, with_viewer(query.where, review_session.principal), listing_id),
             "team": listing_team_view(db, settings, review_session.principal, detail),
+            "renew_s": int(settings.claim_lease_s / 2),
             "undone": request.query_params.get("undone") == "1",
             "saved": request.query_params.get("saved") == "1" and form_error is None,
             "form_error": form_error,

@@ -1,10 +1,12 @@
-"""The review page's team routes: J claims the next listing, U retracts the review just saved, and the leads'
-page of reviewers' reliability with its "clear" action. Forms are POSTs checked like the page's others
-(same origin, the session's CSRF token) and answered with a redirect."""
+"""The review page's team routes: J claims the next listing, a heartbeat keeps the claim while the reviewer
+stays, U retracts the review just saved, and the leads' page of reviewers' reliability with its "clear"
+action. Forms are POSTs checked like the page's others (same origin, the session's CSRF token) and answered
+with a redirect."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -16,6 +18,7 @@ from serving import team
 from serving.deps import DatabaseDep
 from serving.roles import is_lead
 from serving.settings import Settings
+from serving.storage.db import Database
 from serving.storage.review_checks import ReviewRefused
 
 # The page's own helpers (session, forms, rendering with its security headers), shared rather than copied.
@@ -25,18 +28,30 @@ from serving.ui.team_view import with_viewer
 
 log = logging.getLogger("soi.review_page")
 ReviewId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+ListingId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 
 
 def _filters(request: Request) -> dict[str, str]:
     return {k: v for k, v in parse_queue_query(request.query_params).values.items() if v}
 
 
-async def _checked_form(request: Request, review_session: ReviewSession) -> dict[str, list[str]] | None:
-    """The form's fields, or None when it does not come from this page (wrong origin or CSRF token)."""
+@dataclass(frozen=True)
+class Posted:
+    """A form posted by a signed-in reviewer from this page."""
+
+    session: ReviewSession
+    form: dict[str, list[str]]
+
+
+async def _posted(request: Request, db: Database, settings: Settings) -> Posted | Response:
+    """The signed-in reviewer and their form; else the answer to give (sign in, or 403 for a foreign form)."""
+    review_session = _settings_session(request, db, settings)
+    if review_session is None:
+        return _to_signin(request)
     form = await _form(request)
     if not same_origin(request) or not csrf_matches(review_session, (form.get("csrf") or [""])[0]):
-        return None
-    return form
+        return _forbidden(request)
+    return Posted(session=review_session, form=form)
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -46,13 +61,11 @@ def build_router(settings: Settings) -> APIRouter:
     @router.post("/review/next")
     async def next_listing(request: Request, db: DatabaseDep) -> Response:
         """J: claim the next listing of the (filtered) queue below the one the reviewer is on, and open it."""
-        review_session = _settings_session(request, db, settings)
-        if review_session is None:
-            return _to_signin(request)
-        form = await _checked_form(request, review_session)
-        if form is None:
-            return _forbidden(request)
-        raw_after = (form.get("after") or [""])[0]
+        posted = await _posted(request, db, settings)
+        if isinstance(posted, Response):
+            return posted
+        review_session = posted.session
+        raw_after = (posted.form.get("after") or [""])[0]
         after = int(raw_after) if raw_after.isdigit() and len(raw_after) < 19 else None
         query = parse_queue_query(request.query_params)
         where = with_viewer(query.where, review_session.principal)
@@ -62,16 +75,24 @@ def build_router(settings: Settings) -> APIRouter:
             return RedirectResponse(f"/review/queue{suffix}", status_code=303)
         return RedirectResponse(f"/review/listings/{claimed[0].listing_id}{suffix}", status_code=303)
 
+    @router.post("/review/listings/{listing_id}/claim")
+    async def keep(request: Request, listing_id: ListingId, db: DatabaseDep) -> Response:
+        """The page's heartbeat while the reviewer stays on a listing: renew their lease (204; 409 if lost)."""
+        posted = await _posted(request, db, settings)
+        if isinstance(posted, Response):
+            return posted
+        claim = team.keep_claim(db, settings, listing_id, caller=posted.session.principal)
+        held = claim is not None and claim.claimed_by == posted.session.principal.name
+        return Response(status_code=204 if held else 409)
+
     @router.post("/review/reviews/{review_id}/retract")
     async def retract(request: Request, review_id: ReviewId, db: DatabaseDep) -> Response:
         """U: withdraw the review just saved; the listing returns to the queue as it was."""
-        review_session = _settings_session(request, db, settings)
-        if review_session is None:
-            return _to_signin(request)
-        if await _checked_form(request, review_session) is None:
-            return _forbidden(request)
+        posted = await _posted(request, db, settings)
+        if isinstance(posted, Response):
+            return posted
         try:
-            retraction = team.retract_review(db, settings, review_id, caller=review_session.principal)
+            retraction = team.retract_review(db, settings, review_id, caller=posted.session.principal)
         except ReviewRefused:
             retraction = None
         if retraction is None:
@@ -100,11 +121,11 @@ def build_router(settings: Settings) -> APIRouter:
     @router.post("/review/team/clear")
     async def clear(request: Request, db: DatabaseDep) -> Response:
         """Leads: clear a reviewer (measured afresh from now); recorded with the lead's name and note."""
-        review_session = _settings_session(request, db, settings)
-        if review_session is None:
-            return _to_signin(request)
-        form = await _checked_form(request, review_session)
-        if form is None or not is_lead(review_session.principal.role):
+        posted = await _posted(request, db, settings)
+        if isinstance(posted, Response):
+            return posted
+        review_session, form = posted.session, posted.form
+        if not is_lead(review_session.principal.role):
             return _forbidden(request)
         reviewer = (form.get("reviewer") or [""])[0][:200]
         note = (form.get("note") or [""])[0].strip()[: settings.max_note_chars] or None

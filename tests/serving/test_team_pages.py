@@ -100,3 +100,19 @@ def test_the_leads_page_shows_reviewers_and_clears_one(site) -> None:
     assert cleared.status_code == 200 and "Đã cho phép lại b" in cleared.text and "đo lại từ" in cleared.text
     unknown = service.client.post("/review/team/clear", data={"csrf": csrf, "reviewer": "nobody"}, headers=ORIGIN)
     assert unknown.status_code == 404
+
+
+def test_the_page_keeps_its_claim_while_the_reviewer_stays(site) -> None:
+    service, ids, key_b = site
+    _sign_in(service, service.keys.reviewer)
+    page = service.client.get(f"/review/listings/{ids[6]}").text  # opening it claims it
+    assert 'id="renew-form"' in page and 'data-renew-s="300"' in page
+    assert (
+        service.client.post(f"/review/listings/{ids[6]}/claim", data={"csrf": _csrf(page)}, headers=ORIGIN).status_code
+        == 204
+    )
+    _sign_in(service, key_b)
+    other = service.client.get(f"/review/listings/{ids[6]}").text
+    assert "đang do <strong>test-reviewer</strong> duyệt" in other and 'id="renew-form"' not in other
+    lost = service.client.post(f"/review/listings/{ids[6]}/claim", data={"csrf": _csrf(other)}, headers=ORIGIN)
+    assert lost.status_code == 409

@@ -68,6 +68,15 @@
     form.addEventListener("input", function () { changed = true; });
   }
 
+  // While the reviewer stays on a listing they hold, renew the claim at half its lease (the page load took it).
+  var renew = document.getElementById("renew-form");
+  if (renew && window.fetch) {
+    var every = Math.max(30, parseInt(renew.getAttribute("data-renew-s"), 10) || 300) * 1000;
+    window.setInterval(function () {
+      fetch(renew.action, { method: "POST", body: new URLSearchParams(new FormData(renew)), credentials: "same-origin" });
+    }, every);
+  }
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (event.key === "Enter" && form && target === note && (event.ctrlKey || event.metaKey)) {
