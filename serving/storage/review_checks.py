@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from serving.storage.claims import claim_free_for
@@ -203,6 +203,20 @@ def _maybe_open_check(
     return check
 
 
+def _cancel_stale_checks(session: Session, listing: ListingRow, now: datetime) -> None:
+    """Checks still open on an earlier version of the listing end: the seller edited it, the check is moot."""
+    session.execute(
+        update(ReviewCheckRow)
+        .where(
+            ReviewCheckRow.listing_id == listing.id,
+            ReviewCheckRow.snapshot_id != listing.latest_snapshot_id,
+            ReviewCheckRow.status.in_(OPEN_STATUSES),
+        )
+        .values(status=CANCELLED, closed_at=now),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def _settle(check: ReviewCheckRow, listing: ListingRow, first: list[str], second: list[str], now: datetime) -> None:
     if set(first) == set(second):
         check.status, check.closed_at = AGREED, now
@@ -218,6 +232,7 @@ def apply_step(
     """Move the listing and its check on after ``review`` (already stored as its latest review) and record it."""
     check = step.check
     if step.kind == FIRST and check is None:
+        _cancel_stale_checks(session, listing, now)
         check = _maybe_open_check(session, listing, review, policy, now)
         if check is not None:
             listing.review_stage, listing.reviewed_at = AWAITING_SECOND, None

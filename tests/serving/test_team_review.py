@@ -214,3 +214,18 @@ def test_a_review_contradicting_a_confident_model_goes_to_a_second_reviewer(
         queue = crew.queue("b")
         assert queue[contradicting["stored_listing_id"]]["review_stage"] == "second"
         assert agreeing["stored_listing_id"] not in queue
+
+
+def test_an_edited_listing_ends_its_open_check_and_returns_as_a_first_review(crew: Team) -> None:
+    listing = crew.ids[10]
+    pending = crew.stats()["test-reviewer"]["pending"]
+    crew.review("a", listing, ["counterfeit"])
+    assert crew.queue("b")[listing]["review_stage"] == "second"
+    assert crew.stats()["test-reviewer"]["pending"] == pending + 1
+    edited = {"id": "t-10", "platform": "tiki", "title": TINY_ITEMS[10][0] + " (đã sửa)"}
+    answer = crew.service.client.post("/v1/score", json=edited, headers=crew.service.keys.header("crawler"))
+    assert answer.status_code == 200 and answer.json()["stored_listing_id"] == listing
+    assert crew.queue("a")[listing]["review_stage"] is None  # the new version waits for a first review, from anyone
+    assert crew.detail("b", listing)["hidden_reviews"] == 0
+    crew.review("b", listing, ["counterfeit"])
+    assert crew.stats()["test-reviewer"]["pending"] == pending  # the old version's check was cancelled
