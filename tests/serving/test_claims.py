@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from serving import team
 from serving.auth import Principal
 from serving.settings import get_settings
 from serving.storage.claims import claim_listings, release_claim
 from serving.storage.db import Database
-from serving.storage.migrate import upgrade_database
+from serving.storage.migrate import downgrade_database, upgrade_database
 from serving.storage.models import ListingRow
 from serving.storage.repository import QueueFilter, queue_selection, read_queue
 from serving.storage.review_checks import Viewer
@@ -173,3 +173,17 @@ def test_claiming_through_the_api(service: Service) -> None:
     assert service.client.post("/v1/queue/claim", params={"n": 0}, headers=_h(service, "reviewer")).status_code == 422
     assert service.client.post("/v1/queue/claim", headers=_h(service, "crawler")).status_code == 403
     assert service.client.post("/v1/listings/999999/claim", headers=_h(service, "reviewer")).status_code == 404
+
+
+def test_the_team_migration_goes_down_and_up_again_with_reviews_in_place(database: Database) -> None:
+    _add_listings(database, 1)
+    with database.write() as session:
+        listing = session.scalars(select(ListingRow)).one()
+        listing.claimed_by, listing.review_stage = "someone", "second"
+    downgrade_database(database.engine, "0002")
+    columns = {column["name"] for column in inspect(database.engine).get_columns("listings")}
+    assert not columns & {"claimed_by", "claim_expires_at", "review_stage"}
+    assert "review_checks" not in inspect(database.engine).get_table_names()
+    upgrade_database(database.engine)
+    with database.read() as session:
+        assert session.scalars(select(ListingRow)).one().claimed_by is None  # the listing survived, unclaimed

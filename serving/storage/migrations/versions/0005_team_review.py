@@ -74,6 +74,6 @@ def downgrade() -> None:
     op.drop_index("ix_review_checks_status", table_name="review_checks")
     op.drop_index("ix_review_checks_listing_id", table_name="review_checks")
     op.drop_table("review_checks")
-    with op.batch_alter_table("listings") as batch_op:
-        for name in reversed(LISTING_COLUMNS):
-            batch_op.drop_column(name)
+    # plain DROP COLUMN (SQLite >= 3.35): a batch rebuild of listings would trip the foreign keys pointing at it
+    for name in reversed(LISTING_COLUMNS):
+        op.drop_column("listings", name)
