@@ -15,7 +15,7 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-review score serve migrate key export-reviews retrain drift test lint format data clean
+.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-review bench-team score serve migrate key export-reviews retrain drift test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
 install: $(STAMP)
@@ -63,21 +63,23 @@ serve: $(STAMP) $(MODELS)/current
 migrate: $(STAMP)
 	$(PY) -m serving migrate
 
-## key: create an API key, e.g. make key ROLE=crawler (or reviewer, admin); the key is the last line printed
+## key: create an API key, e.g. make key ROLE=crawler (or reviewer, lead, admin); the key is the last line printed
 key: $(STAMP)
-	@if [ -z "$(ROLE)" ]; then echo "usage: make key ROLE=crawler|reviewer|admin [NAME=...]" >&2; exit 2; fi
+	@if [ -z "$(ROLE)" ]; then echo "usage: make key ROLE=crawler|reviewer|lead|admin [NAME=...]" >&2; exit 2; fi
 	@$(PY) -m serving key --role "$(ROLE)" $(if $(NAME),--name "$(NAME)",)
 
 ## export-reviews: reviewed listings as training JSONL -> reports/reviews.jsonl (what GET /v1/reviews/export serves)
 export-reviews: $(STAMP)
 	$(PY) -m serving export --out reports/reviews.jsonl
 
-## retrain: retrain on the reviewed listings in the database (or REVIEWS=file.jsonl); promote only if better
+## retrain: retrain on the reviewed listings in the database (or REVIEWS=file.jsonl), each weighted by its reviewer's
+##          measured reliability (UNWEIGHTED=1: all count fully); promote only if better
 ##          (RELOAD_URL=http://127.0.0.1:8000/v1/admin/reload and SOI_ADMIN_KEY ask the running service to reload)
 retrain: $(STAMP) $(MODELS)/current
 	@reviews="$(REVIEWS)"; if [ -z "$$reviews" ]; then reviews=reports/reviews.jsonl; \
 	  $(PY) -m serving export --out $$reviews || exit 1; fi; \
-	$(PY) -m training retrain --config $(CONFIG) --reviews "$$reviews" $(if $(RELOAD_URL),--reload-url "$(RELOAD_URL)",)
+	$(PY) -m training retrain --config $(CONFIG) --reviews "$$reviews" $(if $(RELOAD_URL),--reload-url "$(RELOAD_URL)",) \
+	  $(if $(UNWEIGHTED),--unweighted,)
 
 ## drift: population stability of the last DAYS (7) days of listings and scores (or RECENT=file.jsonl)
 drift: $(STAMP) $(MODELS)/current
@@ -97,6 +99,11 @@ bench-fault: $(STAMP) $(MODELS)/current
 bench-review: $(STAMP)
 	$(PY) -m pytest tests/serving/test_review_browser.py -q -p no:cacheprovider
 	@cat reports/bench_review.json
+
+## bench-team: simulated review team with one careless reviewer: detection, weights, weighted vs unweighted retrain
+##             -> reports/bench_team.json
+bench-team: $(STAMP)
+	$(PY) scripts/bench_team.py --out reports/bench_team.json --work reports/bench_team
 
 ## test: install and run the test suite
 test: $(STAMP)

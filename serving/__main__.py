@@ -21,11 +21,13 @@ from model.errors import SoiError
 from model.jsonl import iter_listings
 from model.predictor import Predictor
 from serving.logs import configure_logging
+from serving.roles import ROLES
 from serving.settings import get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
-from serving.storage.repository import ROLES, create_api_key, iter_recent_snapshots, iter_reviewed
+from serving.storage.repository import create_api_key, iter_recent_snapshots, iter_reviewed
+from serving.team import load_trust
 
 BATCH_SIZE = 256
 
@@ -110,7 +112,12 @@ def _export_jsonl(out: str, lines: Callable[[Session], Iterator[dict]], what: st
 
 def run_export(args: argparse.Namespace) -> int:
     """Write the reviewed listings as training JSONL (what GET /v1/reviews/export serves)."""
-    return _export_jsonl(args.output, iter_reviewed, "reviewed listings")
+    settings = get_settings()
+    return _export_jsonl(
+        args.output,
+        lambda session: iter_reviewed(session, trust=load_trust(session, settings)),
+        "reviewed listings",
+    )
 
 
 def run_recent(args: argparse.Namespace) -> int:

@@ -17,18 +17,20 @@ from serving.logs import configure_logging
 from serving.metrics import set_model_version
 from serving.middleware import RequestContextMiddleware
 from serving.reloads import ModelFollower
-from serving.routes import admin, operations, reviews, scoring
+from serving.routes import admin, operations, reviews, scoring, team
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
 from serving.ui.routes import install_review_page
+from serving.ui.team_pages import install_team_pages
 
 log = logging.getLogger("soi.serving")
 
 DESCRIPTION = """Risk scores for Vietnamese online listings: counterfeit, smuggled and prohibited goods.
 
 Every route but the operations ones needs `Authorization: Bearer <key>` (make one with `make key ROLE=...`):
-`crawler` scores, `reviewer` reads the queue and listings and submits reviews, `admin` may do everything.
+`crawler` scores, `reviewer` reads the queue and listings, claims them and submits reviews, `lead` also decides
+disputed reviews and reads reviewers' statistics, `admin` may do everything.
 Reviewers can also use the review page at `/review` (sign in with a reviewer key)."""
 
 
@@ -74,8 +76,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(operations.router)
     app.include_router(scoring.build_router(settings))
     app.include_router(reviews.build_router(settings))
+    app.include_router(team.build_router(settings))
     app.include_router(admin.router)
     install_review_page(app, settings)
+    install_team_pages(app, settings)
     return app
 
 

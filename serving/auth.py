@@ -1,7 +1,8 @@
 """API keys and roles: ``Authorization: Bearer <key>``, looked up by hash, checked against the route's roles.
 
-Roles: ``crawler`` scores; ``reviewer`` reads the queue and listings, submits reviews and exports them;
-``admin`` manages keys, reloads the model, and may do everything the others do. A missing, unknown or
+Roles (``serving.roles``): ``crawler`` scores; ``reviewer`` reads the queue and listings, submits reviews and
+exports them; ``lead`` also decides disputed reviews and reads reviewer statistics; ``admin`` manages keys,
+reloads the model, and may do everything the others do. A missing, unknown or
 revoked key is 401; a valid key of the wrong role is 403. A key checked recently is trusted from memory
 for ``SOI_AUTH_CACHE_S`` seconds, so that authentication is not a database query on every request.
 """
@@ -17,6 +18,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from serving.errors import Forbidden, Unauthorized
+from serving.roles import admitted
 from serving.storage.repository import find_api_key, hash_key
 
 
@@ -30,7 +32,7 @@ class Principal:
 
 
 DEV_PRINCIPAL = Principal(name="development-mode", role="admin", key_id=None)
-bearer = HTTPBearer(auto_error=False, description="An API key made by `make key ROLE=crawler|reviewer|admin`.")
+bearer = HTTPBearer(auto_error=False, description="An API key made by `make key ROLE=crawler|reviewer|lead|admin`.")
 
 
 class KeyCache:
@@ -85,8 +87,8 @@ def authenticate(
 
 
 def require(*roles: str):
-    """A dependency admitting the given roles (and admin); others get 403."""
-    allowed = {*roles, "admin"}
+    """A dependency admitting the given roles, the roles above them and admin; others get 403."""
+    allowed = admitted(*roles)
 
     def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role not in allowed:
@@ -98,4 +100,5 @@ def require(*roles: str):
 
 CrawlerDep = Annotated[Principal, Depends(require("crawler"))]
 ReviewerDep = Annotated[Principal, Depends(require("reviewer"))]
+LeadDep = Annotated[Principal, Depends(require("lead"))]
 AdminDep = Annotated[Principal, Depends(require("admin"))]

@@ -19,6 +19,7 @@ from model.errors import SoiError
 from serving.logs import request_id_var
 from serving.metrics import DB_UNAVAILABLE
 from serving.storage.db import is_unavailable
+from serving.storage.review_checks import ReviewRefused
 
 log = logging.getLogger("soi.serving")
 
@@ -96,6 +97,10 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
             status_code=422,
             content={"detail": [{"field": "(body)", "loc": ["body"], "msg": str(exc), "type": "value_error"}]},
         )
+
+    @app.exception_handler(ReviewRefused)
+    async def _review_refused(_request: Request, exc: ReviewRefused) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

@@ -8,8 +8,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from serving.auth import Principal
-from serving.schemas import ListingDetail, QueueItem, QueuePage, ReviewOut, ScoreOut, SnapshotOut
+from serving.roles import is_lead
+from serving.schemas import ClaimOut, ListingDetail, QueueItem, QueuePage, ReviewOut, ScoreOut, SnapshotOut
 from serving.settings import Settings
+from serving.storage.claims import Claim, claim_of
 from serving.storage.db import Database
 from serving.storage.models import ListingRow, ReviewRow, utc_now
 from serving.storage.repository import (
@@ -20,10 +22,39 @@ from serving.storage.repository import (
     queue_neighbours,
     read_queue,
 )
+from serving.storage.review_checks import (
+    Author,
+    CheckPolicy,
+    Viewer,
+    apply_step,
+    hidden_review_ids,
+    plan_step,
+    steps_of,
+)
+from serving.storage.review_tables import FIRST, ReviewStepRow
 
 
-def review_out(row: ReviewRow) -> ReviewOut:
-    """A stored review as the API shows it."""
+def viewer_of(caller: Principal) -> Viewer:
+    """The queue's view for ``caller`` now: their name, whether they lead, and the time that leases end by."""
+    return Viewer(name=caller.name, lead=is_lead(caller.role), as_of=utc_now())
+
+
+def author_of(caller: Principal) -> Author:
+    """``caller`` as the author of a review or retraction."""
+    return Author(name=caller.name, key_id=caller.key_id, lead=is_lead(caller.role))
+
+
+def check_policy(settings: Settings) -> CheckPolicy:
+    """When a first review goes to a second reviewer, from the settings."""
+    return CheckPolicy(
+        share=settings.second_review_share,
+        confident_high=settings.second_review_confident_high,
+        confident_low=settings.second_review_confident_low,
+    )
+
+
+def review_out(row: ReviewRow, step: ReviewStepRow | None = None, *, retracted: bool = False) -> ReviewOut:
+    """A stored review as the API shows it, with what it was (``step``; None for reviews from before steps)."""
     return ReviewOut(
         review_id=row.id,
         listing_id=row.listing_id,
@@ -32,10 +63,23 @@ def review_out(row: ReviewRow) -> ReviewOut:
         labels=list(row.labels),
         note=row.note,
         reviewed_at=row.created_at,
+        kind=step.kind if step else FIRST,  # type: ignore[arg-type]
+        retracts_review_id=step.retracts_review_id if step else None,
+        retracted=retracted,
     )
 
 
-def _queue_item(row: ListingRow, uncertain: bool) -> QueueItem:
+def claim_out(claim: Claim | None) -> ClaimOut | None:
+    """A live claim as the API shows it."""
+    if claim is None:
+        return None
+    return ClaimOut(listing_id=claim.listing_id, claimed_by=claim.reviewer, expires_at=claim.expires_at)
+
+
+def queue_item(row: ListingRow, uncertain: bool, viewer: Viewer | None = None) -> QueueItem:
+    """A listing row as a queue item; with the viewer's own claim's expiry when they hold it."""
+    own_claim = viewer is not None and row.claimed_by == viewer.name
+    claim = claim_of(row, viewer.as_of) if own_claim and viewer else None
     return QueueItem(
         listing_id=row.id,
         external_id=row.external_id,
@@ -48,6 +92,8 @@ def _queue_item(row: ListingRow, uncertain: bool) -> QueueItem:
         model_version=row.latest_model_version or "",
         scored_at=row.latest_scored_at or row.last_seen,
         uncertain=uncertain,
+        review_stage=row.review_stage,  # type: ignore[arg-type]
+        claim_expires_at=claim.expires_at if claim else None,
     )
 
 
@@ -57,17 +103,26 @@ def load_queue_page(
     """One page of the review queue (highest risk first, the uncertain share mixed in and marked)."""
     with db.read() as session:
         page = read_queue(session, where, limit=limit, uncertain_share=settings.queue_uncertain_share, cursor=cursor)
-        items = [_queue_item(row, uncertain) for row, uncertain in page.items]
+        items = [queue_item(row, uncertain, where.viewer) for row, uncertain in page.items]
     return QueuePage(items=items, next_cursor=page.next_cursor)
 
 
-def load_listing_detail(db: Database, listing_id: int) -> ListingDetail | None:
-    """A stored listing with every snapshot, score and review, oldest first; None if there is none."""
+def load_listing_detail(db: Database, listing_id: int, *, viewer: str | None = None) -> ListingDetail | None:
+    """A stored listing with every snapshot, score and review, oldest first; None if there is none.
+
+    For a ``viewer`` who is to review the listing's version blind (a second reviewer), the reviews of that
+    version and the current labels are left out.
+    """
     with db.read() as session:
         history = get_listing_history(session, listing_id)
         if history is None:
             return None
         row = history.listing
+        hidden = hidden_review_ids(session, row, viewer) if viewer is not None else set()
+        steps = steps_of(session, [r.id for r in history.reviews])
+        withdrawn = {step.retracts_review_id for step in steps.values() if step.retracts_review_id}
+        latest = next((r for r in history.reviews if r.id == row.latest_review_id), None)
+        claim = claim_of(row, utc_now())
         return ListingDetail(
             listing_id=row.id,
             key=row.key,
@@ -77,7 +132,7 @@ def load_listing_detail(db: Database, listing_id: int) -> ListingDetail | None:
             seller_id=row.seller_id,
             first_seen=row.first_seen,
             last_seen=row.last_seen,
-            labels=list(history.reviews[-1].labels) if history.reviews else None,
+            labels=list(latest.labels) if latest is not None and not hidden else None,
             snapshots=[
                 SnapshotOut(
                     snapshot_id=s.id,
@@ -102,7 +157,14 @@ def load_listing_detail(db: Database, listing_id: int) -> ListingDetail | None:
                 )
                 for s in history.scores
             ],
-            reviews=[review_out(r) for r in history.reviews],
+            reviews=[
+                review_out(r, steps.get(r.id), retracted=r.id in withdrawn)
+                for r in history.reviews
+                if r.id not in hidden
+            ],
+            review_stage=row.review_stage,  # type: ignore[arg-type]
+            hidden_reviews=len(hidden),
+            claim=claim_out(claim),
         )
 
 
@@ -122,10 +184,20 @@ def load_neighbours(db: Database, where: QueueFilter, listing_id: int) -> Neighb
 
 
 def submit_review(
-    db: Database, listing_id: int, *, caller: Principal, labels: list[str], note: str | None
+    db: Database, listing_id: int, *, caller: Principal, labels: list[str], note: str | None, policy: CheckPolicy
 ) -> ReviewOut | None:
-    """Append a review of the listing's latest snapshot by ``caller``; None if there is no such listing."""
+    """Append a review of the listing's latest snapshot by ``caller``; None if there is no such listing.
+
+    The review ends any claim on the listing, and is a first review, a blind second review or a lead's
+    decision depending on the listing's check (``serving.storage.review_checks``), which it moves on;
+    ``ReviewRefused`` when the listing waits for a lead and ``caller`` is not one.
+    """
+    now = utc_now()
     with db.write() as session:
+        listing = session.get(ListingRow, listing_id, with_for_update=True)
+        if listing is None or listing.latest_snapshot_id is None:
+            return None
+        step = plan_step(session, listing, author_of(caller))
         row = add_review(
             session,
             listing_id,
@@ -133,6 +205,10 @@ def submit_review(
             api_key_id=caller.key_id,
             labels=labels,
             note=unicodedata.normalize("NFC", note) if note is not None else None,
-            now=utc_now(),
+            now=now,
         )
-        return None if row is None else review_out(row)
+        if row is None:
+            return None
+        apply_step(session, listing, row, step, policy, now)
+        session.flush()
+        return review_out(row, session.get(ReviewStepRow, row.id))

@@ -14,8 +14,7 @@ from pydantic import BaseModel, Field, create_model, field_validator
 
 from model.labels import check_labels, review_labels
 from model.schema import Listing, Priority, Score
-
-Role = Literal["crawler", "reviewer", "admin"]
+from serving.roles import Role
 
 
 def make_listing_model(*, max_title_chars: int, max_description_chars: int) -> type[Listing]:
@@ -67,8 +66,9 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
         401: "Missing, unknown or revoked API key.",
         403: "The key's role may not do this.",
-        404: "No such listing or key.",
-        409: "The model could not be reloaded; the old one is still served.",
+        404: "No such listing, review, reviewer or key.",
+        409: "Not possible in the current state, as the detail says: a model that will not load (the old one is "
+        "still served), a listing another reviewer holds or that waits for a lead, a review too old to retract.",
         413: "Request body over the size limit.",
         503: "No model loaded, or the database is unavailable: retry after Retry-After seconds.",
     }
@@ -103,6 +103,12 @@ class QueueItem(BaseModel):
     model_version: str
     scored_at: datetime
     uncertain: bool = Field(description="True for the share of listings shown because the model is unsure.")
+    review_stage: Literal["second", "dispute"] | None = Field(
+        default=None, description="'second': waits for a second, blind review; 'dispute': for a lead to decide."
+    )
+    claim_expires_at: datetime | None = Field(
+        default=None, description="When the caller's claim on the listing ends (null: not claimed by the caller)."
+    )
 
 
 class QueuePage(BaseModel):
@@ -146,6 +152,21 @@ class ReviewOut(BaseModel):
     labels: list[str]
     note: str | None
     reviewed_at: datetime
+    kind: Literal["review", "second", "decision", "retracted"] = Field(
+        default="review",
+        description="A review; a blind second review; a lead's decision of a dispute; or the retraction of a review "
+        "(its labels mean nothing).",
+    )
+    retracts_review_id: int | None = Field(default=None, description="For a retraction: the review it withdraws.")
+    retracted: bool = Field(default=False, description="Whether a later retraction withdrew this review.")
+
+
+class ClaimOut(BaseModel):
+    """Who holds a listing, until when."""
+
+    listing_id: int
+    claimed_by: str
+    expires_at: datetime
 
 
 class ListingDetail(BaseModel):
@@ -159,10 +180,19 @@ class ListingDetail(BaseModel):
     seller_id: str | None
     first_seen: datetime
     last_seen: datetime
-    labels: list[str] | None = Field(description="The latest review's labels; null while unreviewed.")
+    labels: list[str] | None = Field(
+        description="The latest review's labels; null while unreviewed (or hidden from a second reviewer)."
+    )
     snapshots: list[SnapshotOut]
     scores: list[ScoreOut]
     reviews: list[ReviewOut]
+    review_stage: Literal["second", "dispute"] | None = Field(
+        default=None, description="'second': waits for a second, blind review; 'dispute': for a lead to decide."
+    )
+    hidden_reviews: int = Field(
+        default=0, description="Reviews left out because the caller is to review this version blind."
+    )
+    claim: ClaimOut | None = Field(default=None, description="The live claim on the listing, if any.")
 
 
 def make_review_model(max_note_chars: int) -> type[BaseModel]:

@@ -73,6 +73,44 @@ class Settings(BaseSettings):
         default=0.05, ge=0, le=1, description="Share of each queue page given to listings the model is unsure about."
     )
     queue_max_page: int = Field(default=200, ge=1, le=1_000, description="Largest queue page.")
+
+    # team review (serving/team.py): claims, second reviews, undo, reviewer reliability
+    claim_lease_s: float = Field(
+        default=600, gt=0, description="How long a claimed listing stays the reviewer's (renewed while they are on it)."
+    )
+    undo_s: float = Field(default=60, ge=0, description="How long after saving a reviewer may retract a review.")
+    second_review_share: float = Field(
+        default=0.1, ge=0, le=1, description="Share of reviewed listing versions sent to a second, blind reviewer."
+    )
+    second_review_confident_high: float = Field(
+        default=0.95,
+        gt=0.5,
+        le=1,
+        description="A review calling a label absent that the model gives this much "
+        "probability goes to a second reviewer.",
+    )
+    second_review_confident_low: float = Field(
+        default=0.05,
+        ge=0,
+        lt=0.5,
+        description="A review setting a label the model gives at most this much probability goes to a second reviewer.",
+    )
+    review_agreement_floor: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="Below this (shrunk) share of reviews agreeing with the final label, a "
+        "reviewer's single reviews stop feeding training until a lead clears them.",
+    )
+    review_prior_agreement: float = Field(
+        default=0.9, ge=0, le=1, description="A reviewer's agreement before any check (the shrinkage prior)."
+    )
+    review_prior_kappa: float = Field(
+        default=0.8, ge=0, le=1, description="A reviewer's kappa, hence training weight, before any check."
+    )
+    review_prior_checks: float = Field(
+        default=10, ge=0, description="How many checked reviews the priors count as (shrinkage strength)."
+    )
     retry_after_s: int = Field(default=5, ge=1, description="Retry-After sent with 503 answers.")
 
 

@@ -94,15 +94,24 @@ def run_retrain(args: argparse.Namespace) -> int:
         out_dir=Path(args.out),
         tolerance=args.tolerance,
         frozen_share=args.frozen_share,
+        weighted=not args.unweighted,
         reload_url=args.reload_url or None,
         admin_key=os.environ.get("SOI_ADMIN_KEY"),
     )
-    counts = record["counts"]
+    counts, weighting = record["counts"], record["weighting"]
+    per_reviewer = "; ".join(
+        f"{r['reviewer']}: {r['down_weighted']} down-weighted, {r['excluded']} excluded of {r['labels']}"
+        for r in weighting["reviewers"]
+        if r["down_weighted"] or r["excluded"]
+    )
     print(
         f"{record['decision']}: {record['reason']}\n"
         f"challenger {record['challenger']} vs champion {record['champion']}; {counts['reviewed_listings']} reviewed "
         f"listings ({counts['frozen_reviewed']} frozen for evaluation), {counts['label_issues']} likely label "
-        f"issues; reload: {record['reload'] or 'not requested'}\nreport: {record['report']}"
+        f"issues; reload: {record['reload'] or 'not requested'}\n"
+        f"review weighting {'on' if weighting['weighted'] else 'off'}: {weighting['down_weighted']} labels "
+        f"down-weighted, {weighting['excluded']} excluded{f' ({per_reviewer})' if per_reviewer else ''}\n"
+        f"report: {record['report']}"
     )
     return 0
 
@@ -206,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_retrain.add_argument("--out", default="reports/retrain", help="folder for run reports")
     p_retrain.add_argument("--tolerance", type=float, default=0.01, help="largest AP drop allowed on any label")
     p_retrain.add_argument("--frozen-share", type=float, default=0.2, help="share of reviewed listings never trained")
+    p_retrain.add_argument(
+        "--unweighted", action="store_true", help="count every review fully, ignoring its reviewer's reliability"
+    )
     p_retrain.add_argument("--reload-url", default="", help="POST here to reload a running service on promotion")
     p_retrain.set_defaults(func=run_retrain)
 

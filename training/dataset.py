@@ -46,8 +46,12 @@ class Split:
     description: str  # written to the model card: every split says how it was made
 
 
+# The extra field of a data line that weighs it in training (reviewed listings: the reviewer's measured reliability).
+WEIGHT_FIELD = "weight"
+
+
 def load_examples(path: Path, *, labels: Sequence[str]) -> list[Example]:
-    """Labelled examples from a JSONL file; every label must be one of ``labels``."""
+    """Labelled examples from a JSONL file; every label must be one of ``labels``, every ``weight`` in [0, 1]."""
     if not path.is_file():
         raise DataError(f"labelled data file {path} not found")
     known = set(Listing.model_fields)
@@ -57,10 +61,21 @@ def load_examples(path: Path, *, labels: Sequence[str]) -> list[Example]:
             check_labels(listing.labels, allowed=labels)
         except ValueError as exc:
             raise DataError(f"{path}: listing {listing.id or listing.title!r}: {exc}") from exc
+        weight = raw.get(WEIGHT_FIELD, 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+            raise DataError(
+                f"{path}: listing {listing.id or listing.title!r}: {WEIGHT_FIELD} must be a number in [0, 1], "
+                f"found {weight!r}"
+            )
         examples.append(Example(listing=listing, extras={k: v for k, v in raw.items() if k not in known}))
     if not examples:
         raise DataError(f"{path} holds no listings")
     return examples
+
+
+def example_weights(examples: Sequence[Example]) -> np.ndarray:
+    """Each example's training weight: its data line's ``weight`` (checked on load), 1 when it has none."""
+    return np.asarray([float(e.extras.get(WEIGHT_FIELD, 1.0)) for e in examples], dtype=np.float64)
 
 
 def load_listings(path: Path) -> list[Listing]:

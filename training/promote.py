@@ -3,6 +3,8 @@
 ``python -m training retrain --reviews reviews.jsonl`` (``make retrain``):
 1. merge the reviewed listings (the JSONL that ``GET /v1/reviews/export`` and ``python -m serving export``
    write) with the seed data: a review overrides the seed label of the same listing, the latest review wins;
+   each review weighs what the export says its reviewer's reliability is worth, and a review of weight 0 is left
+   out (``training.review_weights``);
 2. hold out a frozen share of reviewed listings (chosen by a hash of the listing, so a listing once frozen stays
    frozen as reviews accumulate): they never enter training;
 3. list likely label issues from out-of-fold predictions (confident learning) for reviewers, dropping nothing;
@@ -34,10 +36,11 @@ from model.errors import ArtifactError
 from model.predictor import Predictor
 from model.schema import Listing
 from training.config import TrainConfig
-from training.dataset import Example, _unit_hash, label_matrix, load_examples, load_real_negatives
+from training.dataset import Example, _unit_hash, example_weights, label_matrix, load_examples, load_real_negatives
 from training.evaluate import compute_metrics
 from training.label_issues import LabelIssue, find_label_issues, out_of_fold_probabilities
 from training.report import nan_to_none
+from training.review_weights import WeightingSummary, apply_weights, render_weighting, summarize
 from training.train import load_split, train
 
 log = logging.getLogger("training.promote")
@@ -127,6 +130,37 @@ def _metrics(predictor: Predictor, listings: list[Listing], labels: tuple[str, .
     return compute_metrics(target, probability, labels=labels, thresholds=predictor.thresholds), probability
 
 
+@dataclass(frozen=True)
+class RetrainData:
+    """The seed and reviewed data of one retraining run, merged, with what the review weighting did."""
+
+    seed: list[Example]
+    reviews: list[Example]
+    latest: dict[str, Example]
+    excluded: dict[str, Example]
+    merged: list[Example]
+    frozen: list[Example]
+    weighting: WeightingSummary
+
+
+def prepare_data(config: TrainConfig, reviews_path: Path, *, frozen_share: float, weighted: bool) -> RetrainData:
+    """Read seed and reviews, keep each listing's latest review, weigh them (``training.review_weights``), merge."""
+    seed = load_examples(config.resolve(config.data_path), labels=config.labels)
+    reviews = load_examples(reviews_path, labels=config.labels)
+    latest = latest_reviews(reviews)
+    used, excluded = apply_weights(latest, weighted=weighted)
+    merged, frozen = merge_reviews(seed, used, frozen_share=frozen_share, seed_value=config.seed)
+    summary = summarize(latest, weighted=weighted)
+    return RetrainData(seed, reviews, latest, excluded, merged, frozen, summary)
+
+
+def write_training_data(run_dir: Path, config: TrainConfig, data: RetrainData, name: str) -> TrainConfig:
+    """Write the merged data to ``run_dir/name`` and return the config that trains on it."""
+    data_path = run_dir / name
+    _write_examples(data_path, data.merged)
+    return replace(config, data_path=str(data_path.resolve()))
+
+
 def retrain(
     config: TrainConfig,
     reviews_path: Path,
@@ -134,21 +168,18 @@ def retrain(
     out_dir: Path,
     tolerance: float = 0.01,
     frozen_share: float = 0.2,
+    weighted: bool = True,
     reload_url: str | None = None,
     admin_key: str | None = None,
 ) -> dict[str, Any]:
     """Run the whole loop; returns the registry record (also appended to ``models/registry.jsonl``)."""
     started = datetime.now(UTC)
     models_dir = config.resolve(config.models_dir)
-    seed = load_examples(config.resolve(config.data_path), labels=config.labels)
-    reviews = load_examples(reviews_path, labels=config.labels)
-    latest = latest_reviews(reviews)
-    merged, frozen = merge_reviews(seed, latest, frozen_share=frozen_share, seed_value=config.seed)
+    data = prepare_data(config, reviews_path, frozen_share=frozen_share, weighted=weighted)
+    seed, reviews, latest, merged, frozen = data.seed, data.reviews, data.latest, data.merged, data.frozen
     run_dir = out_dir / started.strftime("%Y%m%dT%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
-    data_path = run_dir / "training_data.jsonl"
-    _write_examples(data_path, merged)
-    challenger_config = replace(config, data_path=str(data_path.resolve()))
+    challenger_config = write_training_data(run_dir, config, data, "training_data.jsonl")
     log.info("retrain: %d seed + %d reviewed (%d frozen for evaluation)", len(seed), len(reviews), len(frozen))
 
     # label issues on what the challenger trains on, from models that never saw the example's seller
@@ -156,7 +187,7 @@ def retrain(
     negatives, _, _ = load_real_negatives(
         config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
     )
-    weights = np.concatenate([np.ones(len(split.train)), np.full(len(negatives), config.real_negative_weight)])
+    weights = np.concatenate([example_weights(split.train), np.full(len(negatives), config.real_negative_weight)])
     train_examples = split.train + negatives
     oof = out_of_fold_probabilities(challenger_config, train_examples, weights)
     labelled = len(split.train)  # real negatives are presumed clean, not reviewed: list issues of labelled data
@@ -191,12 +222,14 @@ def retrain(
             "seed": len(seed),
             "reviews": len(reviews),
             "reviewed_listings": len(latest),
+            "excluded_reviews": len(data.excluded),
             "frozen_reviewed": len(frozen),
             "training_data": len(merged),
             "evaluation": len(evaluation),
             "label_issues": len(issues),
         },
         "tolerance": tolerance,
+        "weighting": data.weighting.as_dict(),
         "metrics": {"challenger": challenger_metrics, "champion": champion_metrics},
         "decision": "promoted" if decision.promote else "refused",
         "reason": decision.reason,
@@ -207,7 +240,7 @@ def retrain(
         handle.write(json.dumps(nan_to_none(record), ensure_ascii=False) + "\n")
     target = label_matrix(evaluation, config.labels)
     _plot_pr_curves(run_dir / "pr_curves.png", target, champion_probability, challenger_probability, config.labels)
-    (run_dir / "report.md").write_text(render_report(record, issues), encoding="utf-8")
+    (run_dir / "report.md").write_text(render_report(record, issues, data.weighting), encoding="utf-8")
     return record
 
 
@@ -253,7 +286,7 @@ def _plot_pr_curves(
     plt.close(figure)
 
 
-def render_report(record: dict[str, Any], issues: list[LabelIssue]) -> str:
+def render_report(record: dict[str, Any], issues: list[LabelIssue], weighting: WeightingSummary) -> str:
     """A short Markdown report of one retraining run."""
     challenger, champion = record["metrics"]["challenger"], record["metrics"]["champion"]
     lines = [
@@ -281,7 +314,8 @@ def render_report(record: dict[str, Any], issues: list[LabelIssue]) -> str:
         f"| **macro** | {_fmt(champion['macro_average_precision'] if champion else None)} | "
         f"{_fmt(challenger['macro_average_precision'])} |"
     )
-    lines += ["", "![precision-recall curves](pr_curves.png)", "", f"## Likely label issues ({len(issues)})", ""]
+    lines += ["", "![precision-recall curves](pr_curves.png)", "", *render_weighting(weighting)]
+    lines += [f"## Likely label issues ({len(issues)})", ""]
     lines.append("Training examples whose label out-of-fold predictions most contradict; for review, not dropped.")
     lines += ["", "| listing | label | given | probability | title |", "|---|---|---|---|---|"]
     for issue in issues[:30]:

@@ -45,6 +45,7 @@ from training.config import TrainConfig
 from training.dataset import (
     Example,
     Split,
+    example_weights,
     label_matrix,
     load_examples,
     load_real_negatives,
@@ -218,7 +219,7 @@ def _train_transformer_scorers(
     examples = train_part + negative_part
     listings = [example.listing for example in examples]
     weight = np.concatenate(
-        [np.ones(len(train_part)), np.full(len(negative_part), config.real_negative_weight)]
+        [example_weights(train_part), np.full(len(negative_part), config.real_negative_weight)]
     ).astype(np.float32)
     # the transformer reads the normalised view only: no word segmentation needed (unless it segments itself)
     views = [
@@ -300,9 +301,8 @@ def train(
         config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
     )
     log.info("real negatives: %s", negative_note)
-    weights = np.concatenate([np.ones(len(split.train)), np.full(len(negatives), config.real_negative_weight)]).astype(
-        np.float64
-    )
+    # reviewed listings weigh what their reviewer's measured reliability says (the export's weight); the rest 1
+    weights = np.concatenate([example_weights(split.train), np.full(len(negatives), config.real_negative_weight)])
     scorer = fit_linear_scorer(config, split.train + negatives, weights)
 
     labels = config.labels

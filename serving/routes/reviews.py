@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
@@ -18,7 +18,9 @@ from serving.deps import DatabaseDep
 from serving.errors import NotFound
 from serving.schemas import ListingDetail, QueuePage, ReviewOut, error_responses, make_review_model
 from serving.settings import Settings
+from serving.storage.db import Database
 from serving.storage.repository import QueueCursor, QueueFilter, iter_reviewed
+from serving.team import load_trust
 
 ListingId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Soi's listing id (stored_listing_id).")]
 
@@ -34,44 +36,64 @@ def _bad_query(field: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
 
 
+KNOWN_LABELS = list(review_labels())
+
+
+def queue_filter(
+    caller: ReviewerDep,
+    label: Annotated[str | None, Query(description=f"Only listings flagged with this label: {KNOWN_LABELS}.")] = None,
+    platform: Annotated[str | None, Query(max_length=64, description="Only listings from this platform.")] = None,
+    since: Annotated[datetime | None, Query(description="Only listings last scored at or after this time.")] = None,
+    until: Annotated[datetime | None, Query(description="Only listings last scored before this time.")] = None,
+    priority: Annotated[Priority | None, Query(description="Only listings of this latest priority.")] = None,
+) -> QueueFilter:
+    """The queue's filters from the query, seen by the caller (others' claims skipped); 422 for an unknown label."""
+    if label is not None and label not in KNOWN_LABELS:
+        raise _bad_query("label", f"unknown label {label!r}: expected one of {KNOWN_LABELS}")
+    return QueueFilter(
+        label=label,
+        platform=platform,
+        since=_as_utc(since),
+        until=_as_utc(until),
+        priority=priority,
+        viewer=reviewing.viewer_of(caller),
+    )
+
+
+QueueFilterDep = Annotated[QueueFilter, Depends(queue_filter)]
+
+
 def build_router(settings: Settings) -> APIRouter:
     """The reviewer routes."""
     router = APIRouter(tags=["review"], responses=error_responses(401, 403, 404, 413, 503))
     review_model = make_review_model(settings.max_note_chars)
-    known_labels = list(review_labels())
 
     @router.get("/v1/queue", response_model=QueuePage)
     def queue(
         db: DatabaseDep,
-        _caller: ReviewerDep,
-        label: Annotated[
-            str | None, Query(description=f"Only listings flagged with this label: {known_labels}.")
-        ] = None,
-        platform: Annotated[str | None, Query(max_length=64, description="Only listings from this platform.")] = None,
-        since: Annotated[datetime | None, Query(description="Only listings last scored at or after this time.")] = None,
-        until: Annotated[datetime | None, Query(description="Only listings last scored before this time.")] = None,
-        priority: Annotated[Priority | None, Query(description="Only listings of this latest priority.")] = None,
+        where: QueueFilterDep,
         limit: Annotated[int, Query(ge=1, le=settings.queue_max_page, description="Page size.")] = 50,
         cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page.")] = None,
     ) -> QueuePage:
-        """Unreviewed listings, highest latest risk first, with a share of uncertain ones marked as such."""
-        if label is not None and label not in known_labels:
-            raise _bad_query("label", f"unknown label {label!r}: expected one of {known_labels}")
+        """Listings to review, highest latest risk first, with a share of uncertain ones marked as such.
+
+        Unreviewed listings and those waiting for a second review by someone other than their first reviewer
+        (for leads, also disputes to decide); listings another reviewer has claimed are skipped.
+        """
         decoded = None
         if cursor:
             try:
                 decoded = QueueCursor.decode(cursor)
             except ValueError as exc:
                 raise _bad_query("cursor", str(exc)) from exc
-        where = QueueFilter(
-            label=label, platform=platform, since=_as_utc(since), until=_as_utc(until), priority=priority
-        )
         return reviewing.load_queue_page(db, settings, where, limit=limit, cursor=decoded)
 
     @router.get("/v1/listings/{listing_id}", response_model=ListingDetail)
-    def listing_detail(listing_id: ListingId, db: DatabaseDep, _caller: ReviewerDep) -> ListingDetail:
-        """A stored listing: every snapshot as received, every score, and the full review history."""
-        detail = reviewing.load_listing_detail(db, listing_id)
+    def listing_detail(listing_id: ListingId, db: DatabaseDep, caller: ReviewerDep) -> ListingDetail:
+        """A stored listing: every snapshot as received, every score, and the review history.
+
+        A caller who is to review the listing blind (a second review) does not see its first review."""
+        detail = reviewing.load_listing_detail(db, listing_id, viewer=caller.name)
         if detail is None:
             raise NotFound(f"no listing {listing_id}")
         return detail
@@ -83,8 +105,18 @@ def build_router(settings: Settings) -> APIRouter:
         db: DatabaseDep,
         caller: ReviewerDep,
     ) -> ReviewOut:
-        """Add a review of the listing's latest snapshot. Earlier reviews stay: the history is the audit trail."""
-        stored = reviewing.submit_review(db, listing_id, caller=caller, labels=review.labels, note=review.note)
+        """Add a review of the listing's latest snapshot. Earlier reviews stay: the history is the audit trail.
+
+        It ends any claim on the listing. It is a second review when the listing waits for one and the caller did
+        not review it first, a lead's decision when it is disputed (409 for a caller who is not a lead)."""
+        stored = reviewing.submit_review(
+            db,
+            listing_id,
+            caller=caller,
+            labels=review.labels,
+            note=review.note,
+            policy=reviewing.check_policy(settings),
+        )
         if stored is None:
             raise NotFound(f"no listing {listing_id}")
         return stored
@@ -99,8 +131,9 @@ def build_router(settings: Settings) -> APIRouter:
         _caller: ReviewerDep,
         since: Annotated[datetime | None, Query(description="Only listings reviewed at or after this time.")] = None,
     ) -> StreamingResponse:
-        """Reviewed listings as JSONL: the latest snapshot in the listing contract, with the latest labels."""
-        lines = _export_lines(db, _as_utc(since))
+        """Reviewed listings as JSONL: the latest snapshot in the listing contract, with the latest labels, their
+        provenance (single, double_agreed, lead_decision, disputed) and training weight."""
+        lines = _export_lines(db, settings, _as_utc(since))
         first = next(lines, None)  # a database outage is a 503 here, before the stream has started
 
         def stream() -> Iterator[str]:
@@ -113,7 +146,7 @@ def build_router(settings: Settings) -> APIRouter:
     return router
 
 
-def _export_lines(db, since: datetime | None) -> Iterator[str]:
+def _export_lines(db: Database, settings: Settings, since: datetime | None) -> Iterator[str]:
     with db.read() as session:
-        for line in iter_reviewed(session, since=since):
+        for line in iter_reviewed(session, trust=load_trust(session, settings), since=since):
             yield json.dumps(line, ensure_ascii=False) + "\n"

@@ -73,6 +73,11 @@ class ListingRow(Base):
     latest_scored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     latest_review_id: Mapped[int | None] = mapped_column(Id)
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # team review (serving/storage/claims.py, review_checks.py): who holds the listing until when, and whether
+    # it waits for a second reviewer ('second') or a lead's decision ('dispute'); reviewed_at stays null meanwhile
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    review_stage: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         Index("ix_listings_queue", "reviewed_at", "latest_risk", "id"),

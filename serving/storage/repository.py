@@ -22,10 +22,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from model.schema import Listing, Score
+from serving.roles import ROLES
 from serving.storage.models import ApiKeyRow, ListingRow, ModelReloadRow, ReviewRow, ScoreRow, SnapshotRow
+from serving.storage.review_checks import Viewer, open_to
+from serving.storage.review_quality import Trust, label_trust
 
 KEY_PREFIX = "soi_"
-ROLES = ("crawler", "reviewer", "admin")
 
 
 # ---------------------------------------------------------------- listings, snapshots and scores
@@ -185,9 +187,9 @@ def store_scored(
     # 4. the listing rows' latest state, which the queue reads. A listing edited after its review goes back
     # into the queue: the reviewed version keeps its review, the new one has none yet.
     before = {
-        row.id: (row.latest_snapshot_id, row.reviewed_at)
+        row.id: (row.latest_snapshot_id, row.reviewed_at, row.review_stage)
         for row in session.execute(
-            select(ListingRow.id, ListingRow.latest_snapshot_id, ListingRow.reviewed_at)
+            select(ListingRow.id, ListingRow.latest_snapshot_id, ListingRow.reviewed_at, ListingRow.review_stage)
             .where(ListingRow.id.in_(sorted(latest)))
             .order_by(ListingRow.id)
             .with_for_update()
@@ -197,11 +199,13 @@ def store_scored(
     for listing_id in sorted(latest):
         item, snapshot_id = latest[listing_id]
         seller = item.listing.seller
-        previous_snapshot, reviewed_at = before[listing_id]
+        previous_snapshot, reviewed_at, review_stage = before[listing_id]
+        unchanged = previous_snapshot in (None, snapshot_id)
         updates.append(
             {
                 "id": listing_id,
-                "reviewed_at": reviewed_at if previous_snapshot in (None, snapshot_id) else None,
+                "reviewed_at": reviewed_at if unchanged else None,
+                "review_stage": review_stage if unchanged else None,  # a check follows one version
                 "last_seen": now,
                 "title": item.listing.title,
                 "url": item.listing.url,
@@ -232,6 +236,8 @@ class QueueFilter:
     since: datetime | None = None
     until: datetime | None = None
     priority: str | None = None
+    # who asks: skips others' claims and what is not theirs to check (None: first reviews only, claims ignored)
+    viewer: Viewer | None = None
 
 
 @dataclass(frozen=True)
@@ -274,8 +280,13 @@ class QueuePage:
     next_cursor: str | None
 
 
-def _queue_base(where: QueueFilter) -> Select[tuple[ListingRow]]:
+def queue_selection(where: QueueFilter) -> Select[tuple[ListingRow]]:
+    """The listings the queue shows for ``where`` (unordered): what claiming takes from, too."""
     statement = select(ListingRow).where(ListingRow.reviewed_at.is_(None), ListingRow.latest_risk.is_not(None))
+    if where.viewer is not None:
+        statement = statement.where(open_to(where.viewer))
+    else:
+        statement = statement.where(ListingRow.review_stage.is_(None))
     if where.platform:
         statement = statement.where(ListingRow.platform == where.platform)
     if where.label:
@@ -305,7 +316,7 @@ def read_queue(
     """
     n_uncertain = uncertain_slots(limit, uncertain_share)
     n_risk = limit - n_uncertain
-    by_risk = _queue_base(where)
+    by_risk = queue_selection(where)
     if cursor is not None:
         by_risk = by_risk.where(
             or_(
@@ -321,7 +332,7 @@ def read_queue(
     uncertain: list[ListingRow] = []
     if n_uncertain and has_more:
         fold = rows[-1]
-        below = _queue_base(where).where(
+        below = queue_selection(where).where(
             or_(
                 ListingRow.latest_risk < fold.latest_risk,
                 and_(ListingRow.latest_risk == fold.latest_risk, ListingRow.id < fold.id),
@@ -362,7 +373,7 @@ def queue_neighbours(session: Session, where: QueueFilter, listing_id: int) -> t
     row = session.get(ListingRow, listing_id)
     if row is None or row.latest_risk is None:
         return None, None
-    base = _queue_base(where).where(ListingRow.id != listing_id)
+    base = queue_selection(where).where(ListingRow.id != listing_id)
     above = or_(
         ListingRow.latest_risk > row.latest_risk,
         and_(ListingRow.latest_risk == row.latest_risk, ListingRow.id > listing_id),
@@ -440,12 +451,15 @@ def count_reviews(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(ReviewRow)) or 0
 
 
-def iter_reviewed(session: Session, *, since: datetime | None = None, page: int = 500) -> Iterator[dict[str, Any]]:
+def iter_reviewed(
+    session: Session, *, trust: Trust, since: datetime | None = None, page: int = 500
+) -> Iterator[dict[str, Any]]:
     """Reviewed listings as training data: the reviewed snapshot in the listing contract plus its labels.
 
     Lines match ``data/seed/listings.jsonl``: every contract field (null when absent), ``labels`` from the
-    latest review paired with the version of the listing that review saw, and the review's provenance as extra
-    fields, which training ignores.
+    latest review paired with the version of the listing that review saw, and extra fields: who reviewed
+    when, the label's ``provenance`` (single review, agreed double review, lead decision, or disputed) and its
+    training ``weight`` (``serving.storage.review_quality``).
     """
     after = 0
     while True:
@@ -458,8 +472,9 @@ def iter_reviewed(session: Session, *, since: datetime | None = None, page: int 
             .limit(page)
         )
         if since is not None:
-            statement = statement.where(ListingRow.reviewed_at >= since)
+            statement = statement.where(ReviewRow.created_at >= since)
         rows = session.execute(statement).all()
+        trusted = label_trust(session, trust, [(listing_row, review) for listing_row, _snapshot, review in rows])
         for listing_row, snapshot, review in rows:
             listing = Listing.model_validate(json.loads(snapshot.raw_json))
             line = listing.model_dump(mode="json", exclude={"labels"})
@@ -468,6 +483,8 @@ def iter_reviewed(session: Session, *, since: datetime | None = None, page: int 
             line["soi_listing_id"] = listing_row.id
             line["reviewer"] = review.reviewer
             line["reviewed_at"] = review.created_at.isoformat()
+            line["provenance"], weight = trusted[listing_row.id]
+            line["weight"] = round(weight, 4)
             yield line
         if len(rows) < page:
             return

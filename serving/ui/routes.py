@@ -30,6 +30,7 @@ from serving.deps import DatabaseDep, SettingsDep
 from serving.schemas import ListingDetail, make_review_model
 from serving.settings import Settings
 from serving.storage.repository import QueueCursor, QueueFilter
+from serving.storage.review_checks import ReviewRefused
 from serving.ui import format as fmt
 from serving.ui.session import (
     COOKIE_NAME,
@@ -41,6 +42,7 @@ from serving.ui.session import (
     read_session,
     same_origin,
 )
+from serving.ui.team_view import listing_team_view, with_viewer
 
 log = logging.getLogger("soi.review_page")
 HERE = Path(__file__).parent
@@ -245,7 +247,8 @@ def build_router(settings: Settings) -> APIRouter:
                 cursor = QueueCursor.decode(raw_cursor[:512])
             except ValueError:
                 errors.append("Liên kết trang không hợp lệ: hiển thị từ đầu hàng đợi.")
-        page = reviewing.load_queue_page(db, settings, query.where, limit=QUEUE_PAGE_SIZE, cursor=cursor)
+        where = with_viewer(query.where, review_session.principal)
+        page = reviewing.load_queue_page(db, settings, where, limit=QUEUE_PAGE_SIZE, cursor=cursor)
         next_url = None
         if page.next_cursor:
             next_url = "/review/queue?" + urlencode(
@@ -277,7 +280,7 @@ def build_router(settings: Settings) -> APIRouter:
         checked: set[str] | None = None,
         status_code: int = 200,
     ) -> Response:
-        detail = reviewing.load_listing_detail(db, listing_id)
+        detail = reviewing.load_listing_detail(db, listing_id, viewer=review_session.principal.name)
         if detail is None:
             message = f"Không có tin đăng số {listing_id}."
             return _page(request, "error.html", {"title": "Không tìm thấy", "message": message}, 404)
@@ -289,7 +292,10 @@ def build_router(settings: Settings) -> APIRouter:
             "session": review_session,
             "detail": detail,
             "query": query,
-            "neighbours": reviewing.load_neighbours(db, query.where, listing_id),
+            "neighbours": reviewing.load_neighbours(db, with_viewer(query.where, review_session.principal), listing_id),
+            "team": listing_team_view(db, settings, review_session.principal, detail),
+            "renew_s": int(settings.claim_lease_s / 2),
+            "undone": request.query_params.get("undone") == "1",
             "saved": request.query_params.get("saved") == "1" and form_error is None,
             "form_error": form_error,
             "note": note,
@@ -318,10 +324,22 @@ def build_router(settings: Settings) -> APIRouter:
             review = review_model(labels=form.get("label", []), note=note or None)
         except (ValidationError, ValueError):
             review = None
+        refused = None
         if review is not None:
-            stored = reviewing.submit_review(
-                db, listing_id, caller=review_session.principal, labels=review.labels, note=review.note
-            )
+            try:
+                stored = reviewing.submit_review(
+                    db,
+                    listing_id,
+                    caller=review_session.principal,
+                    labels=review.labels,
+                    note=review.note,
+                    policy=reviewing.check_policy(settings),
+                )
+            except ReviewRefused:
+                stored, refused = (
+                    None,
+                    "Chưa lưu: hai người duyệt không thống nhất, tin đang chờ trưởng nhóm quyết định.",
+                )
             if stored is not None:
                 query = parse_queue_query(request.query_params)
                 back = f"/review/listings/{listing_id}?" + urlencode(
@@ -333,10 +351,10 @@ def build_router(settings: Settings) -> APIRouter:
             db,
             review_session,
             listing_id,
-            form_error=f"Chưa lưu: nhãn không hợp lệ hoặc ghi chú dài quá {settings.max_note_chars} ký tự.",
+            form_error=refused or f"Chưa lưu: nhãn không hợp lệ hoặc ghi chú dài quá {settings.max_note_chars} ký tự.",
             note=note,
             checked={label for label in form.get("label", []) if label in review_labels()},
-            status_code=422,
+            status_code=409 if refused else 422,
         )
 
     return router

@@ -25,12 +25,12 @@ from urllib.parse import urlsplit
 from fastapi import Request
 
 from serving.auth import DEV_PRINCIPAL, Principal
+from serving.roles import REVIEW_ROLES
 from serving.storage.db import Database
 from serving.storage.repository import find_api_key, get_api_key
 
 COOKIE_NAME = "soi_review_session"
 COOKIE_PATH = "/review"
-REVIEW_ROLES = ("reviewer", "admin")
 
 
 @dataclass(frozen=True)

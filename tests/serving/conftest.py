@@ -16,11 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from serving.app import create_app
+from serving.roles import ROLES
 from serving.settings import get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
-from serving.storage.repository import ROLES, create_api_key
+from serving.storage.repository import create_api_key
 from training.train import TrainResult
 
 PG_URL_VARIABLE = "SOI_TEST_DATABASE_URL"
@@ -68,6 +69,7 @@ class Keys:
 
     crawler: str
     reviewer: str
+    lead: str
     admin: str
 
     def header(self, role: str) -> dict[str, str]:
@@ -76,7 +78,7 @@ class Keys:
 
 
 def make_keys(db: Database) -> Keys:
-    """Create a crawler, a reviewer and an admin key."""
+    """Create one key per role (crawler, reviewer, lead, admin)."""
     with db.write() as session:
         keys = {role: create_api_key(session, role=role, name=f"test-{role}", now=utc_now())[1] for role in ROLES}
     return Keys(**keys)

@@ -1,7 +1,8 @@
 """The review page in a real browser: Playwright driving Debian's Chromium (``/usr/bin/chromium``).
 
 Sign in, see the queue in risk order, open a listing and review it with the keyboard alone, see the history
-update, move with J/K; check accessibility with axe-core; take screenshots at 1366×768 and 390×844 into
+update, undo with U, move with J (which claims the next listing) and K; the leads' team page; check
+accessibility with axe-core; take screenshots at 1366×768 and 390×844 into
 ``reports/screenshots/`` (the CI artefacts) and time keyboard reviews into ``reports/bench_review.json``
 (reported, never asserted). Skipped, with the reason, where Chromium or Playwright is missing.
 """
@@ -142,6 +143,21 @@ def _history_count(page: object) -> int:
     return page.locator("[data-history] > li").count()
 
 
+def _check_team_page(browser: object, live_site: LiveSite) -> None:
+    """The leads' page of reviewers' reliability: a lead signs in, sees every reviewer; accessible at both sizes."""
+    for size, (width, height) in SIZES.items():
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+        page = context.new_page()
+        page.goto(f"{live_site.base_url}/review/signin?next=/review/team")
+        page.locator("#key").fill(live_site.keys.lead)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{live_site.base_url}/review/team")
+        assert page.locator("tr[data-reviewer='test-reviewer']").count() == 1
+        _check_accessibility(page, f"team page at {size}")
+        page.screenshot(path=str(SCREENSHOTS / f"team-{size}.png"), full_page=True)
+        context.close()
+
+
 def test_keyboard_review_in_the_browser(browser: object, live_site: LiveSite, artefacts: list[str]) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
     page = context.new_page()
@@ -204,6 +220,10 @@ def test_keyboard_review_in_the_browser(browser: object, live_site: LiveSite, ar
     _check_accessibility(page, "listing page after a review")
     assert _no_horizontal_scroll(page)
     page.screenshot(path=str(SCREENSHOTS / "review-1366x768.png"), full_page=True)
+    page.keyboard.press("u")  # undo the correction: a retraction on top, the correction marked withdrawn
+    page.wait_for_selector("#da-hoan-tac")
+    assert _history_count(page) == 3 and "đã rút lại" in page.locator("[data-history] > li").nth(1).inner_text()
+    _check_accessibility(page, "listing page after an undo")
 
     # ? opens the help, ? closes it
     page.keyboard.press("?")
@@ -220,6 +240,7 @@ def test_keyboard_review_in_the_browser(browser: object, live_site: LiveSite, ar
         _check_accessibility(phone_page, f"{name} at 390×844")
         phone_page.screenshot(path=str(SCREENSHOTS / f"{name}-390x844.png"), full_page=True)
     phone.close()
+    _check_team_page(browser, live_site)
 
     # timed keyboard reviews: from J (the next listing opens) to the new review shown in the history
     timings_s = []
@@ -237,7 +258,8 @@ def test_keyboard_review_in_the_browser(browser: object, live_site: LiveSite, ar
     context.close()
 
     bench = {
-        "what": "keyboard review in Chromium: J (open next listing) → 1 (toggle a label) → Enter → history shown",
+        "what": "keyboard review in Chromium: J (claim and open the next listing) → 1 (toggle a label) → Enter → "
+        "history shown",
         "reviews": len(timings_s),
         "median_s": round(statistics.median(timings_s), 3),
         "max_s": round(max(timings_s), 3),

@@ -228,12 +228,26 @@ def test_review_through_the_form(signed_in: Service) -> None:
     assert re.search(r'id="nhan-smuggled"[^>]*checked', after)
 
 
-def test_next_and_previous_follow_the_queue(signed_in: Service) -> None:
+def test_next_claims_the_following_listing_and_previous_follows_the_queue(signed_in: Service) -> None:
     ids = [item["listing_id"] for item in _api_queue(signed_in, platform="shopee")]
     assert len(ids) >= 3
     page = signed_in.client.get(f"/review/listings/{ids[1]}?platform=shopee").text
-    assert f'href="/review/listings/{ids[2]}?platform=shopee" data-nav="next"' in page
     assert f'href="/review/listings/{ids[0]}?platform=shopee" data-nav="previous"' in page
+    assert 'action="/review/next?platform=shopee"' in page and f'name="after" value="{ids[1]}"' in page
+    # opening a listing claims it: another reviewer's queue skips it
+    lead_queue = signed_in.client.get("/v1/queue", params={"platform": "shopee"}, headers=signed_in.keys.header("lead"))
+    assert ids[1] not in [item["listing_id"] for item in lead_queue.json()["items"]]
+    # J (the "next" form) claims the listing below in the filtered queue, lets go of this one, and opens the next
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    moved = signed_in.client.post(
+        "/review/next?platform=shopee", data={"csrf": csrf, "after": ids[1]}, headers=ORIGIN, follow_redirects=False
+    )
+    assert moved.status_code == 303 and moved.headers["location"] == f"/review/listings/{ids[2]}?platform=shopee"
+    lead_queue = signed_in.client.get("/v1/queue", params={"platform": "shopee"}, headers=signed_in.keys.header("lead"))
+    lead_ids = [item["listing_id"] for item in lead_queue.json()["items"]]
+    assert ids[1] in lead_ids and ids[2] not in lead_ids
+    refused = signed_in.client.post("/review/next", data={"csrf": "x", "after": ids[1]}, headers=ORIGIN)
+    assert refused.status_code == 403
     first = signed_in.client.get(f"/review/listings/{ids[0]}?platform=shopee").text
     assert 'data-nav="previous"' not in first
 

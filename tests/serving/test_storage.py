@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from model.predictor import Predictor
 from model.schema import Listing
+from serving.settings import get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import downgrade_database, upgrade_database
 from serving.storage.models import ApiKeyRow, ListingRow, ReviewRow, ScoreRow, SnapshotRow
@@ -26,6 +27,7 @@ from serving.storage.repository import (
     store_scored,
     uncertain_slots,
 )
+from serving.team import load_trust
 from training.train import TrainResult
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -180,6 +182,8 @@ def test_a_listing_edited_after_its_review_is_unreviewed_again(database: Databas
     with database.read() as session:
         listing = session.get(ListingRow, listing_id)
         assert listing is not None and listing.reviewed_at is None and listing.latest_review_id is not None
-        [exported] = list(iter_reviewed(session))
+        [exported] = list(iter_reviewed(session, trust=load_trust(session, get_settings())))
     # the export pairs the labels with the version the reviewer saw, not the later edit
     assert exported["title"] == raw["title"] and exported["labels"] == []
+    # a single review by a reviewer nobody has checked yet weighs the prior kappa
+    assert exported["provenance"] == "single" and exported["weight"] == get_settings().review_prior_kappa

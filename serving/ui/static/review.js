@@ -1,6 +1,7 @@
 // Soi review page: keyboard shortcuts on top of plain HTML forms and links (everything works without them).
 // Queue: J/K move between listings, Enter opens. Listing: 1/2/3 toggle labels, Enter submits
-// (Ctrl+Enter inside the note), N writes a note, J/K next/previous listing, Q back to the queue. ? = help.
+// (Ctrl+Enter inside the note), N writes a note, J claims and opens the next listing, K the previous one,
+// U retracts the review just saved, Q back to the queue. ? = help.
 (function () {
   "use strict";
   var page = document.body.getAttribute("data-page");
@@ -19,6 +20,12 @@
   }
 
   document.querySelectorAll("[data-help-open]").forEach(function (b) { b.addEventListener("click", toggleHelp); });
+
+  var sent = false;
+  function submitOnce(id) {  // J or U pressed twice before the page changes sends one request
+    var target = document.getElementById(id);
+    if (target && !sent) { sent = true; target.requestSubmit(); }
+  }
 
   function follow(selector) {
     var link = document.querySelector(selector);
@@ -61,6 +68,15 @@
     form.addEventListener("input", function () { changed = true; });
   }
 
+  // While the reviewer stays on a listing they hold, renew the claim at half its lease (the page load took it).
+  var renew = document.getElementById("renew-form");
+  if (renew && window.fetch) {
+    var every = Math.max(30, parseInt(renew.getAttribute("data-renew-s"), 10) || 300) * 1000;
+    window.setInterval(function () {
+      fetch(renew.action, { method: "POST", body: new URLSearchParams(new FormData(renew)), credentials: "same-origin" });
+    }, every);
+  }
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (event.key === "Enter" && form && target === note && (event.ctrlKey || event.metaKey)) {
@@ -79,7 +95,8 @@
       return;
     }
     if (page !== "listing") return;
-    if (key === "j" || key === "J") { event.preventDefault(); follow("[data-nav=next]"); }
+    if (key === "j" || key === "J") { event.preventDefault(); submitOnce("next-form"); }
+    else if (key === "u" || key === "U") { if (document.getElementById("undo-form")) { event.preventDefault(); submitOnce("undo-form"); } }
     else if (key === "k" || key === "K") { event.preventDefault(); follow("[data-nav=previous]"); }
     else if (key === "q" || key === "Q") { event.preventDefault(); follow("[data-nav=queue]"); }
     else if (key === "n" || key === "N") { if (note) { event.preventDefault(); note.focus(); } }
