@@ -3,6 +3,10 @@
 Brands come from ``lexicon/brands.json``. Matching works on diacritic-folded, lower-cased text: exact names and
 aliases first, then close misspellings (edit distance that grows with the name's length) of names of five
 letters or more of non-Vietnamese names, so everyday words are not turned into brands.
+
+Reading is linear in the text and its memory bounded: a spelling longer than any brand's (plus the widest
+misspelling allowed) is refused before any work and never cached, and at most ``MAX_BRANDS_FOUND`` distinct
+brand spellings are read out of one text, so rewriting them stays a bounded number of passes.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from model.text import fold_diacritics
 
 BRANDS_FILE = Path(__file__).with_name("lexicon") / "brands.json"
 _TOKEN = re.compile(r"[a-z0-9&']+")
+# Distinct (as written, brand) pairs read out of one text: a real listing names one or two brands; a text naming
+# more is a list of brands or an attack, and every further one would cost a pass over the text.
+MAX_BRANDS_FOUND = 16
+MATCH_CACHE_SIZE = 65_536
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,12 @@ class BrandIndex:
     fuzzy_two: dict[int, list[tuple[str, str]]]  # the same for two-word names
     kinds: dict[str, str]
     min_price_vnd: dict[str, float]  # canonical -> lowest price of a genuine new item, where one is known
+
+    @property
+    def longest_match(self) -> int:
+        """The longest spelling that can match a brand: the longest spelling plus the widest misspelling."""
+        longest = max((len(spelling) for spelling in self.exact), default=0)
+        return longest + _allowed_distance(longest + 3)
 
 
 def _fold(text: str) -> str:
@@ -102,9 +116,23 @@ def _allowed_distance(length: int) -> int:
     return 1 if length < 9 else 2 if length < 12 else 3
 
 
-@lru_cache(maxsize=65536)
 def match_brand(spelling: str) -> str | None:
-    """The canonical brand a folded one- or two-word spelling stands for, exactly or as a close misspelling."""
+    """The canonical brand a folded one- or two-word spelling stands for, exactly or as a close misspelling.
+
+    A spelling too long to be any brand is answered at once and not cached: cache keys stay short.
+    """
+    if len(spelling) > _longest_match():
+        return None
+    return _match_brand(spelling)
+
+
+@cache
+def _longest_match() -> int:
+    return load_brand_index().longest_match
+
+
+@lru_cache(maxsize=MATCH_CACHE_SIZE)
+def _match_brand(spelling: str) -> str | None:
     index = load_brand_index()
     if spelling in index.exact:
         return index.exact[spelling]
@@ -155,28 +183,40 @@ def _compact_spellings() -> frozenset[str]:
     return frozenset(_compact(spelling) for spelling in load_brand_index().exact)
 
 
+def _add_found(found: dict[tuple[str, str], None], written: str, canonical: str) -> bool:
+    """Add a brand spelling to an ordered set of them; False (nothing added) once ``MAX_BRANDS_FOUND`` are in."""
+    if len(found) >= MAX_BRANDS_FOUND and (written, canonical) not in found:
+        return False
+    found[(written, canonical)] = None
+    return True
+
+
 def find_brands(folded_text: str) -> list[tuple[str, str]]:
-    """(as written, canonical brand) for each brand in folded lower-case text, two-word names first."""
+    """(as written, canonical brand) for each distinct brand spelling in folded lower-case text, two-word names
+    first, in the order found; at most ``MAX_BRANDS_FOUND`` of them."""
     tokens = _TOKEN.findall(folded_text)
-    found: list[tuple[str, str]] = []
+    found: dict[tuple[str, str], None] = {}  # an ordered set
     used: set[int] = set()
     for i in range(len(tokens) - 1):
         pair = f"{tokens[i]} {tokens[i + 1]}"
         canonical = match_brand(pair)
         if canonical:
-            found.append((pair, canonical))
+            if not _add_found(found, pair, canonical):
+                return list(found)
             used.update((i, i + 1))
     for i, token in enumerate(tokens):
-        if i not in used:
-            canonical = match_brand(token)
-            if canonical:
-                found.append((token, canonical))
-    return found
+        canonical = None if i in used else match_brand(token)
+        if canonical and not _add_found(found, token, canonical):
+            break
+    return list(found)
 
 
 def canonicalize_brands(folded_text: str, found: Sequence[tuple[str, str]] | None = None) -> str:
-    """Misspelt brand names in folded text replaced by their canonical folded spelling ('rolexx' -> 'rolex')."""
-    for written, canonical in find_brands(folded_text) if found is None else found:
+    """Misspelt brand names in folded text replaced by their canonical folded spelling ('rolexx' -> 'rolex').
+
+    One pass over the text per distinct spelling, and there are at most ``MAX_BRANDS_FOUND`` of them.
+    """
+    for written, canonical in dict.fromkeys(find_brands(folded_text) if found is None else found):
         target = _fold(canonical)
         if written != target:
             folded_text = re.sub(rf"(?<![a-z0-9]){re.escape(written)}(?![a-z0-9])", target, folded_text)

@@ -1,6 +1,7 @@
 """Text processing shared by training and serving: normalisation, a diacritic-folded view, word segments.
 
-Every function here is pure and total: it accepts any string and never raises. The folded view lets
+Every function here is pure and total: it accepts any string and never raises, and runs in time linear in its
+input (bounded or possessive repeats only; see ``tests/model/test_linear_time.py``). The folded view lets
 undiacritised posts ("bong cuoi") meet accented ones ("bóng cười"); the accented view keeps the tone
 marks that tell "giá" (price) from "già" (old); the surface view keeps the text as it was written (case,
 repeated letters, punctuation, emoji), which is how a post looks rather than what it says.
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 from model.deobfuscation import deobfuscate
 from model.signals import TextSignals, extract_signals
 
-_TAG = re.compile(r"<[^>]{0,500}>")
+# A tag never spans another "<": each character is then scanned from one "<" only, so a flood of "<" is linear
+# (with ``[^>]`` every "<" would rescan the next 500 characters).
+_TAG = re.compile(r"<[^<>]{0,500}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # Three or more of the same letter ("xịnnnn", "đẹppp") collapse to one; digits are left alone (1000000).
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
