@@ -195,17 +195,24 @@ def find_brands(folded_text: str) -> list[tuple[str, str]]:
     """(as written, canonical brand) for each distinct brand spelling in folded lower-case text, two-word names
     first, in the order found; at most ``MAX_BRANDS_FOUND`` of them."""
     tokens = _TOKEN.findall(folded_text)
+    known: dict[str, str | None] = {}  # text repeats its words: each distinct spelling is matched once
+
+    def match(spelling: str) -> str | None:
+        if spelling not in known:
+            known[spelling] = match_brand(spelling)
+        return known[spelling]
+
     found: dict[tuple[str, str], None] = {}  # an ordered set
     used: set[int] = set()
     for i in range(len(tokens) - 1):
         pair = f"{tokens[i]} {tokens[i + 1]}"
-        canonical = match_brand(pair)
+        canonical = match(pair)
         if canonical:
             if not _add_found(found, pair, canonical):
                 return list(found)
             used.update((i, i + 1))
     for i, token in enumerate(tokens):
-        canonical = None if i in used else match_brand(token)
+        canonical = None if i in used else match(token)
         if canonical and not _add_found(found, token, canonical):
             break
     return list(found)

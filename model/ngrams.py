@@ -25,7 +25,6 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from model.errors import ArtifactError
 
-_WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn collapses before char_wb n-grams
 WORD_CACHE_SIZE = 65_536
 MAX_CACHED_WORD_CHARS = 24
 # Token patterns whose scikit-learn form is not linear, and an equivalent linear one: ``\S*_\S+`` retries from
@@ -77,7 +76,7 @@ class NgramTfidf:
         if self.analyzer == "char_wb":
             indices: list[int] = []
             cached, uncached = self._word_indices, self._char_indices_of_word
-            for word in _WHITE_SPACES.sub(" ", document).split():
+            for word in document.split():  # scikit-learn collapses whitespace first: split() ignores it anyway
                 indices.extend(cached(word) if len(word) <= MAX_CACHED_WORD_CHARS else uncached(word))
             return indices
         tokens = self.token_pattern.findall(document)

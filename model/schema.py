@@ -46,6 +46,11 @@ MAX_FIELD_NAME_CHARS = 128
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def is_storable_text(value: str) -> bool:
+    """Whether a string can be stored as text: no NUL character, no lone surrogate."""
+    return _UNSTORABLE.search(value) is None
+
+
 def check_text(value: str) -> str:
     """NFC of a string that can be stored as text; ``PydanticCustomError`` for a NUL or a lone surrogate."""
     found = _UNSTORABLE.search(value)
@@ -105,8 +110,7 @@ def check_field_name(key: object, path: list[str]) -> None:
     if not isinstance(key, str) or len(key) > MAX_FIELD_NAME_CHARS or _UNSTORABLE.search(key):
         raise _extra_error(
             "extra_field_name",
-            f"a field name must be text of at most {MAX_FIELD_NAME_CHARS} characters, without NUL or lone "
-            "surrogates",
+            f"a field name must be text of at most {MAX_FIELD_NAME_CHARS} characters, without NUL or lone surrogates",
             [*path, _field_name(key)],
         )
 
@@ -225,6 +229,11 @@ class Score(BaseModel):
     flagged: list[str] = Field(description="Labels whose probability passes that label's threshold.")
     priority: Priority = Field(description="high, medium or low, from risk; the review queue's order.")
     reasons: list[Reason] = Field(default_factory=list, description="Evidence for reviewers, strongest first.")
+    read_truncated: bool = Field(
+        default=False,
+        description="True when the listing's text was longer than the reading budget (SOI_MAX_READ_MS) allows: "
+        "only its beginning was read, and a reason says so.",
+    )
 
 
 def make_batch_request_model(max_listings: int) -> type[BaseModel]:

@@ -24,10 +24,14 @@ _TAG = re.compile(r"<[^<>]{0,500}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # Three or more of the same letter ("xịnnnn", "đẹppp") collapse to one; digits are left alone (1000000).
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
-_SPACE = re.compile(r"\s+")
 # Combining marks (the Unicode blocks of combining diacritics); Vietnamese uses the first.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of whitespace as one space, none at either end (``str.split`` splits where ``\\s`` matches, in C)."""
+    return " ".join(text.split())
 
 
 def strip_markup(text: str) -> str:
@@ -52,13 +56,13 @@ def surface_text(text: str) -> str:
     Case, repeated letters, punctuation and emoji are kept ("SIÊU RẺ!!!", "đẹppppp 😍").
     """
     text = unicodedata.normalize("NFC", text)
-    return _SPACE.sub(" ", _CONTROL.sub(" ", strip_markup(text))).strip()
+    return collapse_spaces(_CONTROL.sub(" ", strip_markup(text)))
 
 
 def _normalize_surface(surface: str) -> str:
     """Lower case, repeated letters and whitespace collapsed: the normalised form of a surface text."""
     text = _REPEAT.sub(r"\1", unicodedata.normalize("NFC", surface.lower()))
-    return _SPACE.sub(" ", text).strip()
+    return collapse_spaces(text)
 
 
 def normalize_text(text: str) -> str:
@@ -97,8 +101,11 @@ def read_text(text: str) -> ReadText:
         phones += found.phones
         handles += found.handles
         banks += found.bank_accounts
+        undone = deobfuscate(stripped)
+        if undone == normalized:  # nothing taken out, nothing undone: ``normalized`` is normal already
+            break
         # deobfuscate only lower-cases and rewrites letters and digits: repeats and spaces are all it can disturb
-        again = _SPACE.sub(" ", _REPEAT.sub(r"\1", deobfuscate(stripped))).strip()
+        again = collapse_spaces(_REPEAT.sub(r"\1", undone))
         if again == normalized:
             break
         normalized = again

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from serving.auth import Principal
 from serving.schemas import ListingDetail, QueueItem, QueuePage, ReviewOut, ScoreOut, SnapshotOut
@@ -20,6 +21,21 @@ from serving.storage.repository import (
     queue_neighbours,
     read_queue,
 )
+
+# The times a filter (queue, export, the review page) may name: far enough from the calendar's edges that moving
+# one to UTC, or a day further, never overflows, on SQLite and PostgreSQL alike.
+EARLIEST_FILTER_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_FILTER_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def filter_time_utc(value: datetime) -> datetime | None:
+    """A filter's time in UTC (a time without a zone is read as UTC, the zone of every stored time), or None
+    when it is outside ``EARLIEST_FILTER_TIME`` .. ``LATEST_FILTER_TIME``."""
+    try:
+        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+07:00 is before year 1 in UTC
+        return None
+    return aware if EARLIEST_FILTER_TIME <= aware < LATEST_FILTER_TIME else None
 
 
 def review_out(row: ReviewRow) -> ReviewOut:

@@ -117,6 +117,9 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "teencode": _teencode,
     "lexicon_terms": _lexicon_terms,
     "brand_misspellings": _brand_misspellings,
+    "kitchen_sink": lambda n: _repeat(
+        "stk: 0912 345 678 zalo @ab_c 1k5 2tr3 c4n b.o.n.g g u c c i ko sp rolexx <b>&amp; 😀 xịnnnn ", n
+    ),
     "long_token": lambda n: _unique_words(n, length=n),
     "unique_words": lambda n: _unique_words(n, length=8),
 }

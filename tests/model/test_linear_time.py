@@ -58,7 +58,7 @@ def test_every_read_field_is_linear(predictor: Predictor, field: str, family: st
     _assert_linear(predictor, field, lambda n: hostile_text(family, n))
 
 
-TRICKY = list("1k.,-_*@ aăệ4đ0tr<>&;:/😀\u0301\u200b\n") + ["zalo", "stk", "triệu", "http://", "&amp;", "rolexx"]
+TRICKY = [*"1k.,-_*@ aăệ4đ0tr<>&;:/😀\u0301\u200b\n", "zalo", "stk", "triệu", "http://", "&amp;", "rolexx"]
 
 
 @settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
