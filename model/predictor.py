@@ -176,7 +176,8 @@ class Predictor:
 
         The model reads the title, brand, category and the first ``max_description_chars`` of the description;
         when they add up to more than ``read_limit_chars``, the budget goes to them in that order and the rest
-        is cut, so a listing that would take longer than its budget never does.
+        is cut, so a listing that would take longer than its budget never does. ``score`` reads the text of the
+        cut listing and the metadata of the whole one.
         """
         limit = self.read_limit_chars
         description = listing.description
@@ -207,8 +208,8 @@ class Predictor:
             return []
         read = [self.within_budget(listing) for listing in listings]
         truncated = [cut for _listing, cut in read]
-        listings = [listing for listing, _cut in read]
-        views = self.scorer.build_views(listings)
+        # only the text is read on a budget: the metadata (price, seller, counts...) is the listing's own
+        views = self.scorer.build_views([listing for listing, _cut in read])
         features = self.scorer.transform(listings, views)
         probabilities = self._probabilities(listings, views, self.scorer.predict_proba(features))
         labels = self.scorer.labels

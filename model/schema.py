@@ -70,9 +70,12 @@ def _nfc(value: Any) -> Any:
 
 
 def _field_name(name: object) -> str:
-    """A field name as shown in an error's path: bounded, never the whole of a hostile key."""
+    """A field name as shown in an error's path: bounded, and escaped where it could not be encoded or stored."""
     text = str(name)
-    return text if len(text) <= 40 else text[:40] + "…"
+    text = text if len(text) <= 40 else text[:40] + "…"
+    if not is_storable_text(text):
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    return text
 
 
 def _extra_error(kind: str, message: str, path: list[str]) -> PydanticCustomError:
