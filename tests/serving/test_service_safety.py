@@ -105,13 +105,16 @@ def test_a_missing_session_secret_is_generated_persisted_shared_and_said_loudly(
     trained: TrainResult, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = get_settings(model_path=str(trained.model_dir), database_url=database_url, session_secret="")
-    with caplog.at_level(logging.WARNING, logger="soi.serving"):
-        with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
-            assert first.app.state.session_secret == second.app.state.session_secret  # type: ignore[attr-defined]
-            secret = first.app.state.session_secret  # type: ignore[attr-defined]
-            db: Database = first.app.state.db  # type: ignore[attr-defined]
-            with db.read() as session:
-                stored = session.scalar(select(ServiceSecretRow.value).where(ServiceSecretRow.name == SECRET_NAME))
+    with (
+        caplog.at_level(logging.WARNING, logger="soi.serving"),
+        TestClient(create_app(settings)) as first,
+        TestClient(create_app(settings)) as second,
+    ):
+        assert first.app.state.session_secret == second.app.state.session_secret  # type: ignore[attr-defined]
+        secret = first.app.state.session_secret  # type: ignore[attr-defined]
+        db: Database = first.app.state.db  # type: ignore[attr-defined]
+        with db.read() as session:
+            stored = session.scalar(select(ServiceSecretRow.value).where(ServiceSecretRow.name == SECRET_NAME))
     assert stored == secret and len(secret) >= 40
     assert sum("SOI_SESSION_SECRET IS NOT SET" in record.getMessage() for record in caplog.records) == 2
     configured = get_settings(model_path=str(trained.model_dir), database_url=database_url, session_secret="s" * 40)
