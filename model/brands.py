@@ -191,30 +191,60 @@ def _add_found(found: dict[tuple[str, str], None], written: str, canonical: str)
     return True
 
 
+@cache
+def _initials() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """First letters a one-word spelling, and first letters of both words a two-word spelling, needs to match any
+    brand (exactly or misspelt: fuzzy matching keeps the initials). Most words fail this test in a set lookup."""
+    index = load_brand_index()
+    spellings = [*index.exact, *(s for group in index.fuzzy_two.values() for s, _ in group)]
+    one = frozenset(spelling[0] for spelling in index.exact if " " not in spelling)
+    two = frozenset((spelling[0], _second_initial(spelling)) for spelling in spellings if " " in spelling)
+    return one | {spelling[0] for group in index.fuzzy_one.values() for spelling, _ in group}, two
+
+
+def _brands_of_pairs(tokens: list[str]) -> dict[tuple[str, str], str]:
+    """Each distinct pair of adjacent words that names a brand -> that brand."""
+    _one, two = _initials()
+    found = {}
+    for first, second in set(zip(tokens, tokens[1:], strict=False)):
+        if (first[0], second[0]) in two:
+            canonical = match_brand(f"{first} {second}")
+            if canonical:
+                found[(first, second)] = canonical
+    return found
+
+
 def find_brands(folded_text: str) -> list[tuple[str, str]]:
     """(as written, canonical brand) for each distinct brand spelling in folded lower-case text, two-word names
-    first, in the order found; at most ``MAX_BRANDS_FOUND`` of them."""
+    first, in the order found; at most ``MAX_BRANDS_FOUND`` of them.
+
+    Text repeats its words, so each distinct word and pair is matched once, and only when its initials could be a
+    brand's; the words' positions are walked only when some brand was found.
+    """
     tokens = _TOKEN.findall(folded_text)
-    known: dict[str, str | None] = {}  # text repeats its words: each distinct spelling is matched once
-
-    def match(spelling: str) -> str | None:
-        if spelling not in known:
-            known[spelling] = match_brand(spelling)
-        return known[spelling]
-
     found: dict[tuple[str, str], None] = {}  # an ordered set
     used: set[int] = set()
-    for i in range(len(tokens) - 1):
-        pair = f"{tokens[i]} {tokens[i + 1]}"
-        canonical = match(pair)
-        if canonical:
-            if not _add_found(found, pair, canonical):
-                return list(found)
-            used.update((i, i + 1))
-    for i, token in enumerate(tokens):
-        canonical = None if i in used else match(token)
-        if canonical and not _add_found(found, token, canonical):
-            break
+    pairs = _brands_of_pairs(tokens)
+    if pairs:
+        for i in range(len(tokens) - 1):
+            canonical = pairs.get((tokens[i], tokens[i + 1]))
+            if canonical:
+                if not _add_found(found, f"{tokens[i]} {tokens[i + 1]}", canonical):
+                    return list(found)
+                used.update((i, i + 1))
+    one, _two = _initials()
+    exact = load_brand_index().exact
+    singles = {}
+    for token in dict.fromkeys(tokens):
+        if token in exact or (len(token) >= 6 and token[0] in one):
+            canonical = match_brand(token)
+            if canonical:
+                singles[token] = canonical
+    if singles:
+        for i, token in enumerate(tokens):
+            canonical = None if i in used else singles.get(token)
+            if canonical and not _add_found(found, token, canonical):
+                break
     return list(found)
 
 

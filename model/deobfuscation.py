@@ -20,9 +20,10 @@ from model.patterns import compile_word_pattern
 TEENCODE_FILE = Path(__file__).with_name("lexicon") / "teencode.json"
 
 _LETTER = r"[^\W\d_]"
-_SEPARATORS = ".-_*•·"
 # "b.ó.n.g", "g-u-c-c-i", "c*ầ*n": three or more single letters joined by a separator inside one token
 _DOTTED = re.compile(rf"(?<!\w){_LETTER}(?:[.\-_*•·]{_LETTER}){{2,}}(?!\w)")
+# a separator between two letters, found by jumping from separator to separator: without one, no "b.ó.n.g"
+_SEPARATED_LETTER = re.compile(rf"[.\-_*•·](?<={_LETTER}[.\-_*•·])(?={_LETTER})")
 # "b ó n g": three or more single letters separated by single spaces
 _SPACED = re.compile(rf"(?<!\S){_LETTER}(?: {_LETTER}){{2,}}(?!\S)")
 _LEET = {"4": "a", "@": "a", "3": "e", "1": "i", "0": "o", "5": "s", "$": "s", "7": "t"}
@@ -44,7 +45,7 @@ _DIGIT = re.compile(r"\d")
 
 def join_separated_letters(text: str) -> str:
     """'b.ó.n.g c.ư.ờ.i' -> 'bóng cười', 'g u c c i' -> 'gucci'."""
-    if any(separator in text for separator in _SEPARATORS):  # a scan in C is cheaper than a regex pass
+    if _SEPARATED_LETTER.search(text):  # a quick scan first: most text has no letter.letter at all
         text = _DOTTED.sub(lambda m: re.sub(r"[.\-_*•·]", "", m.group(0)), text)
     return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 

@@ -56,9 +56,10 @@ def extract_signals(text: str) -> tuple[str, TextSignals]:
     banks: list[str] = []
     phones: list[str] = []
     handles: list[str] = []
-    if any(word in text for word in _BANK_WORDS):
+    has_digit = _DIGIT.search(text) is not None  # both need digits
+    if has_digit and any(word in text for word in _BANK_WORDS):
         text = _take(_BANK, text, banks, lambda m: re.sub(r"\D", "", m.group(1)))
-    if _DIGIT.search(text):
+    if has_digit:
         text = _take(_PHONE, text, phones, lambda m: re.sub(r"[\s.\-]", "", m.group(0)))
     if "@" in text or any(app in text for app in _HANDLE_APPS):
         text = _take(_HANDLE, text, handles, lambda m: None if m.group(1).isdigit() else m.group(1))

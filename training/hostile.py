@@ -16,6 +16,7 @@ import random
 import string
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from model.brands import load_brand_index
 from model.deobfuscation import load_teencode
@@ -56,8 +57,9 @@ def _brand_misspellings(n: int) -> str:
     return _repeat(" ".join(out) + " ", n)
 
 
-def _unique_words(n: int, *, length: int) -> str:
-    rng = random.Random(n * 31 + length)
+def unique_words(n: int, *, length: int = 8, seed: int = 0) -> str:
+    """About ``n`` characters of words that never repeat (a different text for every seed): what fills caches."""
+    rng = random.Random(seed * 1_000_003 + n * 31 + length)
     letters = string.ascii_lowercase + "ăâđêôơư"
     words = []
     size = 0
@@ -120,14 +122,34 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "kitchen_sink": lambda n: _repeat(
         "stk: 0912 345 678 zalo @ab_c 1k5 2tr3 c4n b.o.n.g g u c c i ko sp rolexx <b>&amp; 😀 xịnnnn ", n
     ),
-    "long_token": lambda n: _unique_words(n, length=n),
-    "unique_words": lambda n: _unique_words(n, length=8),
+    "long_token": lambda n: unique_words(n, length=n),
+    "unique_words": lambda n: unique_words(n, length=8),
 }
 
 
 def hostile_text(family: str, n: int) -> str:
     """The family's string of about ``n`` characters."""
     return FAMILIES[family](n)
+
+
+# What the model reads of a listing, at the service's default limits (serving/settings.py and model/schema.py): the
+# title, brand, category and the first 1,500 characters of the description (the default model's text config).
+READ_FIELDS_AT_LIMITS = {"title": 1_000, "brand": 200, "category": 500, "description": 1_500}
+
+
+def hostile_listing(family: str, index: int = 0) -> dict[str, Any]:
+    """A listing (as the crawler sends it) whose text fields are the family's string at the largest size the model
+    reads within the default limits, and whose other fields are at their limits too: the costliest legal read."""
+    listing: dict[str, Any] = {name: hostile_text(family, size) for name, size in READ_FIELDS_AT_LIMITS.items()}
+    listing.update(
+        id=f"hostile-{family}-{index}",
+        platform="shopee",
+        ships_from=hostile_text(family, 200),
+        seller={"name": hostile_text(family, 256), "location": hostile_text(family, 256), "follower_count": 2**63 - 1},
+        price=1e12,
+        sold_count=2**63 - 1,
+    )
+    return listing
 
 
 def explaining_everything(predictor: Predictor) -> Predictor:
