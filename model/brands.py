@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from model.text import fold_diacritics
@@ -206,7 +207,7 @@ def _brands_of_pairs(tokens: list[str]) -> dict[tuple[str, str], str]:
     """Each distinct pair of adjacent words that names a brand -> that brand."""
     _one, two = _initials()
     found = {}
-    for first, second in set(zip(tokens, tokens[1:], strict=False)):
+    for first, second in set(pairwise(tokens)):
         if (first[0], second[0]) in two:
             canonical = match_brand(f"{first} {second}")
             if canonical:
