@@ -159,9 +159,10 @@ def operations_under_load(server: ServerProcess, key: str, family: str, *, secon
     }
 
 
-def hostile_requests(count: int) -> list[tuple[str, str, bytes]]:
+def hostile_requests(count: int, *, stored_description_chars: int = 60_000) -> list[tuple[str, str, bytes]]:
     """``count`` hostile requests (method, path, body): every family in every field, words that never repeat
-    (cache pollution), invalid and oversized bodies, invented methods and paths (metric labels)."""
+    (cache pollution; a fifth stored, with descriptions of ``stored_description_chars``), invalid and oversized
+    bodies, invented methods and paths (metric labels)."""
     families = sorted(FAMILIES)
     requests = []
     for index in range(count):
@@ -173,7 +174,7 @@ def hostile_requests(count: int) -> list[tuple[str, str, bytes]]:
             requests.append(("POST", "/v1/score?dry_run=true", json.dumps(listing).encode()))
         elif kind == 1:
             listing = hostile_listing(family, index)
-            listing["description"] = unique_words(60_000, length=5 + index % 40, seed=index)
+            listing["description"] = unique_words(stored_description_chars, length=5 + index % 40, seed=index)
             requests.append(("POST", "/v1/score", json.dumps(listing).encode()))
         elif kind == 2:
             deep: Any = "x"
@@ -189,7 +190,9 @@ def hostile_requests(count: int) -> list[tuple[str, str, bytes]]:
     return requests
 
 
-def memory_after_hostile_requests(server: ServerProcess, key: str, *, count: int) -> dict[str, Any]:
+def memory_after_hostile_requests(
+    server: ServerProcess, key: str, *, count: int, stored_description_chars: int = 60_000
+) -> dict[str, Any]:
     """RSS after start-up and warm-up, then after ``count`` hostile requests; and the worst status seen."""
     headers = {"Authorization": f"Bearer {key}", "content-type": "application/json"}
     pid = server.process.pid
@@ -198,7 +201,7 @@ def memory_after_hostile_requests(server: ServerProcess, key: str, *, count: int
             client.post("/v1/score?dry_run=true", content=json.dumps(hostile_listing(family)).encode(), headers=headers)
         after_warm_up = rss_mb(pid)
         statuses: dict[str, int] = {}
-        for method, path, body in hostile_requests(count):
+        for method, path, body in hostile_requests(count, stored_description_chars=stored_description_chars):
             status = client.request(method, path, content=body, headers=headers).status_code
             statuses[str(status)] = statuses.get(str(status), 0) + 1
         after = rss_mb(pid)

@@ -199,3 +199,18 @@ def test_review_page_drops_out_of_range_filters_with_a_note(service: Service, pa
     page = service.client.get("/review/queue", params=params)
     assert page.status_code == 200 and ("bỏ qua" in page.text or "không hợp lệ" in page.text)
     service.client.cookies.clear()
+
+
+def test_sql_in_any_text_is_data(service: Service) -> None:
+    hostile = "x'); DROP TABLE reviews; --"
+    listing = {"id": hostile, "platform": "' OR '1'='1", "title": hostile, "seller": {"name": hostile}}
+    response = service.client.post("/v1/score", json=listing, headers=service.keys.header(CRAWLER))
+    assert response.status_code == 200 and response.json()["listing_id"] == hostile
+    stored = response.json()["stored_listing_id"]
+    detail = service.client.get(f"/v1/listings/{stored}", headers=service.keys.header(REVIEWER)).json()
+    assert detail["snapshots"][0]["listing"] == listing
+    queue = service.client.get("/v1/queue", params={"platform": "' OR 1=1 --"}, headers=service.keys.header(REVIEWER))
+    assert queue.status_code == 200 and queue.json()["items"] == []
+    review = {"labels": [], "note": hostile}
+    assert service.client.post(f"/v1/listings/{stored}/reviews", json=review, headers=service.keys.header(REVIEWER))
+    assert service.client.get("/v1/reviews/export", headers=service.keys.header(REVIEWER)).status_code == 200

@@ -20,7 +20,7 @@ from serving.app import create_app
 from serving.logs import JsonFormatter
 from serving.settings import get_settings
 from serving.storage.db import Database
-from serving.storage.models import ServiceSecretRow
+from serving.storage.models import ReviewSessionRow, ServiceSecretRow
 from serving.ui.session import COOKIE_NAME, SECRET_NAME
 from tests.serving.conftest import Service
 from training.train import TrainResult
@@ -93,6 +93,9 @@ def test_sign_out_ends_the_session_on_the_server(service: Service) -> None:
     assert service.client.post("/review/signin", data={"key": service.keys.reviewer}, headers=ORIGIN).status_code
     stolen = service.client.cookies[COOKIE_NAME]
     assert service.client.get("/review/queue", follow_redirects=False).status_code == 200
+    with service.db.read() as session:  # the database keeps a keyed hash of the token, never the token
+        stored = [row.token_hash for row in session.scalars(select(ReviewSessionRow))]
+    assert stored and stolen not in stored and all(stolen not in value for value in stored)
     out = service.client.post("/review/signout", headers=ORIGIN, follow_redirects=False)
     assert out.status_code == 303 and "Max-Age=0" in out.headers["set-cookie"]
     service.client.cookies.clear()
