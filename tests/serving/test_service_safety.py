@@ -1,21 +1,18 @@
-"""What keeps the service safe when something goes wrong: our bugs answer 500 with the request id, a broken model
-is refused (409) while the old one serves, sessions end on the server, the session secret is never silently
-empty, and readiness notices a database that cannot take writes. SQLite, and PostgreSQL when configured."""
+"""What keeps the service safe when something goes wrong: our bugs answer 500 with the request id, sessions end
+on the server, the session secret is never silently empty, and readiness notices a database that cannot take
+writes (a broken model on reload: ``test_operations.py``). SQLite, and PostgreSQL when configured."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
-from model.artifact import LINEAR_VECTORIZERS_FILE, LINEAR_WEIGHTS_FILE
 from serving.app import create_app
 from serving.logs import JsonFormatter
 from serving.settings import get_settings
@@ -57,35 +54,6 @@ def test_our_bugs_answer_500_with_the_request_id_in_body_header_and_log(
     logged = [line for line in lines if line["msg"] == "internal error: RuntimeError"]
     assert [line["request_id"] for line in logged] == ["bug-hunt-1", made.headers["x-request-id"]]
     assert all("a bug" in line["exc"] for line in logged) and "a bug" not in response.text
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda folder: (folder / LINEAR_WEIGHTS_FILE).write_bytes((folder / LINEAR_WEIGHTS_FILE).read_bytes()[:100]),
-        lambda folder: (folder / LINEAR_VECTORIZERS_FILE).write_bytes(b"PK\x03\x04 not a zip"),
-        lambda folder: (folder / "linear.json").write_text('{"labels": ', encoding="utf-8"),
-        lambda folder: (folder / "model_card.json").write_text("{}", encoding="utf-8"),
-    ],
-    ids=["truncated-weights", "broken-vectorizers", "truncated-config", "empty-card"],
-)
-def test_reload_onto_a_broken_model_is_409_and_the_old_one_keeps_serving(
-    trained: TrainResult, tmp_path: Path, damage
-) -> None:
-    models = tmp_path / "models"
-    models.mkdir()
-    (models / "current").symlink_to(trained.model_dir)
-    settings = get_settings(model_path=str(models), database_url=f"sqlite:///{tmp_path / 'r.db'}", auth_disabled=True)
-    with TestClient(create_app(settings)) as client:
-        broken = tmp_path / "broken-model"
-        shutil.copytree(trained.model_dir, broken)
-        damage(broken)
-        (models / "current").unlink()
-        (models / "current").symlink_to(broken)
-        refused = client.post("/v1/admin/reload")
-        assert refused.status_code == 409 and "old one is still served" in refused.json()["detail"]
-        score = client.post("/v1/score", json={"title": "Áo thun"})
-        assert score.status_code == 200 and score.json()["model_version"] == trained.version
 
 
 def test_sign_out_ends_the_session_on_the_server(service: Service) -> None:
