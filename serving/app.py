@@ -4,6 +4,7 @@ lifespan, never at import. ``app_from_env`` is the factory uvicorn workers call.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -48,6 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # scoring threads hold the interpreter lock; the event loop (operations routes) gets it back sooner
+        sys.setswitchinterval(settings.switch_interval_ms / 1000)
         if settings.auth_disabled:
             log.warning(
                 "AUTHENTICATION IS DISABLED (SOI_AUTH_DISABLED=1): every request is treated as an admin. "

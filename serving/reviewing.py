@@ -7,6 +7,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from serving.auth import Principal
 from serving.schemas import ListingDetail, QueueItem, QueuePage, ReviewOut, ScoreOut, SnapshotOut
@@ -36,6 +37,22 @@ def filter_time_utc(value: datetime) -> datetime | None:
     except OverflowError:  # 0001-01-01T00:00+07:00 is before year 1 in UTC
         return None
     return aware if EARLIEST_FILTER_TIME <= aware < LATEST_FILTER_TIME else None
+
+
+# Deeper than any listing accepted now (model.schema.MAX_EXTRA_DEPTH); snapshots stored before unknown fields were
+# bounded may nest deeper than a JSON answer can be serialised.
+SHOWN_DEPTH = 32
+
+
+def _showable(value: Any, depth: int = 0) -> Any:
+    """A stored snapshot with anything nested deeper than ``SHOWN_DEPTH`` replaced by a note, so it can be shown."""
+    if depth >= SHOWN_DEPTH and isinstance(value, dict | list):
+        return "(nested too deep to show)"
+    if isinstance(value, dict):
+        return {key: _showable(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_showable(item, depth + 1) for item in value]
+    return value
 
 
 def review_out(row: ReviewRow) -> ReviewOut:
@@ -100,7 +117,7 @@ def load_listing_detail(db: Database, listing_id: int) -> ListingDetail | None:
                     sha256=s.sha256,
                     first_seen=s.first_seen,
                     last_seen=s.last_seen,
-                    listing=json.loads(s.raw_json),
+                    listing=_showable(json.loads(s.raw_json)),
                 )
                 for s in history.snapshots
             ],
