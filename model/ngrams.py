@@ -9,7 +9,8 @@ vectorizer's own, so the rows equal ``vectorizer.transform`` to float32 rounding
 The cache holds words of at most ``MAX_CACHED_WORD_CHARS`` characters (99.97% of the words of real listings),
 at most ``WORD_CACHE_SIZE`` of them: a longer word is computed each time it is read, so no request can make the
 cache keep a long string. The worst case is about 1.1 kB per entry (a 24-character word whose every n-gram is in
-the vocabulary), so at most ~70 MB per character vectorizer; real text uses a fifth of that.
+the vocabulary), so at most ~70 MB per character vectorizer; words of real listings take about 0.4 kB (measured:
+16,464 words of 6,000 tiki_fashion listings, 7 MB), ~28 MB for a full cache.
 """
 
 from __future__ import annotations
