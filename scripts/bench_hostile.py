@@ -245,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         "slowest_listing": reading["slowest_listing"]["cpu_ms"] <= TARGET_LISTING_MS,
         "slowest_batch": reading["slowest_batch"]["cpu_s"] <= TARGET_BATCH_S,
         "healthz_p99": load["/healthz"]["p99_ms"] <= TARGET_HEALTHZ_P99_MS,
+        "readyz_and_metrics_p99": max(load["/readyz"]["p99_ms"], load["/metrics"]["p99_ms"]) <= TARGET_HEALTHZ_P99_MS,
         "memory": memory["ratio"] <= TARGET_MEMORY_RATIO and memory["server_errors"] == 0,
     }
     out = Path(args.out)

@@ -60,8 +60,10 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse(status_code=200 if ready else 503, content=body.model_dump(), headers=headers)
 
 
+# async, like /healthz: rendering the samples is a millisecond of work in memory, done on the event loop rather than
+# waiting for a worker thread while every one of them is scoring
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
-def metrics() -> Response:
+async def metrics() -> Response:
     """Prometheus exposition: requests and latency by route and status, listings scored, the model version."""
     body, content_type = render_metrics()
     return Response(content=body, media_type=content_type)
