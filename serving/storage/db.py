@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, exc, insert, text
+from sqlalchemy import create_engine, event, exc, insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -116,16 +116,11 @@ class Database:
         with self._write() as session, session.begin():
             yield session
 
-    def ping(self) -> None:
-        """Raise if the database cannot answer ``SELECT 1``."""
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-
     def write_problem(self, *, min_free_bytes: int) -> str | None:
         """Why the database could not store a write now (None: it could): a probe row is inserted and rolled
         back, and a SQLite file's disk must have ``min_free_bytes`` free (a rolled-back write never reaches the
         disk, so a full disk shows only there). Another writer holding the lock means the database is writable.
-        Outage errors propagate, as from ``ping``."""
+        Outage errors (the database does not answer) propagate."""
         if self.sqlite_path is not None:
             free = shutil.disk_usage(self.sqlite_path.parent).free
             if free < min_free_bytes:
