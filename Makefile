@@ -15,7 +15,7 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-review bench-team score serve migrate key export-reviews retrain drift test lint format data clean
+.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-hostile bench-review bench-team score serve migrate key export-reviews retrain drift test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
 install: $(STAMP)
@@ -94,6 +94,11 @@ bench-load: $(STAMP) $(MODELS)/current
 ## bench-fault: kill PostgreSQL under load, restart it, check 503s, recovery and every acknowledged review
 bench-fault: $(STAMP) $(MODELS)/current
 	$(PY) scripts/bench_fault.py --model $(MODELS) --out reports/bench_fault.json
+
+## bench-hostile: hostile input against issue 12's targets (reading per KB, slowest listing and batch, /healthz p99
+##                while the slowest batches are scored, memory after 1,000 hostile requests) -> reports/bench_hostile.json
+bench-hostile: $(STAMP) $(MODELS)/current
+	$(PY) scripts/bench_hostile.py --model $(MODELS) --out reports/bench_hostile.json
 
 ## bench-review: keyboard reviews in Chromium (the browser test), timed -> reports/bench_review.json + screenshots
 bench-review: $(STAMP)

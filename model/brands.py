@@ -3,6 +3,10 @@
 Brands come from ``lexicon/brands.json``. Matching works on diacritic-folded, lower-cased text: exact names and
 aliases first, then close misspellings (edit distance that grows with the name's length) of names of five
 letters or more of non-Vietnamese names, so everyday words are not turned into brands.
+
+Reading is linear in the text and its memory bounded: a spelling longer than any brand's (plus the widest
+misspelling allowed) is refused before any work and never cached, and at most ``MAX_BRANDS_FOUND`` distinct
+brand spellings are read out of one text, so rewriting them stays a bounded number of passes.
 """
 
 from __future__ import annotations
@@ -12,12 +16,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from model.text import fold_diacritics
 
 BRANDS_FILE = Path(__file__).with_name("lexicon") / "brands.json"
 _TOKEN = re.compile(r"[a-z0-9&']+")
+# Distinct (as written, brand) pairs read out of one text: a real listing names one or two brands; a text naming
+# more is a list of brands or an attack, and every further one would cost a pass over the text.
+MAX_BRANDS_FOUND = 16
+MATCH_CACHE_SIZE = 65_536
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,12 @@ class BrandIndex:
     fuzzy_two: dict[int, list[tuple[str, str]]]  # the same for two-word names
     kinds: dict[str, str]
     min_price_vnd: dict[str, float]  # canonical -> lowest price of a genuine new item, where one is known
+
+    @property
+    def longest_match(self) -> int:
+        """The longest spelling that can match a brand: the longest spelling plus the widest misspelling."""
+        longest = max((len(spelling) for spelling in self.exact), default=0)
+        return longest + _allowed_distance(longest + 3)
 
 
 def _fold(text: str) -> str:
@@ -102,9 +117,23 @@ def _allowed_distance(length: int) -> int:
     return 1 if length < 9 else 2 if length < 12 else 3
 
 
-@lru_cache(maxsize=65536)
 def match_brand(spelling: str) -> str | None:
-    """The canonical brand a folded one- or two-word spelling stands for, exactly or as a close misspelling."""
+    """The canonical brand a folded one- or two-word spelling stands for, exactly or as a close misspelling.
+
+    A spelling too long to be any brand is answered at once and not cached: cache keys stay short.
+    """
+    if len(spelling) > _longest_match():
+        return None
+    return _match_brand(spelling)
+
+
+@cache
+def _longest_match() -> int:
+    return load_brand_index().longest_match
+
+
+@lru_cache(maxsize=MATCH_CACHE_SIZE)
+def _match_brand(spelling: str) -> str | None:
     index = load_brand_index()
     if spelling in index.exact:
         return index.exact[spelling]
@@ -155,28 +184,77 @@ def _compact_spellings() -> frozenset[str]:
     return frozenset(_compact(spelling) for spelling in load_brand_index().exact)
 
 
-def find_brands(folded_text: str) -> list[tuple[str, str]]:
-    """(as written, canonical brand) for each brand in folded lower-case text, two-word names first."""
-    tokens = _TOKEN.findall(folded_text)
-    found: list[tuple[str, str]] = []
-    used: set[int] = set()
-    for i in range(len(tokens) - 1):
-        pair = f"{tokens[i]} {tokens[i + 1]}"
-        canonical = match_brand(pair)
-        if canonical:
-            found.append((pair, canonical))
-            used.update((i, i + 1))
-    for i, token in enumerate(tokens):
-        if i not in used:
-            canonical = match_brand(token)
+def _add_found(found: dict[tuple[str, str], None], written: str, canonical: str) -> bool:
+    """Add a brand spelling to an ordered set of them; False (nothing added) once ``MAX_BRANDS_FOUND`` are in."""
+    if len(found) >= MAX_BRANDS_FOUND and (written, canonical) not in found:
+        return False
+    found[(written, canonical)] = None
+    return True
+
+
+@cache
+def _initials() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """First letters a one-word spelling, and first letters of both words a two-word spelling, needs to match any
+    brand (exactly or misspelt: fuzzy matching keeps the initials). Most words fail this test in a set lookup."""
+    index = load_brand_index()
+    spellings = [*index.exact, *(s for group in index.fuzzy_two.values() for s, _ in group)]
+    one = frozenset(spelling[0] for spelling in index.exact if " " not in spelling)
+    two = frozenset((spelling[0], _second_initial(spelling)) for spelling in spellings if " " in spelling)
+    return one | {spelling[0] for group in index.fuzzy_one.values() for spelling, _ in group}, two
+
+
+def _brands_of_pairs(tokens: list[str]) -> dict[tuple[str, str], str]:
+    """Each distinct pair of adjacent words that names a brand -> that brand."""
+    _one, two = _initials()
+    found = {}
+    for first, second in set(pairwise(tokens)):
+        if (first[0], second[0]) in two:
+            canonical = match_brand(f"{first} {second}")
             if canonical:
-                found.append((token, canonical))
+                found[(first, second)] = canonical
     return found
 
 
+def find_brands(folded_text: str) -> list[tuple[str, str]]:
+    """(as written, canonical brand) for each distinct brand spelling in folded lower-case text, two-word names
+    first, in the order found; at most ``MAX_BRANDS_FOUND`` of them.
+
+    Text repeats its words, so each distinct word and pair is matched once, and only when its initials could be a
+    brand's; the words' positions are walked only when some brand was found.
+    """
+    tokens = _TOKEN.findall(folded_text)
+    found: dict[tuple[str, str], None] = {}  # an ordered set
+    used: set[int] = set()
+    pairs = _brands_of_pairs(tokens)
+    if pairs:
+        for i in range(len(tokens) - 1):
+            canonical = pairs.get((tokens[i], tokens[i + 1]))
+            if canonical:
+                if not _add_found(found, f"{tokens[i]} {tokens[i + 1]}", canonical):
+                    return list(found)
+                used.update((i, i + 1))
+    one, _two = _initials()
+    exact = load_brand_index().exact
+    singles = {}
+    for token in dict.fromkeys(tokens):
+        if token in exact or (len(token) >= 6 and token[0] in one):
+            canonical = match_brand(token)
+            if canonical:
+                singles[token] = canonical
+    if singles:
+        for i, token in enumerate(tokens):
+            canonical = None if i in used else singles.get(token)
+            if canonical and not _add_found(found, token, canonical):
+                break
+    return list(found)
+
+
 def canonicalize_brands(folded_text: str, found: Sequence[tuple[str, str]] | None = None) -> str:
-    """Misspelt brand names in folded text replaced by their canonical folded spelling ('rolexx' -> 'rolex')."""
-    for written, canonical in find_brands(folded_text) if found is None else found:
+    """Misspelt brand names in folded text replaced by their canonical folded spelling ('rolexx' -> 'rolex').
+
+    One pass over the text per distinct spelling, and there are at most ``MAX_BRANDS_FOUND`` of them.
+    """
+    for written, canonical in dict.fromkeys(find_brands(folded_text) if found is None else found):
         target = _fold(canonical)
         if written != target:
             folded_text = re.sub(rf"(?<![a-z0-9]){re.escape(written)}(?![a-z0-9])", target, folded_text)

@@ -15,3 +15,9 @@ class DataError(SoiError, ValueError):
 
 class ArtifactError(SoiError):
     """A model artifact folder is missing, incomplete or of an unknown format."""
+
+
+def shorten(value: object, limit: int = 40) -> str:
+    """``repr`` of a value found in input, cut to ``limit`` characters: messages quote input, boundedly."""
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")

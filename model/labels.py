@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from model.errors import LabelError
+from model.errors import LabelError, shorten
 
 LABELS_FILE = Path(__file__).with_name("labels.json")
 
@@ -64,7 +64,7 @@ def check_labels(labels: Iterable[str], *, allowed: Sequence[str]) -> list[str]:
     result: list[str] = []
     for label in labels:
         if label not in allowed:
-            raise LabelError(f"unknown label {label!r}: expected one of {list(allowed)}")
+            raise LabelError(f"unknown label {shorten(label)}: expected one of {list(allowed)}")
         if label not in result:
             result.append(label)
     return result

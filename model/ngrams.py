@@ -5,6 +5,12 @@ the vocabulary. A word's ``char_wb`` n-grams depend on that word alone, and list
 thousand words, so here each word's vocabulary indices are computed once and cached: scoring then costs a
 cache lookup per word. Word n-grams are looked up directly. The weights (sublinear tf, idf, l2 norm) are the
 vectorizer's own, so the rows equal ``vectorizer.transform`` to float32 rounding (tested).
+
+The cache holds words of at most ``MAX_CACHED_WORD_CHARS`` characters (99.97% of the words of real listings),
+at most ``WORD_CACHE_SIZE`` of them: a longer word is computed each time it is read, so no request can make the
+cache keep a long string. The worst case is about 1.1 kB per entry (a 24-character word whose every n-gram is in
+the vocabulary), so at most ~70 MB per character vectorizer; words of real listings take about 0.4 kB (measured:
+16,464 words of 6,000 tiki_fashion listings, 7 MB), ~28 MB for a full cache.
 """
 
 from __future__ import annotations
@@ -20,8 +26,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from model.errors import ArtifactError
 
-_WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn collapses before char_wb n-grams
-WORD_CACHE_SIZE = 200_000
+WORD_CACHE_SIZE = 65_536
+MAX_CACHED_WORD_CHARS = 24
+# Token patterns whose scikit-learn form is not linear, and an equivalent linear one: ``\S*_\S+`` retries from
+# every character of a word without "_" (n² steps for one long word); anchored at the word's start it tries once.
+_LINEAR_TOKEN_PATTERNS = {r"\S*_\S+": r"(?<!\S)\S*_\S+"}
 
 
 class NgramTfidf:
@@ -41,7 +50,8 @@ class NgramTfidf:
         self.norm = vectorizer.norm
         self.dtype = vectorizer.dtype
         self.n_features = len(self.idf)
-        self.token_pattern = re.compile(vectorizer.token_pattern)
+        pattern = vectorizer.token_pattern
+        self.token_pattern = re.compile(_LINEAR_TOKEN_PATTERNS.get(pattern, pattern))
         self._word_indices = lru_cache(maxsize=WORD_CACHE_SIZE)(self._char_indices_of_word)
 
     def _char_indices_of_word(self, word: str) -> tuple[int, ...]:
@@ -66,8 +76,9 @@ class NgramTfidf:
         """Vocabulary indices of every n-gram of a document, repeated as often as it occurs."""
         if self.analyzer == "char_wb":
             indices: list[int] = []
-            for word in _WHITE_SPACES.sub(" ", document).split():
-                indices.extend(self._word_indices(word))
+            cached, uncached = self._word_indices, self._char_indices_of_word
+            for word in document.split():  # scikit-learn collapses whitespace first: split() ignores it anyway
+                indices.extend(cached(word) if len(word) <= MAX_CACHED_WORD_CHARS else uncached(word))
             return indices
         tokens = self.token_pattern.findall(document)
         vocabulary = self.vocabulary

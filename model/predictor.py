@@ -26,6 +26,14 @@ from model.schema import Listing, Priority, Reason, Score
 from model.text import fold_diacritics
 
 MAX_REASONS = 8
+# Reading is linear in the text (tests/model/test_linear_time.py), so its cost is bounded by a cost per character:
+# the slowest hostile text `make bench-hostile` found costs 3.8–4.4 ms per 1,000 characters (every label explained)
+# on the 2-core reference machine while other jobs loaded it. A reading budget of B milliseconds therefore reads at
+# most B × READ_CHARS_PER_MS characters (5 ms per 1,000, for margin). A character budget, not a stopwatch: a
+# listing is read the same way on every machine and under any load, so its score does not depend on how busy the
+# server was.
+READ_CHARS_PER_MS = 200
+READ_TRUNCATED = "read_truncated"
 # Feature blocks that make readable evidence: word n-grams, word segments, metadata (not character n-grams).
 EXPLAINED_KINDS = frozenset({"words", "segments", "metadata", "signals"})
 
@@ -80,6 +88,7 @@ class Predictor:
     transformer: TransformerScorer | None = None
     ensemble: Ensemble | None = None
     served: str = "linear"  # which scorer's probabilities are served: linear, transformer or ensemble
+    max_read_ms: float | None = None  # the reading budget per listing (SOI_MAX_READ_MS); None: read it all
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -158,11 +167,50 @@ class Predictor:
                 result["ensemble"] = self.ensemble.predict_proba(linear, result["transformer"])
         return result
 
+    @property
+    def read_limit_chars(self) -> int | None:
+        """The most characters of one listing's text the reading budget allows (None: no budget)."""
+        return None if self.max_read_ms is None else max(int(self.max_read_ms * READ_CHARS_PER_MS), 1)
+
+    def within_budget(self, listing: Listing) -> tuple[Listing, bool]:
+        """(the listing as it will be read, whether it was cut to fit the reading budget).
+
+        The model reads the title, brand, category and the first ``max_description_chars`` of the description;
+        when they add up to more than ``read_limit_chars``, the budget goes to them in that order and the rest
+        is cut, so a listing that would take longer than its budget never does. ``score`` reads the text of the
+        cut listing and the metadata of the whole one.
+        """
+        limit = self.read_limit_chars
+        description = listing.description
+        if description is not None:
+            description = description[: self.scorer.text_config.max_description_chars]
+        parts = {"title": listing.title, "brand": listing.brand, "category": listing.category}
+        parts["description"] = description
+        if limit is None or sum(len(text or "") for text in parts.values()) <= limit:
+            return listing, False
+        cut: dict[str, str | None] = {}
+        for name, text in parts.items():
+            cut[name] = None if text is None else text[:limit]
+            limit -= len(cut[name] or "")
+        cut["title"] = cut["title"] or listing.title[:1]  # a listing always has a title
+        return listing.model_copy(update=cut), True
+
+    def warm_up(self) -> None:
+        """Score one listing: a model that loads but cannot score fails here, before it is served."""
+        self.score([Listing(title="Bóng cười bình 8L giá 350k, ib zalo 0912 345 678", price=350_000.0)])
+
     def score(self, listings: Sequence[Listing], *, with_reasons: bool = True) -> list[Score]:
-        """Score listings in one vectorised pass; results are in input order."""
+        """Score listings in one vectorised pass; results are in input order.
+
+        A listing longer than the reading budget allows is read on its beginning only (``within_budget``); its
+        score says so (``read_truncated`` and a reason).
+        """
         if not listings:
             return []
-        views = self.scorer.build_views(listings)
+        read = [self.within_budget(listing) for listing in listings]
+        truncated = [cut for _listing, cut in read]
+        # only the text is read on a budget: the metadata (price, seller, counts...) is the listing's own
+        views = self.scorer.build_views([listing for listing, _cut in read])
         features = self.scorer.transform(listings, views)
         probabilities = self._probabilities(listings, views, self.scorer.predict_proba(features))
         labels = self.scorer.labels
@@ -192,6 +240,8 @@ class Predictor:
                         price_reference=self.scorer.price_reference,
                     )
                 reasons = order_reasons(reasons)
+            if truncated[row_index]:
+                reasons.append(self._truncation_reason())
             scores.append(
                 Score(
                     listing_id=listing.id,
@@ -201,6 +251,17 @@ class Predictor:
                     flagged=flagged,
                     priority=priority,
                     reasons=reasons,
+                    read_truncated=truncated[row_index],
                 )
             )
         return scores
+
+    def _truncation_reason(self) -> Reason:
+        """The note that a listing was read on its beginning only (kept after the evidence, never cut)."""
+        return Reason(
+            kind="metadata",
+            evidence=READ_TRUNCATED,
+            weight=0.0,
+            text=f"Tin đăng quá dài: chỉ đọc {self.read_limit_chars} ký tự đầu (tiêu đề, thương hiệu, danh mục, "
+            "mô tả) trong giới hạn thời gian đọc; phần sau không được xét.",
+        )

@@ -97,7 +97,8 @@ def build_signal_reasons(
             continue
         if name.startswith("lexicon_"):
             category = lexicon.category(name.removeprefix("lexicon_"))
-            for hit in (h for h in views.lexicon_hits if h.category == category.id):
+            # each distinct hit once: a term repeated a thousand times is one piece of evidence, and one search
+            for hit in dict.fromkeys(h for h in views.lexicon_hits if h.category == category.id):
                 written = find_written_form(hit.term, views.raw) or hit.term
                 reasons.append(
                     Reason(

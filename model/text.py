@@ -1,6 +1,7 @@
 """Text processing shared by training and serving: normalisation, a diacritic-folded view, word segments.
 
-Every function here is pure and total: it accepts any string and never raises. The folded view lets
+Every function here is pure and total: it accepts any string and never raises, and runs in time linear in its
+input (bounded or possessive repeats only; see ``tests/model/test_linear_time.py``). The folded view lets
 undiacritised posts ("bong cuoi") meet accented ones ("bóng cười"); the accented view keeps the tone
 marks that tell "giá" (price) from "già" (old); the surface view keeps the text as it was written (case,
 repeated letters, punctuation, emoji), which is how a post looks rather than what it says.
@@ -17,14 +18,20 @@ from dataclasses import dataclass
 from model.deobfuscation import deobfuscate
 from model.signals import TextSignals, extract_signals
 
-_TAG = re.compile(r"<[^>]{0,500}>")
+# A tag never spans another "<": each character is then scanned from one "<" only, so a flood of "<" is linear
+# (with ``[^>]`` every "<" would rescan the next 500 characters).
+_TAG = re.compile(r"<[^<>]{0,500}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # Three or more of the same letter ("xịnnnn", "đẹppp") collapse to one; digits are left alone (1000000).
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
-_SPACE = re.compile(r"\s+")
 # Combining marks (the Unicode blocks of combining diacritics); Vietnamese uses the first.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of whitespace as one space, none at either end (``str.split`` splits where ``\\s`` matches, in C)."""
+    return " ".join(text.split())
 
 
 def strip_markup(text: str) -> str:
@@ -49,13 +56,13 @@ def surface_text(text: str) -> str:
     Case, repeated letters, punctuation and emoji are kept ("SIÊU RẺ!!!", "đẹppppp 😍").
     """
     text = unicodedata.normalize("NFC", text)
-    return _SPACE.sub(" ", _CONTROL.sub(" ", strip_markup(text))).strip()
+    return collapse_spaces(_CONTROL.sub(" ", strip_markup(text)))
 
 
 def _normalize_surface(surface: str) -> str:
     """Lower case, repeated letters and whitespace collapsed: the normalised form of a surface text."""
     text = _REPEAT.sub(r"\1", unicodedata.normalize("NFC", surface.lower()))
-    return _SPACE.sub(" ", text).strip()
+    return collapse_spaces(text)
 
 
 def normalize_text(text: str) -> str:
@@ -94,8 +101,11 @@ def read_text(text: str) -> ReadText:
         phones += found.phones
         handles += found.handles
         banks += found.bank_accounts
+        undone = deobfuscate(stripped)
+        if undone == normalized:  # nothing taken out, nothing undone: ``normalized`` is normal already
+            break
         # deobfuscate only lower-cases and rewrites letters and digits: repeats and spaces are all it can disturb
-        again = _SPACE.sub(" ", _REPEAT.sub(r"\1", deobfuscate(stripped))).strip()
+        again = collapse_spaces(_REPEAT.sub(r"\1", undone))
         if again == normalized:
             break
         normalized = again

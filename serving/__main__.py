@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -21,6 +22,7 @@ from model.errors import SoiError
 from model.jsonl import iter_listings
 from model.predictor import Predictor
 from serving.logs import configure_logging
+from serving.reloads import load_predictor
 from serving.roles import ROLES
 from serving.settings import get_settings
 from serving.storage.db import Database
@@ -41,6 +43,8 @@ def run_server(args: argparse.Namespace) -> int:
     """Migrate the database once, then serve the API with uvicorn (``--workers N`` processes)."""
     import uvicorn
 
+    from serving.http import HeaderTimeoutProtocol
+
     overrides = {"host": args.host, "port": args.port, "model_path": args.model, "workers": args.workers}
     for name, value in overrides.items():
         if value:
@@ -60,6 +64,9 @@ def run_server(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        # h11 with a deadline on each request's head (slowloris), and a cap on its size
+        http=partial(HeaderTimeoutProtocol, header_timeout_s=settings.header_timeout_s),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         timeout_keep_alive=settings.keep_alive_s,
         log_config=None,
         access_log=False,
@@ -163,7 +170,8 @@ def run_score(args: argparse.Namespace) -> int:
     if not in_path.is_file():
         print(f"error: input file {in_path} not found", file=sys.stderr)
         return 2
-    predictor = Predictor.load(args.model or get_settings().model_path)
+    settings = get_settings()
+    predictor = load_predictor(args.model or settings.model_path, max_read_ms=settings.max_read_ms)
     started = time.perf_counter()
     count = score_file(predictor, in_path, out_path, batch_size=args.batch_size)
     elapsed = time.perf_counter() - started

@@ -4,24 +4,25 @@ lifespan, never at import. ``app_from_env`` is the factory uvicorn workers call.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from model.errors import ArtifactError
-from model.predictor import Predictor
 from serving.auth import KeyCache
 from serving.errors import install_error_handlers
 from serving.logs import configure_logging
 from serving.metrics import set_model_version
 from serving.middleware import RequestContextMiddleware
-from serving.reloads import ModelFollower
+from serving.reloads import ModelFollower, load_predictor
 from serving.routes import admin, operations, reviews, scoring, team
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
 from serving.ui.routes import install_review_page
+from serving.ui.session import resolve_secret
 from serving.ui.team_pages import install_team_pages
 
 log = logging.getLogger("soi.serving")
@@ -36,7 +37,7 @@ Reviewers can also use the review page at `/review` (sign in with a reviewer key
 
 def _load_model(app: FastAPI, settings: Settings) -> None:
     try:
-        app.state.predictor = Predictor.load(settings.model_path)
+        app.state.predictor = load_predictor(settings.model_path, max_read_ms=settings.max_read_ms)
     except ArtifactError as exc:
         log.error("no model loaded, scoring will answer 503: %s", exc)
         return
@@ -50,6 +51,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # scoring threads hold the interpreter lock; the event loop (operations routes) gets it back sooner
+        sys.setswitchinterval(settings.switch_interval_ms / 1000)
         if settings.auth_disabled:
             log.warning(
                 "AUTHENTICATION IS DISABLED (SOI_AUTH_DISABLED=1): every request is treated as an admin. "
@@ -58,8 +61,15 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.migrate_on_start:
             # fail fast: a process that cannot reach or migrate its database should not start serving
             upgrade_database(app.state.db.engine)
+        app.state.session_secret = resolve_secret(app.state.db, settings)
         _load_model(app, settings)
-        follower = ModelFollower(app.state, app.state.db, model_path=settings.model_path, poll_s=settings.reload_poll_s)
+        follower = ModelFollower(
+            app.state,
+            app.state.db,
+            model_path=settings.model_path,
+            poll_s=settings.reload_poll_s,
+            max_read_ms=settings.max_read_ms,
+        )
         follower.start()
         app.state.model_follower = follower
         yield

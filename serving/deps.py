@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -36,10 +35,14 @@ def get_app_settings(request: Request) -> Settings:
 
 
 async def get_raw_json(request: Request) -> Any:
-    """The request body as parsed JSON, as received (None if it is not JSON; validation reports that)."""
+    """The request body as parsed JSON, as received (None if it is not JSON; validation reports that).
+
+    FastAPI has parsed the body already to validate it, and ``Request.json`` keeps that parse: the body is not
+    parsed twice on the event loop.
+    """
     try:
-        return json.loads(await request.body())
-    except ValueError:
+        return await request.json()
+    except (ValueError, RecursionError):
         return None
 
 

@@ -1,8 +1,10 @@
 """Every error the API answers, translated in one place.
 
 422 for client data (with each field's path), 401/403 for keys and roles, 404, 409, 413 for size, 503 with
-``Retry-After`` when the model or the database is not available, and 500 only for our own bugs: the
-traceback goes to the log, the body carries just the request id.
+``Retry-After`` when the model or the database is not available, and 500 only for our own bugs: the traceback
+goes to the log (its line carries the request id), the body and the ``X-Request-ID`` header carry the request id.
+Unexpected exceptions are answered by ``serving.middleware``, inside the request's context, with
+``internal_error_body``; every other translation is here.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ def field_errors(errors: list[dict[str, Any]]) -> dict[str, Any]:
     detail = []
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
+        inner = (error.get("ctx") or {}).get("field")
+        if isinstance(inner, str) and inner:  # an unknown field's path below the listing (model.schema)
+            loc += inner.split(".")
         path = loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc
         detail.append(
             {
@@ -119,13 +124,15 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
                 content={"detail": "the database is unavailable; nothing was stored, retry later"},
                 headers=retry,
             )
-        return _internal_error(exc)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        return _internal_error(exc)
+        log_internal_error(exc)
+        return JSONResponse(status_code=500, content=internal_error_body(request_id_var.get() or ""))
 
 
-def _internal_error(exc: Exception) -> JSONResponse:
+def log_internal_error(exc: BaseException) -> None:
+    """The traceback of one of our bugs, in one log line that carries the request id (``serving.logs``)."""
     log.error("internal error: %s", type(exc).__name__, exc_info=exc)
-    return JSONResponse(status_code=500, content={"detail": "internal error", "request_id": request_id_var.get() or ""})
+
+
+def internal_error_body(request_id: str) -> dict[str, str]:
+    """The body of a 500: no detail of the bug, only the id to find its traceback in the log."""
+    return {"detail": "internal error", "request_id": request_id}

@@ -32,6 +32,13 @@ MODEL_INFO = Gauge(
     "soi_model_info", "1 for the model version this process serves.", ["model_version"], multiprocess_mode="livemax"
 )
 DB_UNAVAILABLE = Counter("soi_database_unavailable_total", "Requests answered 503 because the database was down.")
+# HTTP methods counted by name; any other (clients may send any token) is counted as "other".
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def metric_method(method: str) -> str:
+    """The method as a metric label: one of ``KNOWN_METHODS`` or ``other``, never what the client invented."""
+    return method if method in KNOWN_METHODS else "other"
 
 
 def set_model_version(old: str | None, new: str) -> None:

@@ -1,10 +1,15 @@
-"""One pure-ASGI middleware for every request: request id, body size limit, metrics and the access log.
+"""One pure-ASGI middleware for every request: request id, body size limit, metrics, the access log, and the
+answer to our own bugs (a 500 whose body and ``X-Request-ID`` header carry the request id, and whose traceback
+line in the log carries it too: this runs inside the request's context, which Starlette's outermost error
+handler does not).
 
-Pure ASGI (not ``BaseHTTPMiddleware``) so that it costs microseconds and streams bodies untouched.
+Pure ASGI (not ``BaseHTTPMiddleware``) so that it costs microseconds and streams bodies untouched. Metric labels
+take only known values (the route's template, a standard method), so no client can add time series.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -14,8 +19,9 @@ from typing import Any
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from serving.errors import internal_error_body, log_internal_error
 from serving.logs import request_id_var
-from serving.metrics import LATENCY, REQUESTS
+from serving.metrics import LATENCY, REQUESTS, metric_method
 
 log = logging.getLogger("soi.access")
 REQUEST_ID_HEADER = "x-request-id"
@@ -46,12 +52,12 @@ class RequestContextMiddleware:
         request_id = incoming if incoming and _SAFE_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
-        status = {"code": 500}
+        status = {"code": 500, "started": False}
         limit = self.max_body_bytes
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status["code"], status["started"] = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
@@ -73,11 +79,17 @@ class RequestContextMiddleware:
                 await _send_json(send_with_id, 413, b'{"detail":"request body over %d bytes"}' % limit)
             else:
                 await self.app(scope, receive_limited, send_with_id)
+        except Exception as exc:  # our bug: logged here, where the request id is still set
+            log_internal_error(exc)
+            if status["started"]:
+                raise  # too late for a 500: the server closes the connection
+            status["code"] = 500
+            await _send_json(send_with_id, 500, json.dumps(internal_error_body(request_id)).encode())
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             route_path = getattr(route, "path", None) or "(unmatched)"
-            method = scope.get("method", "")
+            method = metric_method(scope.get("method", ""))
             REQUESTS.labels(method=method, route=route_path, status=str(status["code"])).inc()
             LATENCY.labels(method=method, route=route_path).observe(elapsed)
             extra: dict[str, Any] = {

@@ -2,14 +2,18 @@
 model at once and logs the reload in the database; every other process polls that log and follows.
 
 Each swap is one reference assignment; a request took its model when it started, so requests in flight
-finish on the old one.
+finish on the old one. A model is swapped in only once it has loaded *and* scored a listing
+(``load_predictor``): truncated or broken files are an ``ArtifactError`` (409 for the admin), never a 500, and
+the old model keeps serving.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 
+from model.errors import ArtifactError
 from model.predictor import Predictor
 from serving.metrics import set_model_version
 from serving.storage.db import Database
@@ -19,14 +23,31 @@ from serving.storage.repository import latest_reload_id, record_reload
 log = logging.getLogger("soi.serving")
 
 
+def load_predictor(model_path: str, *, max_read_ms: float) -> Predictor:
+    """Load a model and score one listing with it; ``ArtifactError`` for any failure of either.
+
+    Loading reads files that may be truncated or hand-edited (safetensors, skops, ONNX, JSON): whatever error their
+    readers raise means "this model cannot be served", so every one of them becomes an ``ArtifactError``.
+    """
+    try:
+        predictor = replace(Predictor.load(model_path), max_read_ms=max_read_ms)
+        predictor.warm_up()
+    except ArtifactError:
+        raise
+    except Exception as exc:  # the readers' own errors: zipfile, safetensors, onnxruntime, json, KeyError...
+        raise ArtifactError(f"the model at {model_path} cannot be served: {type(exc).__name__}: {exc}") from exc
+    return predictor
+
+
 class ModelFollower:
     """Holds this process's place in the reload log and swaps ``state.predictor`` when asked."""
 
-    def __init__(self, state: object, db: Database, *, model_path: str, poll_s: float) -> None:
+    def __init__(self, state: object, db: Database, *, model_path: str, poll_s: float, max_read_ms: float) -> None:
         self.state = state
         self.db = db
         self.model_path = model_path
         self.poll_s = poll_s
+        self.max_read_ms = max_read_ms
         self.seen_id = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -35,7 +56,7 @@ class ModelFollower:
     def reload(self) -> tuple[Predictor, Predictor | None]:
         """Load the model ``current`` points to and swap it in; raises ``ArtifactError`` and keeps the old one."""
         with self._lock:  # two reloads at once would load twice for nothing
-            new = Predictor.load(self.model_path)
+            new = load_predictor(self.model_path, max_read_ms=self.max_read_ms)
             old = self.state.predictor  # type: ignore[attr-defined]
             self.state.predictor = new  # type: ignore[attr-defined]
         set_model_version(old.version if old else None, new.version)

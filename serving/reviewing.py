@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from serving.auth import Principal
 from serving.roles import is_lead
@@ -32,6 +34,37 @@ from serving.storage.review_checks import (
     steps_of,
 )
 from serving.storage.review_tables import FIRST, ReviewStepRow
+
+# The times a filter (queue, export, the review page) may name: far enough from the calendar's edges that moving
+# one to UTC, or a day further, never overflows, on SQLite and PostgreSQL alike.
+EARLIEST_FILTER_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_FILTER_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def filter_time_utc(value: datetime) -> datetime | None:
+    """A filter's time in UTC (a time without a zone is read as UTC, the zone of every stored time), or None
+    when it is outside ``EARLIEST_FILTER_TIME`` .. ``LATEST_FILTER_TIME``."""
+    try:
+        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+07:00 is before year 1 in UTC
+        return None
+    return aware if EARLIEST_FILTER_TIME <= aware < LATEST_FILTER_TIME else None
+
+
+# Deeper than any listing accepted now (model.schema.MAX_EXTRA_DEPTH); snapshots stored before unknown fields were
+# bounded may nest deeper than a JSON answer can be serialised.
+SHOWN_DEPTH = 32
+
+
+def _showable(value: Any, depth: int = 0) -> Any:
+    """A stored snapshot with anything nested deeper than ``SHOWN_DEPTH`` replaced by a note, so it can be shown."""
+    if depth >= SHOWN_DEPTH and isinstance(value, dict | list):
+        return "(nested too deep to show)"
+    if isinstance(value, dict):
+        return {key: _showable(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_showable(item, depth + 1) for item in value]
+    return value
 
 
 def viewer_of(caller: Principal) -> Viewer:
@@ -139,7 +172,7 @@ def load_listing_detail(db: Database, listing_id: int, *, viewer: str | None = N
                     sha256=s.sha256,
                     first_seen=s.first_seen,
                     last_seen=s.last_seen,
-                    listing=json.loads(s.raw_json),
+                    listing=_showable(json.loads(s.raw_json)),
                 )
                 for s in history.snapshots
             ],

@@ -6,15 +6,17 @@ come from the settings and should show in the OpenAPI schema.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, create_model, field_validator
+from pydantic import AfterValidator, BaseModel, Field, create_model, field_validator
 
 from model.labels import check_labels, review_labels
-from model.schema import Listing, Priority, Score
+from model.schema import MAX_LABELS, Listing, Priority, Score, check_text
 from serving.roles import Role
+
+# Text that will be stored or compared in SQL: NFC, no NUL (PostgreSQL refuses it), no lone surrogate.
+StorableText = Annotated[str, AfterValidator(check_text)]
 
 
 def make_listing_model(*, max_title_chars: int, max_description_chars: int) -> type[Listing]:
@@ -173,7 +175,9 @@ class ListingDetail(BaseModel):
     """A stored listing: its versions, its scores and its review history, oldest first."""
 
     listing_id: int
-    key: str = Field(description="The identity: 'id:<platform>:<id>', 'url:<url>' or 'sha256:<content hash>'.")
+    key: str = Field(
+        description='The identity, a JSON array: ["id", platform, id], ["url", url] or ["sha256", content hash].'
+    )
     platform: str | None
     external_id: str | None
     url: str | None
@@ -201,18 +205,17 @@ def make_review_model(max_note_chars: int) -> type[BaseModel]:
     class ReviewIn(BaseModel):
         """The labels the listing carries ([] = clean) and an optional note."""
 
-        labels: list[str] = Field(description=f"Zero or more of {list(review_labels())}; [] means clean.")
-        note: str | None = Field(default=None, max_length=max_note_chars, description="Free text for the case file.")
+        labels: list[str] = Field(
+            max_length=MAX_LABELS, description=f"Zero or more of {list(review_labels())}; [] means clean."
+        )
+        note: StorableText | None = Field(
+            default=None, max_length=max_note_chars, description="Free text for the case file."
+        )
 
         @field_validator("labels")
         @classmethod
         def _known(cls, value: list[str]) -> list[str]:
             return check_labels(value, allowed=list(review_labels()))
-
-        @field_validator("note", mode="before")
-        @classmethod
-        def _nfc(cls, value: Any) -> Any:
-            return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
     return ReviewIn
 
@@ -221,7 +224,9 @@ class ApiKeyIn(BaseModel):
     """A key to create."""
 
     role: Role
-    name: str = Field(min_length=1, max_length=200, description="Who or what uses the key, e.g. 'crawler-hn-1'.")
+    name: StorableText = Field(
+        min_length=1, max_length=200, description="Who or what uses the key, e.g. 'crawler-hn-1'."
+    )
 
 
 class ApiKeyOut(BaseModel):
@@ -249,9 +254,11 @@ class ReloadResult(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Whether this process can serve: a model is loaded and the database answers."""
+    """Whether this process can serve: a model is loaded and the database answers and can take writes."""
 
     status: Literal["ready", "not ready"]
     model_loaded: bool
-    database: bool
+    database: bool = Field(description="The database answers.")
+    database_writable: bool = Field(description="The database can take a write (and its disk has room).")
+    problem: str | None = Field(default=None, description="What keeps the database from taking writes, if anything.")
     model_version: str | None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from serving.schemas import QueueItem
+from serving.schemas import QueueItem, StorableText
 
 
 class ClaimPage(BaseModel):
@@ -83,13 +82,10 @@ class ReviewerStatsPage(BaseModel):
 class ClearanceIn(BaseModel):
     """A lead clears a reviewer: their reliability is measured afresh from now."""
 
-    reviewer: str = Field(min_length=1, max_length=200, description="The reviewer's name (as in their reviews).")
-    note: str | None = Field(default=None, max_length=4_000, description="Why, for the record.")
-
-    @field_validator("reviewer", "note", mode="before")
-    @classmethod
-    def _nfc(cls, value: Any) -> Any:
-        return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+    reviewer: StorableText = Field(
+        min_length=1, max_length=200, description="The reviewer's name (as in their reviews)."
+    )
+    note: StorableText | None = Field(default=None, max_length=4_000, description="Why, for the record.")
 
 
 class ClearanceOut(BaseModel):

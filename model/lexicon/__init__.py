@@ -3,14 +3,20 @@
 The lexicon is data (``risk_lexicon.json`` beside this file): extending it needs no code change. Terms are
 matched on the diacritic-folded, normalised text at word boundaries; each hit becomes a model feature and,
 when it supports a flag, evidence for reviewers with the term as the seller wrote it.
+
+Matching is linear in the text: the word patterns are tries, a hit inside an innocent phrase is found by
+bisection, and the original text is folded once and then searched once per distinct term found (not once per
+hit, and at most ``MAX_TONE_CHECKS`` of them), with small patterns that start with a plain letter, so the engine
+skips to where that letter is.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from model.patterns import compile_word_pattern
@@ -20,6 +26,13 @@ LEXICON_FILE = Path(__file__).with_name("risk_lexicon.json")
 # Vietnamese letters grouped by the plain letter they fold to, to find a term as written in the original text.
 _VIETNAMESE_LETTERS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵdđbcfghjklmnpqrstvwxz"
 _SUBSTITUTES = {"a": "4@", "e": "3", "i": "1", "o": "0", "s": "5$", "t": "7"}
+# Separators between the words of a term as written ("bóng  .  cười"): bounded, so evidence stays short.
+_WORD_GAP = r"[\s.\-_*]{0,16}"
+# Written-form patterns kept compiled: the lexicon's terms plus misspelt brands, which sellers choose freely.
+WRITTEN_PATTERN_CACHE_SIZE = 4096
+# Distinct terms of one text whose tone marks are checked in the original: each check is a pass over the text, and
+# a real listing holds a handful of terms. A text stuffed with more keeps the rest as hits without the check.
+MAX_TONE_CHECKS = 64
 
 
 def _fold(text: str) -> str:
@@ -77,14 +90,20 @@ class Lexicon:
         innocent: list[tuple[int, int]] = []
         if self.innocent_pattern is not None:
             innocent = [m.span(1) for m in self.innocent_pattern.finditer(folded_text)]
+        innocent_starts = [first for first, _last in innocent]  # sorted, and the spans do not overlap
+        agrees: dict[str, bool] = {}  # the original text is searched once per distinct term, not once per hit
+        plain = _plain_letters(raw_text)
         hits: list[LexiconHit] = []
         if self.pattern is not None:
             for m in self.pattern.finditer(folded_text):
                 start, end = m.span(1)
-                if any(first <= start and end <= last for first, last in innocent):
+                place = bisect_right(innocent_starts, start) - 1  # the only innocent span that can hold the hit
+                if place >= 0 and end <= innocent[place][1]:
                     continue
                 for category, term, kind in self.entries[m.group(1)]:
-                    if raw_text and not tones_agree_somewhere(term, raw_text):
+                    if raw_text and term not in agrees and len(agrees) < MAX_TONE_CHECKS:
+                        agrees[term] = tones_agree_somewhere(term, raw_text, plain)
+                    if not agrees.get(term, True):
                         continue
                     hits.append(LexiconHit(category=category, term=term, kind=kind))
         for symbol, owners in self.emoji.items():
@@ -131,19 +150,45 @@ def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
 
 
 @cache
+def _letter_table() -> dict[int, str]:
+    """Every Vietnamese letter, either case, to its plain lower-case letter: one character for one."""
+    table: dict[int, str] = {}
+    for letter in _VIETNAMESE_LETTERS:
+        plain = _fold(letter)
+        table[ord(letter)] = plain
+        table[ord(letter.upper())] = plain
+    return table
+
+
+@lru_cache(maxsize=4)  # one listing's text is searched once per term it holds: fold it once
+def _plain_letters(original: str) -> str:
+    """``original`` with its Vietnamese letters lower-cased and folded ("Bóng" -> "bong"), positions unchanged.
+
+    Listing text is NFC, so a letter and its marks are one character: offsets into this string are offsets into
+    ``original``, and the term as written is ``original[match.start():match.end()]``.
+    """
+    return original.translate(_letter_table())
+
+
+@lru_cache(maxsize=WRITTEN_PATTERN_CACHE_SIZE)
 def _written_pattern(term: str) -> re.Pattern[str]:
-    """A pattern that finds a term in original text whatever its tone marks, case, separators or digit tricks."""
-    classes = {plain: "".join(ch for ch in _VIETNAMESE_LETTERS if _fold(ch) == plain) for plain in set(_fold(term))}
+    """A pattern that finds a term in ``_plain_letters`` of the original text, whatever its tone marks, case,
+    separators or digit tricks.
+
+    Matching on plain letters keeps each pattern small (cheap to compile) and starting with a plain letter, so the
+    engine skips straight to the places where the term's first letter is: a search costs little more than a scan.
+    """
+    plain_letters = set(_letter_table().values())
     parts = []
     for ch in _fold(term):
         if ch == " ":
-            parts.append(r"[\s.\-_*]*")
+            parts.append(_WORD_GAP)
         elif ch.isalpha():
-            letters = classes.get(ch, ch) + ch.upper() + "".join(c.upper() for c in classes.get(ch, ""))
+            letters = ch if ch in plain_letters else ch + ch.upper()
             parts.append("[" + re.escape(letters + _SUBSTITUTES.get(ch, "")) + r"][.\-_* ]?")
         else:
             parts.append(re.escape(ch))
-    return re.compile("".join(parts).rstrip("?").removesuffix(r"[.\-_* ]"), re.IGNORECASE)
+    return re.compile("".join(parts).rstrip("?").removesuffix(r"[.\-_* ]"))
 
 
 def _tones_agree(written: str, term: str) -> bool:
@@ -158,20 +203,22 @@ def _tones_agree(written: str, term: str) -> bool:
     return all(ch == want or _fold(ch) == ch for ch, want in zip(letters, expected, strict=True))
 
 
-def tones_agree_somewhere(term: str, original: str) -> bool:
+def tones_agree_somewhere(term: str, original: str, plain: str | None = None) -> bool:
     """False only when every place the term is written in ``original`` has tone marks of another word.
 
     Matching on folded text finds "hàng giả" (counterfeit) in "hàng giá rẻ" (cheap goods); the original text
     tells them apart. A term that cannot be found as written (it came from teencode or a brand alias) passes.
+    ``plain`` is ``_plain_letters(original)`` when the caller already has it.
     """
+    plain = _plain_letters(original) if plain is None else plain
     found = False
-    for m in _written_pattern(term).finditer(original):
+    for m in _written_pattern(term).finditer(plain):
         before = original[m.start() - 1] if m.start() > 0 else " "
         after = original[m.end()] if m.end() < len(original) else " "
         if before.isalnum() or after.isalnum():
             continue
         found = True
-        if _tones_agree(m.group(0), term):
+        if _tones_agree(original[m.start() : m.end()], term):
             return True
     return not found
 
@@ -180,5 +227,5 @@ def find_written_form(term: str, original: str) -> str | None:
     """The term as the seller wrote it in the original text ('B.Ó.N.G cười' for 'bóng cười'), if found."""
     if not term or not original:
         return None
-    m = _written_pattern(term).search(original)
-    return m.group(0).strip(" .-_*") if m else None
+    m = _written_pattern(term).search(_plain_letters(original))
+    return original[m.start() : m.end()].strip(" .-_*") if m else None

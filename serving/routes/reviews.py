@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: FastAPI must see the review model built inside build_router.
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query
@@ -11,25 +11,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from model.labels import review_labels
-from model.schema import Priority
+from model.schema import MAX_PLATFORM_CHARS, Priority
 from serving import reviewing
 from serving.auth import ReviewerDep
 from serving.deps import DatabaseDep
 from serving.errors import NotFound
-from serving.schemas import ListingDetail, QueuePage, ReviewOut, error_responses, make_review_model
+from serving.schemas import ListingDetail, QueuePage, ReviewOut, StorableText, error_responses, make_review_model
 from serving.settings import Settings
 from serving.storage.db import Database
 from serving.storage.repository import QueueCursor, QueueFilter, iter_reviewed
 from serving.team import load_trust
 
 ListingId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Soi's listing id (stored_listing_id).")]
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    # a time without a zone is read as UTC, the zone of every stored time
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _bad_query(field: str, message: str) -> RequestValidationError:
@@ -39,22 +32,37 @@ def _bad_query(field: str, message: str) -> RequestValidationError:
 KNOWN_LABELS = list(review_labels())
 
 
+def _filter_time(value: datetime | None, field: str) -> datetime | None:
+    """A time filter in UTC; 422 naming the field when it is outside the range a filter may name."""
+    if value is None:
+        return None
+    utc = reviewing.filter_time_utc(value)
+    if utc is None:
+        first, last = reviewing.EARLIEST_FILTER_TIME.year, reviewing.LATEST_FILTER_TIME.year - 1
+        raise _bad_query(field, f"expected a time in the years {first} to {last}")
+    return utc
+
+
 def queue_filter(
     caller: ReviewerDep,
-    label: Annotated[str | None, Query(description=f"Only listings flagged with this label: {KNOWN_LABELS}.")] = None,
-    platform: Annotated[str | None, Query(max_length=64, description="Only listings from this platform.")] = None,
+    label: Annotated[
+        str | None, Query(max_length=64, description=f"Only listings flagged with this label: {KNOWN_LABELS}.")
+    ] = None,
+    platform: Annotated[
+        StorableText | None, Query(max_length=MAX_PLATFORM_CHARS, description="Only listings from this platform.")
+    ] = None,
     since: Annotated[datetime | None, Query(description="Only listings last scored at or after this time.")] = None,
     until: Annotated[datetime | None, Query(description="Only listings last scored before this time.")] = None,
     priority: Annotated[Priority | None, Query(description="Only listings of this latest priority.")] = None,
 ) -> QueueFilter:
     """The queue's filters from the query, seen by the caller (others' claims skipped); 422 for an unknown label."""
     if label is not None and label not in KNOWN_LABELS:
-        raise _bad_query("label", f"unknown label {label!r}: expected one of {KNOWN_LABELS}")
+        raise _bad_query("label", f"unknown label: expected one of {KNOWN_LABELS}")
     return QueueFilter(
         label=label,
         platform=platform,
-        since=_as_utc(since),
-        until=_as_utc(until),
+        since=_filter_time(since, "since"),
+        until=_filter_time(until, "until"),
         priority=priority,
         viewer=reviewing.viewer_of(caller),
     )
@@ -133,7 +141,7 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> StreamingResponse:
         """Reviewed listings as JSONL: the latest snapshot in the listing contract, with the latest labels, their
         provenance (single, double_agreed, lead_decision, disputed) and training weight."""
-        lines = _export_lines(db, settings, _as_utc(since))
+        lines = _export_lines(db, settings, _filter_time(since, "since"))
         first = next(lines, None)  # a database outage is a 503 here, before the stream has started
 
         def stream() -> Iterator[str]:

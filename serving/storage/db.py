@@ -7,16 +7,19 @@ pre-pinged pool and a short connect timeout, so an outage answers 503 quickly an
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, exc, text
+from sqlalchemy import create_engine, event, exc, insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from serving.settings import Settings
+from serving.storage.models import ServiceSecretRow, utc_now
 
 WRITE_OPTION = "soi_write"
 
@@ -85,12 +88,19 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
+# How long the readiness write probe waits for a lock another writer holds (a held lock means "writable").
+PROBE_LOCK_WAIT_MS = 100
+
+
 class Database:
     """One process's engine and session factories."""
 
     def __init__(self, settings: Settings) -> None:
         self.engine = make_engine(settings)
         self.dialect = self.engine.dialect.name
+        self.busy_timeout_ms = settings.sqlite_busy_timeout_ms
+        database = make_url(normalize_url(settings.database_url)).database if self.dialect == "sqlite" else None
+        self.sqlite_path = Path(database) if database and database != ":memory:" else None
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
 
@@ -106,10 +116,36 @@ class Database:
         with self._write() as session, session.begin():
             yield session
 
-    def ping(self) -> None:
-        """Raise if the database cannot answer ``SELECT 1``."""
+    def write_problem(self, *, min_free_bytes: int) -> str | None:
+        """Why the database could not store a write now (None: it could): a probe row is inserted and rolled
+        back, and a SQLite file's disk must have ``min_free_bytes`` free (a rolled-back write never reaches the
+        disk, so a full disk shows only there). Another writer holding the lock means the database is writable.
+        Outage errors (the database does not answer) propagate."""
+        if self.sqlite_path is not None:
+            free = shutil.disk_usage(self.sqlite_path.parent).free
+            if free < min_free_bytes:
+                return f"only {free // 2**20} MiB free on the database's disk"
+        probe = insert(ServiceSecretRow).values(name=f"readyz-probe-{uuid.uuid4().hex}", value="", created_at=utc_now())
+        sqlite = self.dialect == "sqlite"
         with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            try:
+                with connection.begin() as transaction:
+                    wait = f"PRAGMA busy_timeout={PROBE_LOCK_WAIT_MS}"
+                    connection.exec_driver_sql(wait if sqlite else f"SET LOCAL lock_timeout = '{PROBE_LOCK_WAIT_MS}ms'")
+                    connection.execute(probe)
+                    transaction.rollback()
+            except exc.DBAPIError as error:
+                message = str(error.orig).lower()
+                if "locked" in message or "lock timeout" in message or "busy" in message:
+                    return None
+                if is_unavailable(error) and "readonly" not in message and "read-only" not in message:
+                    raise
+                return str(error.orig).splitlines()[0][:200]
+            finally:
+                if sqlite:  # the pooled connection goes back with the usual wait for the lock
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+                    connection.rollback()
+        return None
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -1,4 +1,5 @@
-"""The tables: listings, their snapshots, scores, reviews (append-only) and API keys (hashed).
+"""The tables: listings, their snapshots, scores, reviews (append-only), API keys (hashed), review-page sessions
+(hashed, revocable) and the service's own secrets.
 
 A *listing* is one thing a crawler saw (identified by platform + id, else url, else content hash); every
 distinct version of its JSON is a *snapshot*, kept as evidence because sellers edit and delete listings within
@@ -53,7 +54,9 @@ class ListingRow(Base):
     __tablename__ = "listings"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    key: Mapped[str] = mapped_column(Text, doc="Identity: 'id:<platform>:<id>', 'url:<url>' or 'sha256:<hash>'.")
+    key: Mapped[str] = mapped_column(
+        Text, doc='Identity, a JSON array: ["id", platform, id], ["url", url] or ["sha256", content hash].'
+    )
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, doc="SHA-256 of key (keys can be long URLs).")
     platform: Mapped[str | None] = mapped_column(String(64))
     external_id: Mapped[str | None] = mapped_column(Text)
@@ -121,7 +124,8 @@ class ScoreRow(Base):
 
 
 class ReviewRow(Base):
-    """A reviewer's labels for a listing. Append-only (database triggers refuse UPDATE and DELETE)."""
+    """A reviewer's labels for a listing. Append-only: database triggers refuse UPDATE and DELETE, an INSERT that
+    would replace a row (SQLite's REPLACE) and TRUNCATE (PostgreSQL)."""
 
     __tablename__ = "reviews"
 
@@ -158,3 +162,27 @@ class ModelReloadRow(Base):
     model_version: Mapped[str] = mapped_column(String(128), doc="The version the answering worker loaded.")
     requested_by: Mapped[str] = mapped_column(String(200))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReviewSessionRow(Base):
+    """A review-page sign-in: the cookie holds a random token, this row its keyed hash; signing out revokes it."""
+
+    __tablename__ = "review_sessions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, doc="HMAC-SHA256 of the cookie's token.")
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ServiceSecretRow(Base):
+    """A secret the service made for itself when none was configured (``SOI_SESSION_SECRET``), shared by every
+    worker and replica of one database."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -54,12 +54,14 @@ def content_sha256(raw: dict[str, Any]) -> str:
 
 
 def listing_key(listing: Listing, sha256: str) -> str:
-    """A listing's identity: platform + the crawler's id, else its url, else its content."""
+    """A listing's identity: platform + the crawler's id, else its url, else its content, as a JSON array
+    (``["id", platform, id]``, ``["url", url]``, ``["sha256", hash]``): its parts can never run into each other,
+    as a joined ``id:<platform>:<id>`` could (migration 0003 rewrote the keys stored before)."""
     if listing.id:
-        return f"id:{listing.platform or ''}:{listing.id}"
+        return canonical_json(["id", listing.platform or "", listing.id])
     if listing.url:
-        return f"url:{listing.url}"
-    return f"sha256:{sha256}"
+        return canonical_json(["url", listing.url])
+    return canonical_json(["sha256", sha256])
 
 
 def _sha256(text: str) -> str:
@@ -256,20 +258,35 @@ class QueueCursor:
 
     @classmethod
     def decode(cls, token: str) -> QueueCursor:
-        """Read a token made by ``encode``; ``ValueError`` for anything else."""
+        """Read a token made by ``encode``; ``ValueError`` for anything else (a tampered id or risk included)."""
         try:
             payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             cursor = cls(
-                risk=float(payload["r"]),
-                listing_id=int(payload["i"]),
-                uncertainty=None if payload.get("u") is None else float(payload["u"]),
-                uncertain_id=None if payload.get("ui") is None else int(payload["ui"]),
+                risk=_fraction(payload["r"]),
+                listing_id=_row_id(payload["i"]),
+                uncertainty=None if payload.get("u") is None else _fraction(payload["u"]),
+                uncertain_id=None if payload.get("ui") is None else _row_id(payload["ui"]),
             )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise ValueError("not a cursor returned by this API") from exc
-        if not math.isfinite(cursor.risk) or (cursor.uncertainty is not None and not math.isfinite(cursor.uncertainty)):
-            raise ValueError("not a cursor returned by this API")
         return cursor
+
+
+MAX_ROW_ID = 2**63 - 1  # ids are 64-bit integers on every backend
+
+
+def _row_id(value: Any) -> int:
+    """A row id read from a cursor: an integer from 1 to 2⁶³−1, or ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROW_ID:
+        raise ValueError("expected a row id")
+    return value
+
+
+def _fraction(value: Any) -> float:
+    """A risk or uncertainty read from a cursor: a number from 0 to 1, or ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError("expected a number from 0 to 1")
+    return float(value)
 
 
 @dataclass(frozen=True)

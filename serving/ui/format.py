@@ -16,10 +16,13 @@ PRIORITY_VI = {"high": "Cao", "medium": "Trung bình", "low": "Thấp"}
 PLATFORMS = ("shopee", "lazada", "tiki", "tiktok", "facebook", "zalo", "website", "other")
 
 
-def format_price_vnd(value: float | int | None) -> str:
-    """``1500000`` → ``1.500.000 ₫`` (dots between thousands); empty when there is no price."""
+def format_price_vnd(value: object) -> str:
+    """``1500000`` → ``1.500.000 ₫`` (dots between thousands); empty when there is no price. Anything else (a
+    snapshot stored before prices had to be numbers) is shown as it was sent."""
     if value is None:
         return ""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or abs(value) == float("inf"):
+        return str(value)
     return f"{round(value):,}".replace(",", ".") + " ₫"
 
 

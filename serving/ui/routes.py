@@ -9,14 +9,13 @@ page never submits a review twice. None of this is in the OpenAPI schema: it is 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -24,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from model.labels import review_labels
-from model.schema import Listing
+from model.schema import MAX_PLATFORM_CHARS, Listing, is_storable_text
 from serving import reviewing
 from serving.deps import DatabaseDep, SettingsDep
 from serving.schemas import ListingDetail, make_review_model
@@ -38,9 +37,10 @@ from serving.ui.session import (
     ReviewSession,
     check_key,
     csrf_matches,
-    make_cookie_value,
+    end_session,
     read_session,
     same_origin,
+    start_session,
 )
 from serving.ui.team_view import listing_team_view, with_viewer
 
@@ -83,16 +83,24 @@ def _parse_date(raw: str, name: str, errors: list[str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors.append(f"Ngày {name} không hợp lệ (cần dạng năm-tháng-ngày): bỏ qua.")
         return None
+    first, last = reviewing.EARLIEST_FILTER_TIME.year, reviewing.LATEST_FILTER_TIME.year - 1
+    if not first <= day.year <= last:  # a day at the calendar's edge cannot be moved to UTC or a day further
+        errors.append(f"Ngày {name} phải trong các năm {first}–{last}: bỏ qua.")
+        return None
+    return day
 
 
 def parse_queue_query(params: Any) -> QueueQuery:
     """Read the filters from query parameters; a bad value is dropped with a Vietnamese note, not a 422."""
-    values = {name: (params.get(name) or "").strip()[:64] for name in FILTER_FIELDS}
+    values = {name: (params.get(name) or "").strip()[:MAX_PLATFORM_CHARS] for name in FILTER_FIELDS}
     errors: list[str] = []
+    if not is_storable_text(values["platform"]):
+        errors.append("Nền tảng chứa ký tự không hợp lệ: bỏ qua.")
+        values["platform"] = ""
     if values["label"] and values["label"] not in review_labels():
         errors.append("Nhãn không có trong danh mục: bỏ qua.")
         values["label"] = ""
@@ -117,7 +125,7 @@ def parse_queue_query(params: Any) -> QueueQuery:
 
 
 def _settings_session(request: Request, db: Any, settings: Settings) -> ReviewSession | None:
-    return read_session(request, db, secret=settings.session_secret, auth_disabled=settings.auth_disabled)
+    return read_session(request, db, secret=request.app.state.session_secret, auth_disabled=settings.auth_disabled)
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -141,7 +149,9 @@ def _safe_next(target: str | None) -> str:
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
-    # urlencoded forms only (the page sends nothing else); the middleware has already capped the body size
+    # urlencoded forms only (the page sends nothing else); the middleware has already capped the body size.
+    # A dependency, so that the routes reading a form are plain functions, run off the event loop with their
+    # database work.
     body = (await request.body()).decode("utf-8", errors="replace")
     fields: dict[str, list[str]] = {}
     try:
@@ -151,6 +161,9 @@ async def _form(request: Request) -> dict[str, list[str]]:
     for key, value in pairs:
         fields.setdefault(key, []).append(value)
     return fields
+
+
+FormDep = Annotated[dict[str, list[str]], Depends(_form)]
 
 
 def _forbidden(request: Request) -> Response:
@@ -200,18 +213,16 @@ def build_router(settings: Settings) -> APIRouter:
         return _page(request, "signin.html", {"next": _safe_next(next), "error": None})
 
     @router.post("/review/signin")
-    async def signin(request: Request, db: DatabaseDep, app_settings: SettingsDep) -> Response:
+    def signin(request: Request, db: DatabaseDep, app_settings: SettingsDep, form: FormDep) -> Response:
         if not same_origin(request):
             return _forbidden(request)
-        form = await _form(request)
         target = _safe_next((form.get("next") or [""])[0])
         principal, error = check_key(db, (form.get("key") or [""])[0])
         if principal is None:
             log.info("review page sign-in refused")
             return _page(request, "signin.html", {"next": target, "error": error}, 401)
-        value = make_cookie_value(
-            db, principal, secret=app_settings.session_secret, ttl_s=app_settings.session_ttl_s, now_s=time.time()
-        )
+        secret = request.app.state.session_secret
+        value = start_session(db, principal, secret=secret, ttl_s=app_settings.session_ttl_s)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             COOKIE_NAME,
@@ -226,9 +237,10 @@ def build_router(settings: Settings) -> APIRouter:
         return response
 
     @router.post("/review/signout")
-    async def signout(request: Request) -> Response:
+    def signout(request: Request, db: DatabaseDep) -> Response:
         if not same_origin(request):
             return _forbidden(request)
+        end_session(request, db, secret=request.app.state.session_secret)  # the cookie stops working everywhere
         response = RedirectResponse("/review/signin", status_code=303)
         response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, httponly=True, samesite="strict")
         return response
@@ -312,11 +324,10 @@ def build_router(settings: Settings) -> APIRouter:
         return render_listing(request, db, review_session, listing_id)
 
     @router.post("/review/listings/{listing_id}/reviews")
-    async def review_form(request: Request, listing_id: ListingId, db: DatabaseDep) -> Response:
+    def review_form(request: Request, listing_id: ListingId, db: DatabaseDep, form: FormDep) -> Response:
         review_session = _settings_session(request, db, settings)
         if review_session is None:
             return _to_signin(request)
-        form = await _form(request)
         if not same_origin(request) or not csrf_matches(review_session, (form.get("csrf") or [""])[0]):
             return _forbidden(request)
         note = (form.get("note") or [""])[0].strip()

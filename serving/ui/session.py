@@ -1,13 +1,17 @@
-"""Signing in to the review page: a signed session cookie, never the API key itself, and the CSRF checks.
+"""Signing in to the review page: a revocable server-side session, never the API key itself, and the CSRF checks.
 
-The reviewer types their API key once. The server checks it like the Bearer API does and answers with a
-cookie ``<key id>.<expiry>.<signature>``: HttpOnly (scripts cannot read it), SameSite=Strict (other sites'
-pages never send it), Secure over HTTPS, scoped to ``/review``. The signature is an HMAC keyed with the
-key's stored hash (plus ``SOI_SESSION_SECRET`` when set), so
+The reviewer types their API key once. The server checks it like the Bearer API does, stores a session row and
+answers with a cookie holding a random 256-bit token: HttpOnly (scripts cannot read it), SameSite=Strict (other
+sites' pages never send it), Secure over HTTPS, scoped to ``/review``. The database keeps only an HMAC of the
+token keyed with the session secret, so
 
-- a stolen cookie is not an API key: it opens only the review page, and only until it expires;
-- revoking the key ends its sessions at once (the key row is read on every request);
-- several workers or replicas need no shared session store and no extra secret to agree on.
+- a stolen cookie is not an API key: it opens only the review page, until it expires or its owner signs out;
+- signing out revokes the session on the server (a copied cookie stops working too), and so does revoking the
+  key (the key row is read on every request);
+- several workers or replicas share the sessions through the database.
+
+The session secret is ``SOI_SESSION_SECRET``; without one (outside development mode) the service generates one,
+stores it in the database for every worker and replica, and says so loudly at startup (``resolve_secret``).
 
 Every POST of the page also has to come from the page itself: its ``Origin`` (or, failing that, its
 ``Referer``) must be this server, and a session's forms carry a token derived from the session.
@@ -18,19 +22,34 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
+import logging
+import re
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from fastapi import Request
 
 from serving.auth import DEV_PRINCIPAL, Principal
 from serving.roles import REVIEW_ROLES
+from serving.settings import Settings
 from serving.storage.db import Database
-from serving.storage.repository import find_api_key, get_api_key
+from serving.storage.models import utc_now
+from serving.storage.repository import find_api_key
+from serving.storage.sessions import (
+    add_review_session,
+    find_review_session,
+    get_or_create_secret,
+    revoke_review_session,
+)
 
+log = logging.getLogger("soi.serving")
 COOKIE_NAME = "soi_review_session"
 COOKIE_PATH = "/review"
+SECRET_NAME = "session_secret"
+# what ``secrets.token_urlsafe(32)`` makes; anything else in the cookie is not looked up at all
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 @dataclass(frozen=True)
@@ -45,9 +64,30 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def _mac(secret: str, key_hash: str, message: str) -> str:
-    key = hashlib.sha256(f"{secret}\x00{key_hash}".encode()).digest()
-    return _b64(hmac.new(key, message.encode(), hashlib.sha256).digest())
+def _mac(secret: str, message: str) -> str:
+    return _b64(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest())
+
+
+def _token_hash(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), f"session\x00{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def resolve_secret(db: Database, settings: Settings) -> str:
+    """The session secret: ``SOI_SESSION_SECRET``; in development mode a throwaway one; else one generated once
+    and stored in the database (shared by every worker and replica), with a WARNING at every start."""
+    if settings.session_secret:
+        return settings.session_secret
+    if settings.auth_disabled:
+        return secrets.token_urlsafe(32)
+    with db.write() as session:
+        secret, created = get_or_create_secret(session, SECRET_NAME, secrets.token_urlsafe(32), now=utc_now())
+    log.warning(
+        "SOI_SESSION_SECRET IS NOT SET: the review page uses a session secret %s the database "
+        "(table service_secrets). Set SOI_SESSION_SECRET to a long random value for every replica, so that a copy "
+        "of the database alone is not enough to recognise review-page sessions.",
+        "generated now and stored in" if created else "generated earlier and stored in",
+    )
+    return secret
 
 
 def check_key(db: Database, key: str) -> tuple[Principal | None, str | None]:
@@ -64,35 +104,43 @@ def check_key(db: Database, key: str) -> tuple[Principal | None, str | None]:
         return Principal(name=row.name, role=row.role, key_id=row.id), None
 
 
-def make_cookie_value(db: Database, principal: Principal, *, secret: str, ttl_s: int, now_s: float) -> str:
-    """The session cookie's value for a principal who just signed in."""
-    with db.read() as session:
-        row = get_api_key(session, principal.key_id or 0)
-        key_hash = row.key_hash if row else ""
-    message = f"{principal.key_id}.{int(now_s) + ttl_s}"
-    return f"{message}.{_mac(secret, key_hash, message)}"
+def start_session(db: Database, principal: Principal, *, secret: str, ttl_s: int) -> str:
+    """Store a session for a principal who just signed in; returns the cookie's value (its token)."""
+    token = secrets.token_urlsafe(32)
+    now = utc_now()
+    with db.write() as session:
+        add_review_session(
+            session,
+            token_hash=_token_hash(secret, token),
+            api_key_id=principal.key_id or 0,
+            now=now,
+            expires_at=now + timedelta(seconds=ttl_s),
+        )
+    return token
+
+
+def end_session(request: Request, db: Database, *, secret: str) -> None:
+    """Revoke the request's session on the server (signing out), if it has one."""
+    token = request.cookies.get(COOKIE_NAME, "")
+    if _TOKEN.fullmatch(token):
+        with db.write() as session:
+            revoke_review_session(session, _token_hash(secret, token), now=utc_now())
 
 
 def read_session(request: Request, db: Database, *, secret: str, auth_disabled: bool) -> ReviewSession | None:
-    """The signed-in reviewer of a request, or None (no cookie, bad signature, expired, revoked, wrong role)."""
+    """The signed-in reviewer of a request, or None (no or malformed cookie, unknown, signed out, expired,
+    revoked key, wrong role)."""
     if auth_disabled:
-        return ReviewSession(principal=DEV_PRINCIPAL, csrf_token=_mac(secret, "", "csrf.development"))
-    value = request.cookies.get(COOKIE_NAME, "")
-    parts = value.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
-        return None
-    key_id, expires = int(parts[0]), int(parts[1])
-    if expires < time.time():
+        return ReviewSession(principal=DEV_PRINCIPAL, csrf_token=_mac(secret, "csrf.development"))
+    token = request.cookies.get(COOKIE_NAME, "")
+    if not _TOKEN.fullmatch(token):
         return None
     with db.read() as session:
-        row = get_api_key(session, key_id)
-        if row is None or row.revoked_at is not None or row.role not in REVIEW_ROLES:
-            return None
-        message = f"{key_id}.{expires}"
-        if not hmac.compare_digest(parts[2], _mac(secret, row.key_hash, message)):
+        row = find_review_session(session, _token_hash(secret, token), now=utc_now())
+        if row is None or row.role not in REVIEW_ROLES:
             return None
         principal = Principal(name=row.name, role=row.role, key_id=row.id)
-        return ReviewSession(principal=principal, csrf_token=_mac(secret, row.key_hash, f"csrf.{message}"))
+    return ReviewSession(principal=principal, csrf_token=_mac(secret, f"csrf\x00{token}"))
 
 
 def same_origin(request: Request) -> bool:
@@ -100,11 +148,14 @@ def same_origin(request: Request) -> bool:
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source or source == "null":
         return False
-    parts = urlsplit(source)
+    try:
+        parts = urlsplit(source)
+    except ValueError:  # "http://[" and the like: not a URL of this server
+        return False
     host = request.headers.get("host", "")
     return parts.scheme in ("http", "https") and parts.netloc == host
 
 
 def csrf_matches(review_session: ReviewSession, token: str | None) -> bool:
     """Whether a form's token is the session's."""
-    return bool(token) and hmac.compare_digest(review_session.csrf_token, token or "")
+    return bool(token) and hmac.compare_digest(review_session.csrf_token.encode(), (token or "").encode())

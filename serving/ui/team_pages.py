@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 
+from model.schema import is_storable_text
 from serving import team
 from serving.deps import DatabaseDep
 from serving.roles import is_lead
@@ -22,7 +23,7 @@ from serving.storage.db import Database
 from serving.storage.review_checks import ReviewRefused
 
 # The page's own helpers (session, forms, rendering with its security headers), shared rather than copied.
-from serving.ui.routes import _forbidden, _form, _page, _settings_session, _to_signin, parse_queue_query, templates
+from serving.ui.routes import FormDep, _forbidden, _page, _settings_session, _to_signin, parse_queue_query, templates
 from serving.ui.session import ReviewSession, csrf_matches, same_origin
 from serving.ui.team_view import with_viewer
 
@@ -43,12 +44,11 @@ class Posted:
     form: dict[str, list[str]]
 
 
-async def _posted(request: Request, db: Database, settings: Settings) -> Posted | Response:
+def _posted(request: Request, db: Database, settings: Settings, form: dict[str, list[str]]) -> Posted | Response:
     """The signed-in reviewer and their form; else the answer to give (sign in, or 403 for a foreign form)."""
     review_session = _settings_session(request, db, settings)
     if review_session is None:
         return _to_signin(request)
-    form = await _form(request)
     if not same_origin(request) or not csrf_matches(review_session, (form.get("csrf") or [""])[0]):
         return _forbidden(request)
     return Posted(session=review_session, form=form)
@@ -59,9 +59,9 @@ def build_router(settings: Settings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.post("/review/next")
-    async def next_listing(request: Request, db: DatabaseDep) -> Response:
+    def next_listing(request: Request, db: DatabaseDep, form: FormDep) -> Response:
         """J: claim the next listing of the (filtered) queue below the one the reviewer is on, and open it."""
-        posted = await _posted(request, db, settings)
+        posted = _posted(request, db, settings, form)
         if isinstance(posted, Response):
             return posted
         review_session = posted.session
@@ -76,9 +76,9 @@ def build_router(settings: Settings) -> APIRouter:
         return RedirectResponse(f"/review/listings/{claimed[0].listing_id}{suffix}", status_code=303)
 
     @router.post("/review/listings/{listing_id}/claim")
-    async def keep(request: Request, listing_id: ListingId, db: DatabaseDep) -> Response:
+    def keep(request: Request, listing_id: ListingId, db: DatabaseDep, form: FormDep) -> Response:
         """The page's heartbeat while the reviewer stays on a listing: renew their lease (204; 409 if lost)."""
-        posted = await _posted(request, db, settings)
+        posted = _posted(request, db, settings, form)
         if isinstance(posted, Response):
             return posted
         claim = team.keep_claim(db, settings, listing_id, caller=posted.session.principal)
@@ -86,9 +86,9 @@ def build_router(settings: Settings) -> APIRouter:
         return Response(status_code=204 if held else 409)
 
     @router.post("/review/reviews/{review_id}/retract")
-    async def retract(request: Request, review_id: ReviewId, db: DatabaseDep) -> Response:
+    def retract(request: Request, review_id: ReviewId, db: DatabaseDep, form: FormDep) -> Response:
         """U: withdraw the review just saved; the listing returns to the queue as it was."""
-        posted = await _posted(request, db, settings)
+        posted = _posted(request, db, settings, form)
         if isinstance(posted, Response):
             return posted
         try:
@@ -119,9 +119,9 @@ def build_router(settings: Settings) -> APIRouter:
         return _page(request, "team.html", context)
 
     @router.post("/review/team/clear")
-    async def clear(request: Request, db: DatabaseDep) -> Response:
+    def clear(request: Request, db: DatabaseDep, form: FormDep) -> Response:
         """Leads: clear a reviewer (measured afresh from now); recorded with the lead's name and note."""
-        posted = await _posted(request, db, settings)
+        posted = _posted(request, db, settings, form)
         if isinstance(posted, Response):
             return posted
         review_session, form = posted.session, posted.form
@@ -129,6 +129,8 @@ def build_router(settings: Settings) -> APIRouter:
             return _forbidden(request)
         reviewer = (form.get("reviewer") or [""])[0][:200]
         note = (form.get("note") or [""])[0].strip()[: settings.max_note_chars] or None
+        if not is_storable_text(reviewer) or not is_storable_text(note or ""):
+            reviewer = ""  # a NUL character is nobody's name, and no note may hold one: refused below
         cleared = team.clear_reviewer(db, reviewer, caller=review_session.principal, note=note) if reviewer else None
         if cleared is None:
             message = "Không có người duyệt này."

@@ -17,7 +17,7 @@ from serving.storage.claims import claim_listings, release_claim
 from serving.storage.db import Database
 from serving.storage.migrate import downgrade_database, upgrade_database
 from serving.storage.models import ListingRow
-from serving.storage.repository import QueueFilter, queue_selection, read_queue
+from serving.storage.repository import QueueFilter, canonical_json, queue_selection, read_queue
 from serving.storage.review_checks import Viewer
 from tests.conftest import TINY_ITEMS
 from tests.serving.conftest import BACKENDS, Service, make_database_url, start_service
@@ -31,7 +31,7 @@ def _add_listings(db: Database, count: int) -> None:
     """``count`` scored, unreviewed listings (risk varies, some ties), written directly."""
     with db.write() as session:
         for i in range(count):
-            key = f"id:test:{i}"
+            key = canonical_json(["id", "test", str(i)])
             session.add(
                 ListingRow(
                     key=key,

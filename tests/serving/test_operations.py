@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from model.artifact import LINEAR_VECTORIZERS_FILE, LINEAR_WEIGHTS_FILE
 from serving.app import create_app
 from serving.logs import JsonFormatter, request_id_var
 from serving.settings import get_settings
@@ -87,14 +91,21 @@ def test_database_outage_is_503_with_retry_after_then_recovers(service: Service,
     assert service.client.get("/readyz").status_code == 200
 
 
-def test_reload_swaps_the_model_and_keeps_the_old_one_when_the_new_one_fails(
-    trained: TrainResult, tmp_path: Path
-) -> None:
+@contextmanager
+def reloadable_app(trained: TrainResult, tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
+    """An app (development mode) serving ``models/current`` -> the tiny model; yields it and the models folder."""
     models = tmp_path / "models"
     models.mkdir()
     (models / "current").symlink_to(trained.model_dir)
     settings = get_settings(model_path=str(models), database_url=f"sqlite:///{tmp_path / 'r.db'}", auth_disabled=True)
     with TestClient(create_app(settings)) as client:
+        yield client, models
+
+
+def test_reload_swaps_the_model_and_keeps_the_old_one_when_the_new_one_fails(
+    trained: TrainResult, tmp_path: Path
+) -> None:
+    with reloadable_app(trained, tmp_path) as (client, models):
         reloaded = client.post("/v1/admin/reload")
         assert reloaded.status_code == 200
         assert reloaded.json() == {"model_version": trained.version, "previous_version": trained.version}
@@ -103,6 +114,31 @@ def test_reload_swaps_the_model_and_keeps_the_old_one_when_the_new_one_fails(
         failed = client.post("/v1/admin/reload")
         assert failed.status_code == 409 and "old one is still served" in failed.json()["detail"]
         assert client.post("/v1/score", json=LISTING).json()["model_version"] == trained.version
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda folder: (folder / LINEAR_WEIGHTS_FILE).write_bytes((folder / LINEAR_WEIGHTS_FILE).read_bytes()[:100]),
+        lambda folder: (folder / LINEAR_VECTORIZERS_FILE).write_bytes(b"PK\x03\x04 not a zip"),
+        lambda folder: (folder / "linear.json").write_text('{"labels": ', encoding="utf-8"),
+        lambda folder: (folder / "model_card.json").write_text("{}", encoding="utf-8"),
+    ],
+    ids=["truncated-weights", "broken-vectorizers", "truncated-config", "empty-card"],
+)
+def test_reload_onto_a_broken_model_is_409_and_the_old_one_keeps_serving(
+    trained: TrainResult, tmp_path: Path, damage
+) -> None:
+    with reloadable_app(trained, tmp_path) as (client, models):
+        broken = tmp_path / "broken-model"
+        shutil.copytree(trained.model_dir, broken)
+        damage(broken)
+        (models / "current").unlink()
+        (models / "current").symlink_to(broken)
+        refused = client.post("/v1/admin/reload")
+        assert refused.status_code == 409 and "old one is still served" in refused.json()["detail"]
+        score = client.post("/v1/score", json={"title": "Áo thun"})
+        assert score.status_code == 200 and score.json()["model_version"] == trained.version
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/openapi.json"])

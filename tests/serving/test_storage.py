@@ -120,10 +120,24 @@ def test_reviews_are_append_only(database: Database, predictor: Predictor) -> No
         assert history is not None
         assert [(r.reviewer, r.labels) for r in history.reviews] == [("a", ["prohibited"]), ("b", [])]
         assert history.listing.latest_review_id == history.reviews[-1].id
-    for statement in ("UPDATE reviews SET labels = '[]'", "DELETE FROM reviews"):
+    with database.read() as session:
+        first = session.scalars(select(ReviewRow).order_by(ReviewRow.id)).first()
+        assert first is not None
+    columns = "id, listing_id, snapshot_id, reviewer, labels, created_at"
+    values = f"{first.id}, {first.listing_id}, {first.snapshot_id}, 'mallory', '[]', '2026-01-01 00:00:00+00:00'"
+    rewrites = ["UPDATE reviews SET labels = '[]'", "DELETE FROM reviews"]
+    if database.dialect == "sqlite":  # REPLACE deletes the old row without firing the DELETE trigger
+        rewrites += [f"REPLACE INTO reviews ({columns}) VALUES ({values})"]
+        rewrites += [f"INSERT OR REPLACE INTO reviews ({columns}) VALUES ({values})"]
+    else:
+        rewrites += ["TRUNCATE reviews CASCADE", "TRUNCATE listings CASCADE"]
+    rewrites += [f"INSERT INTO reviews ({columns}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET labels = '[]'"]
+    for statement in rewrites:
         with pytest.raises(DBAPIError, match="append-only"), database.write() as session:
             session.execute(text(statement))
     assert _count(database, ReviewRow) == 2
+    with database.read() as session:
+        assert session.get(ReviewRow, first.id).reviewer == "a"
     with database.write() as session:
         assert add_review(session, 10**9, reviewer="a", api_key_id=None, labels=[], note=None, now=T0) is None
 
@@ -187,3 +201,43 @@ def test_a_listing_edited_after_its_review_is_unreviewed_again(database: Databas
     assert exported["title"] == raw["title"] and exported["labels"] == []
     # a single review by a reviewer nobody has checked yet weighs the prior kappa
     assert exported["provenance"] == "single" and exported["weight"] == get_settings().review_prior_kappa
+
+
+def test_migration_0003_rewrites_joined_keys_into_structured_ones(database: Database, predictor: Predictor) -> None:
+    downgrade_database(database.engine, "0002")
+    old = [
+        ("id:shopee:1:2", "shopee", "1:2", None),
+        ("id::42", None, "42", None),
+        ("url:https://a.vn/x?y=1", None, None, "https://a.vn/x?y=1"),
+        ("sha256:" + "ab" * 32, None, None, None),
+    ]
+    with database.write() as session:
+        for number, (key, platform, external_id, url) in enumerate(old, start=1):
+            session.execute(
+                text(
+                    "INSERT INTO listings (key, key_hash, platform, external_id, url, title, first_seen, last_seen) "
+                    "VALUES (:key, :hash, :platform, :external_id, :url, 't', :now, :now)"
+                ),
+                {
+                    "key": key,
+                    "hash": f"{number:064d}",
+                    "platform": platform,
+                    "external_id": external_id,
+                    "url": url,
+                    "now": T0,
+                },
+            )
+    upgrade_database(database.engine)
+    with database.read() as session:
+        rows = list(session.scalars(select(ListingRow).order_by(ListingRow.id)))
+    keys, ids = [row.key for row in rows], [row.id for row in rows]
+    assert keys == [
+        '["id","shopee","1:2"]',
+        '["id","","42"]',
+        '["url","https://a.vn/x?y=1"]',
+        '["sha256","' + "ab" * 32 + '"]',
+    ]
+    # the same listing sent again finds its migrated row; the one it used to collide with gets its own
+    assert _store(database, predictor, [{"platform": "shopee", "id": "1:2", "title": "t"}]) == [ids[0]]
+    assert _store(database, predictor, [{"platform": "shopee:1", "id": "2", "title": "t"}]) != [ids[0]]
+    assert _store(database, predictor, [{"url": "https://a.vn/x?y=1", "title": "t"}]) == [ids[2]]
