@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -50,12 +51,16 @@ from serving.storage.rescoring import (
 PROGRESS_RECORD_EVERY_S = 10.0
 
 
-def after_latest_scores_changed(session: Session, listing_ids: list[int]) -> None:
+def after_latest_scores_changed(
+    session: Session, listing_ids: list[int], *, now: datetime, labels: tuple[str, ...]
+) -> None:
     """Hook, called in each write transaction with the listings whose latest score the rescore just replaced.
 
     The queue orders by the listing rows' latest fields, which the write itself updated, so it needs nothing
-    here. Anything that keeps its own aggregate of listings' latest risk (a case's risk, if it is stored
-    rather than read from the listings) refreshes it here, in the same transaction.
+    here. Anything that keeps its own aggregate of the listings' latest risk or flagged labels refreshes it
+    here, in the same transaction: cases (operators) keep their highest listing risk and flagged counts, so
+    once they are merged this refreshes the operators of ``listing_ids`` the way ingest does, under the same
+    lock as ingest's linking.
     """
 
 
@@ -118,9 +123,10 @@ class StoredRescorer:
     def rescore(self, pending: Sequence[PendingSnapshot]) -> BatchResult:
         """Score a page and write it back in one transaction."""
         rescored, failures = self.score(pending)
+        now = utc_now()
         with self.db.write() as session:
-            updated = write_rescored(session, rescored, now=utc_now())
-            after_latest_scores_changed(session, updated)
+            updated = write_rescored(session, rescored, now=now)
+            after_latest_scores_changed(session, updated, now=now, labels=self.predictor.labels)
         self.listings += len(pending)
         return BatchResult(
             listings=len(pending),
@@ -198,11 +204,11 @@ def rescore_stored(
     db = Database(get_settings(database_url=job.database_url))
     upgrade_database(db.engine)
     try:
-        with db.write() as session:
+        with db.read() as session:  # the counting and planning scans hold no write lock
             pending, done = count_pending(session, job.model_version)
-            start_run(session, job.model_version, now=utc_now())
-        with db.read() as session:
             ranges = plan_ranges(session, job.model_version, ids_per_range=ids_per_range)
+        with db.write() as session:
+            start_run(session, job.model_version, now=utc_now())
         summary = RescoreSummary("stored listings", job.model_version, engine_name, workers, skipped=done)
         recorded = time.monotonic()
         bar = progress_bar(pending, unit="listings", enabled=show_progress)

@@ -157,15 +157,12 @@ def write_rescored(session: Session, rescored: Sequence[RescoredSnapshot], *, no
             for r in by_listing
         ],
     )
-    model_version = ordered[0].score["model_version"]
-    return list(
-        session.scalars(
-            select(ListingRow.id).where(
-                ListingRow.id.in_([r.listing_id for r in by_listing]),
-                ListingRow.latest_model_version == model_version,
-            )
-        )
-    )
+    # updated = now pointing at the score just written (not: re-sent and scored by the API meanwhile)
+    written = {r.listing_id: score_ids[r.snapshot_id] for r in by_listing}
+    current = session.execute(
+        select(ListingRow.id, ListingRow.latest_score_id).where(ListingRow.id.in_(list(written)))
+    ).all()
+    return sorted(listing_id for listing_id, score_id in current if written[listing_id] == score_id)
 
 
 def start_run(session: Session, model_version: str, *, now: datetime) -> RescoreRunRow:
