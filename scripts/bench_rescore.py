@@ -92,8 +92,11 @@ def build_database(url: str, count: int) -> float:
     return round(time.perf_counter() - started, 1)
 
 
-def descendants_cpu_s() -> float:
-    """CPU seconds of every process below this one (Ray's raylet, GCS and worker processes), read from /proc."""
+def descendants_cpu_s(exclude: set[int]) -> float:
+    """CPU seconds of the processes below this one but ``exclude`` (Ray's raylet, GCS, agents, idle workers).
+
+    Read from /proc just before Ray stops; the scoring actors have usually exited by then and report their own.
+    """
     ticks = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     cpu: dict[int, float] = {}
@@ -113,7 +116,7 @@ def descendants_cpu_s() -> float:
                 return True
         return False
 
-    return round(sum(seconds for pid, seconds in cpu.items() if below(pid)), 1)
+    return round(sum(seconds for pid, seconds in cpu.items() if pid not in exclude and below(pid)), 1)
 
 
 def measure(summary: RescoreSummary, system_cpu_s: float | None) -> dict[str, Any]:
@@ -128,7 +131,7 @@ def measure(summary: RescoreSummary, system_cpu_s: float | None) -> dict[str, An
         "driver_cpu_s": summary.driver_cpu_s,
         "workers_cpu_s": round(worker_cpu, 1),
         "worker_cpu_ms_per_listing": round(1000 * worker_cpu / max(summary.scored, 1), 3),
-        "ray_processes_cpu_s": system_cpu_s,  # every Ray process, workers included
+        "ray_other_processes_cpu_s": system_cpu_s,
         "peak_rss_mb_per_worker": [w.peak_rss_mb for w in workers],
         "listings_per_worker": [w.listings for w in workers],
     }
@@ -146,7 +149,7 @@ def run(kind: str, workers: int, *, model: str, source: str, out: Path, db_url: 
             stored_job = make_job(get_settings(database_url=db_url), model, page=500)
             summary = rescore_stored(stored_job, engine.ray_stored_engine(workers), engine_name="ray",
                                      workers=workers, ids_per_range=20_000, show_progress=False)  # fmt: skip
-        result = measure(summary, descendants_cpu_s())
+        result = measure(summary, descendants_cpu_s({w.pid for w in summary.workers.values()}))
     finally:
         engine.stop()
     print(f"{kind} {workers} worker(s): {result}", file=sys.stderr)

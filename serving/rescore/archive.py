@@ -15,7 +15,7 @@ import gzip
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,7 +27,7 @@ from model.errors import DataError
 from model.jsonl import parse_listing
 from model.predictor import Predictor
 from model.schema import Listing, Reason, Score, bound_description
-from serving.rescore.report import MAX_REPORTED_FAILURES, Failure, WorkerStats, failures_from_json, failures_to_json
+from serving.rescore.report import MAX_REPORTED_FAILURES, Failure, WorkerResult, WorkerStats
 
 ARCHIVE_SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
 OUTPUT_SUFFIX = ".scores.parquet"
@@ -45,7 +45,7 @@ class Shard:
 
 
 @dataclass(frozen=True)
-class ShardResult:
+class ShardResult(WorkerResult):
     """A shard's outcome: listings scored, bad lines (counted; the first ones with reasons), its worker."""
 
     source: str
@@ -53,24 +53,6 @@ class ShardResult:
     failed: int
     failures: list[Failure]
     worker: WorkerStats
-
-    def to_json(self) -> str:
-        """One string, the form results cross from engine workers to the driver."""
-        data = asdict(self)
-        data["failures"] = failures_to_json(self.failures)
-        return json.dumps(data)
-
-    @classmethod
-    def from_json(cls, text: str) -> ShardResult:
-        """The inverse of ``to_json``."""
-        data = json.loads(text)
-        return cls(
-            source=data["source"],
-            scored=data["scored"],
-            failed=data["failed"],
-            failures=failures_from_json(data["failures"]),
-            worker=WorkerStats(**data["worker"]),
-        )
 
 
 def _archive_stem(path: Path) -> str | None:

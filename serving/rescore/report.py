@@ -13,7 +13,7 @@ import socket
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, TextIO
+from typing import Any, Self, TextIO
 
 from tqdm import tqdm
 
@@ -55,14 +55,23 @@ class Failure:
         return f"{self.where}: {self.reason}"
 
 
-def failures_to_json(failures: list[Failure]) -> str:
-    """Failures as a JSON list (results cross from engine workers to the driver as strings)."""
-    return json.dumps([asdict(failure) for failure in failures], ensure_ascii=False)
+class WorkerResult:
+    """A worker's result as one JSON string, the form results cross from engine workers to the driver.
 
+    For frozen dataclasses with ``failures: list[Failure]`` and ``worker: WorkerStats`` among their fields.
+    """
 
-def failures_from_json(text: str) -> list[Failure]:
-    """The inverse of ``failures_to_json``."""
-    return [Failure(**item) for item in json.loads(text)]
+    def to_json(self) -> str:
+        """This result as a JSON object."""
+        return json.dumps(asdict(self), ensure_ascii=False)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        """The inverse of ``to_json``."""
+        data = json.loads(text)
+        data["failures"] = [Failure(**failure) for failure in data["failures"]]
+        data["worker"] = WorkerStats(**data["worker"])
+        return cls(**data)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -23,14 +23,7 @@ from model.errors import DataError
 from model.jsonl import parse_listing
 from model.predictor import Predictor
 from model.schema import Listing, bound_description
-from serving.rescore.report import (
-    Failure,
-    RescoreSummary,
-    WorkerStats,
-    failures_from_json,
-    failures_to_json,
-    progress_bar,
-)
+from serving.rescore.report import Failure, RescoreSummary, WorkerResult, WorkerStats, progress_bar
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
@@ -65,7 +58,7 @@ def after_latest_scores_changed(
 
 
 @dataclass(frozen=True)
-class BatchResult:
+class BatchResult(WorkerResult):
     """What a worker reports for one page: listings read, written, superseded, failed, and its own stats."""
 
     listings: int
@@ -73,24 +66,6 @@ class BatchResult:
     superseded: int
     failures: list[Failure]
     worker: WorkerStats
-
-    def to_json(self) -> str:
-        """One string, the form results cross from engine workers to the driver."""
-        data = asdict(self)
-        data["failures"] = failures_to_json(self.failures)
-        return json.dumps(data)
-
-    @classmethod
-    def from_json(cls, text: str) -> BatchResult:
-        """The inverse of ``to_json``."""
-        data = json.loads(text)
-        return cls(
-            listings=data["listings"],
-            scored=data["scored"],
-            superseded=data["superseded"],
-            failures=failures_from_json(data["failures"]),
-            worker=WorkerStats(**data["worker"]),
-        )
 
 
 class StoredRescorer:

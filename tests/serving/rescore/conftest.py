@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from model.predictor import Predictor
-from model.schema import Listing
-from serving.storage.db import Database
-from serving.storage.repository import ScoredListing, store_scored
 from tests.conftest import make_tiny_config
 from training.train import TrainResult, train
 
-T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 # the second model never sees these as prohibited, so it ranks them far lower than the first model does
 UNLEARNED = ("Pháo", "Dao bấm", "Sừng tê giác", "Làm bằng", "Phao", "Dao bam", "Sung te giac", "Lam bang")
 
@@ -52,12 +47,3 @@ def listing_raws(tiny_data_path: Path) -> list[dict]:
     raws = [{key: value for key, value in row.items() if key not in ("labels", "style")} for row in rows]
     raws[0]["description"] = "Hàng có sẵn. " * 600  # longer than the model reads: bounded like the API bounds it
     return raws
-
-
-def store_listings(db: Database, predictor: Predictor, raws: list[dict], now: datetime = T0) -> list[int]:
-    """Score and store listings as the API does; returns their stored ids."""
-    listings = [Listing.model_validate(raw) for raw in raws]
-    scores = predictor.score(listings)
-    items = [ScoredListing(raw, listing, score) for raw, listing, score in zip(raws, listings, scores, strict=True)]
-    with db.write() as session:
-        return store_scored(session, items, thresholds=predictor.thresholds, now=now)

@@ -21,9 +21,9 @@ from serving.rescore.stored import make_job, rescore_stored
 from serving.settings import get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
-from tests.serving.rescore.conftest import store_listings
 from tests.serving.rescore.test_archive import _write_archive
 from tests.serving.rescore.test_stored import _expected, _queue_ids
+from tests.serving.test_storage import _store as store_listings
 from training.train import TrainResult
 
 pytest.importorskip("ray")

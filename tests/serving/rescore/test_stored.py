@@ -17,7 +17,8 @@ from serving.storage.db import Database
 from serving.storage.models import ListingRow, ReviewRow, ScoreRow, SnapshotRow
 from serving.storage.repository import QueueFilter, add_review, read_queue, score_values
 from serving.storage.rescoring import RescoredSnapshot, get_run, write_rescored
-from tests.serving.rescore.conftest import T0, store_listings
+from tests.serving.test_storage import T0
+from tests.serving.test_storage import _store as store_listings
 from training.train import TrainResult
 
 
