@@ -149,5 +149,5 @@ def progress_bar(total: int | None, *, unit: str, enabled: bool = True) -> tqdm:
         mininterval=1.0,
         file=stream,
         disable=not enabled,
-        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} " + unit + " [{elapsed}<{remaining}{postfix}]",
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} " + unit + " [{elapsed}<{remaining}, {rate_fmt}{postfix}]",
     )
