@@ -116,9 +116,10 @@ rescore: $(SCALE_STAMP) $(MODELS)/current
 	$(PY) -m serving rescore --model $(MODELS) $(if $(IN),--archive "$(IN)" --out "$(or $(OUT),reports/rescore)",) \
 	  $(if $(filter command line environment,$(origin WORKERS)),--workers $(WORKERS),)
 
-## bench-rescore: 200,000 real listings rescored in local mode, 1 and 2 workers, stored and archive -> reports/bench_rescore.json
+## bench-rescore: 200,000 real listings rescored in local mode, 1 and 2 workers, stored (SQLite; PG_URL=… an empty
+##                PostgreSQL too) and archive -> reports/bench_rescore.json
 bench-rescore: $(SCALE_STAMP) $(MODELS)/current
-	$(PY) scripts/bench_rescore.py --model $(MODELS) --out reports/bench_rescore.json
+	$(PY) scripts/bench_rescore.py --model $(MODELS) --out reports/bench_rescore.json $(if $(PG_URL),--pg-url "$(PG_URL)",)
 
 ## test: install (with the scale extra, for the Ray engine's test) and run the test suite
 test: $(STAMP) $(SCALE_STAMP)

@@ -92,31 +92,50 @@ def build_database(url: str, count: int) -> float:
     return round(time.perf_counter() - started, 1)
 
 
-def descendants_cpu_s(exclude: set[int]) -> float:
-    """CPU seconds of the processes below this one but ``exclude`` (Ray's raylet, GCS, agents, idle workers).
-
-    Read from /proc just before Ray stops; the scoring actors have usually exited by then and report their own.
-    """
+def proc_table() -> dict[int, tuple[int, float, float]]:
+    """Every process from /proc: pid -> (parent pid, its own CPU seconds, CPU seconds of its reaped children)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
+    table = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            parents[int(entry.name)] = int(fields[1])
-            cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+            own, children = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+            table[int(entry.name)] = (int(fields[1]), own / ticks, children / ticks)
+    return table
+
+
+def descendants_cpu_s(exclude: set[int]) -> float:
+    """CPU seconds of the processes below this one but ``exclude`` (Ray's raylet, GCS, agents, idle workers).
+
+    Read from /proc just before Ray stops; the scoring actors have usually exited by then and report their own.
+    """
+    table = proc_table()
 
     def below(pid: int) -> bool:
         while pid > 1:
-            pid = parents.get(pid, 1)
+            pid = table[pid][0] if pid in table else 1
             if pid == os.getpid():
                 return True
         return False
 
-    return round(sum(seconds for pid, seconds in cpu.items() if pid not in exclude and below(pid)), 1)
+    return round(sum(own for pid, (_, own, _) in table.items() if pid not in exclude and below(pid)), 1)
+
+
+def postgres_cpu_s(db: Database) -> float | None:
+    """CPU seconds the (local) PostgreSQL server has used so far, exited backends included; None if remote."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as connection:
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    table = proc_table()
+    if backend not in table:
+        return None
+    postmaster = table[backend][0]
+    _, own, reaped = table[postmaster]
+    return own + reaped + sum(cpu for parent, cpu, _ in table.values() if parent == postmaster)
 
 
 def measure(summary: RescoreSummary, system_cpu_s: float | None) -> dict[str, Any]:
@@ -166,41 +185,75 @@ def scaling(first: dict[str, Any], last: dict[str, Any]) -> dict[str, float]:
 
 
 def bench_postgresql(url: str, count: int, counts: list[int], *, model: str, out: Path) -> dict[str, Any]:
-    """The stored path on PostgreSQL: built once, and put back to the previous model between runs."""
+    """The stored path on PostgreSQL: built once, put back to the previous model between runs; the server's CPU
+    time and the database's growth per listing measured too (the cluster projection's database)."""
     from sqlalchemy import text
 
     db = Database(get_settings(database_url=url))
     with db.engine.begin() as connection:  # the database is the bench's own: start empty
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
-    results: dict[str, Any] = {"build_s": build_database(url, count)}
+    results: dict[Any, Any] = {"build_s": build_database(url, count)}
+    size = "SELECT pg_database_size(current_database())"
     for n in counts:
+        with db.engine.connect() as connection:
+            size_before = connection.execute(text(size)).scalar_one()
+        cpu_before = postgres_cpu_s(db)
         results[n] = run("stored", n, model=model, source="", out=out, db_url=url)
+        cpu_after = postgres_cpu_s(db)
+        if cpu_before is not None and cpu_after is not None:
+            results[n]["postgres_cpu_s"] = round(cpu_after - cpu_before, 1)
+            results[n]["postgres_cpu_ms_per_listing"] = round(1000 * (cpu_after - cpu_before) / count, 3)
+        with db.engine.connect() as connection:
+            results[n]["db_growth_bytes_per_listing"] = round(
+                (connection.execute(text(size)).scalar_one() - size_before) / count
+            )
         with db.engine.begin() as connection:
             connection.execute(text("DELETE FROM scores WHERE model_version != 'bench-previous'"))
             connection.execute(text("UPDATE listings SET latest_model_version = 'bench-previous'"))
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
     db.dispose()
     return results
 
 
-def projection(cpu_ms: float, efficiency: float, rss_mb: float, bytes_per_listing: float | None) -> dict[str, Any]:
-    """What 500 million listings need on 10 nodes, from the measured CPU per listing (assumptions in the output)."""
+def projection(report: dict[str, Any], fewest: int, most: int) -> dict[str, Any]:
+    """What 500 million listings need on 10 nodes of 16 cores, from the CPU time measured per listing.
+
+    Wall-clock speed on this shared machine says little; CPU time per listing does, and is assumed to hold per
+    core on the cluster (same core speed). The workers' efficiency side by side is the measured one.
+    """
     listings, nodes, cores = 500_000_000, 10, 16
     workers = nodes * (cores - 1)  # one core per node left to Ray, the read tasks and the OS
-    efficiency = min(efficiency, 1.0)  # the measured cost of running workers side by side, assumed to hold
-    hours = listings * cpu_ms / 1000 / (workers * efficiency) / 3600
-    return {
+    efficiency = min(report["archive"]["scaling"]["cpu_efficiency"], 1.0)
+    rss_mb = max(report["archive"][most]["peak_rss_mb_per_worker"] + report["sqlite"][most]["peak_rss_mb_per_worker"])
+
+    def hours(cpu_ms: float) -> float:
+        return round(listings * cpu_ms / 1000 / (workers * efficiency) / 3600, 2)
+
+    archive_h, stored_h = (hours(report[p][most]["worker_cpu_ms_per_listing"]) for p in ("archive", "sqlite"))
+    result: dict[str, Any] = {
         "assumptions": {
-            "listings": listings, "nodes": nodes, "cores_per_node": cores, "workers": workers,
-            "worker_cpu_ms_per_listing": cpu_ms, "parallel_efficiency": round(efficiency, 2),
-            "note": "CPU per listing measured here (shared 2-core machine; per-core speed of the cluster assumed "
-                    "equal); the database (stored path) or object store (archive) must absorb the write rate",
+            "listings": listings,
+            "nodes": nodes,
+            "cores_per_node": cores,
+            "workers": workers,
+            "cpu_efficiency": efficiency,
         },
-        "hours": round(hours, 2),
-        "listings_per_s": round(listings / (hours * 3600)),
+        "archive_hours": archive_h,
+        "archive_listings_per_s": round(listings / (archive_h * 3600)),
+        "stored_hours_if_the_database_keeps_up": stored_h,
+        "stored_listings_per_s": round(listings / (stored_h * 3600)),
         "memory_per_node_gb": round((cores - 1) * rss_mb / 1024 + 4, 1),  # workers + ~4 GB for Ray and the OS
-        "stored_scores_gb": round(listings * bytes_per_listing / 1e9) if bytes_per_listing else None,
-    }  # fmt: skip
+        "new_score_rows_gb_sqlite": round(listings * report["sqlite"][fewest]["db_growth_bytes_per_listing"] / 1e9),
+    }
+    postgresql = report.get("postgresql", {}).get(fewest, {})
+    if "postgres_cpu_ms_per_listing" in postgresql:
+        ms = postgresql["postgres_cpu_ms_per_listing"]
+        result["postgres_cpu_ms_per_listing"] = ms
+        result["postgres_cores_at_the_stored_rate"] = round(result["stored_listings_per_s"] * ms / 1000, 1)
+        result["new_score_rows_gb_postgresql"] = round(listings * postgresql["db_growth_bytes_per_listing"] / 1e9)
+    return result
 
 
 def bench_archive(folder: Path, counts: list[int], *, model: str) -> dict[str, Any]:
@@ -247,6 +300,7 @@ def main() -> int:
     parser.add_argument("--shards", type=int, default=16)
     parser.add_argument("--workers", default="1,2", help="worker counts to run, comma-separated, fewest first")
     parser.add_argument("--pg-url", default=None, help="also the stored path on this (empty, wiped) PostgreSQL")
+    parser.add_argument("--paths", default="archive,sqlite", help="which of archive, sqlite to run (comma-separated)")
     args = parser.parse_args()
     if real_listings_dir() is None:
         print(f"bench-rescore skipped: no ../shared/data/real-listings with {', '.join(REAL_FILES)} (SOI_SHARED_DIR)")
@@ -260,22 +314,19 @@ def main() -> int:
     }
     with tempfile.TemporaryDirectory(prefix="soi-bench-rescore-") as tmp:
         folder = Path(tmp)
-        write_archive(folder / "crawl", args.listings, args.shards)
-        report["archive"] = bench_archive(folder, counts, model=args.model)
-        report["sqlite"] = bench_sqlite(folder, args.listings, counts, model=args.model)
+        if "archive" in args.paths:
+            write_archive(folder / "crawl", args.listings, args.shards)
+            report["archive"] = bench_archive(folder, counts, model=args.model)
+        if "sqlite" in args.paths:
+            report["sqlite"] = bench_sqlite(folder, args.listings, counts, model=args.model)
         if args.pg_url:
             report["postgresql"] = bench_postgresql(args.pg_url, args.listings, counts, model=args.model, out=folder)
     report["load_average_at_end"] = os.getloadavg()
-    if len(counts) >= 2:
-        for path in ("archive", "sqlite", "postgresql"):
-            if path in report:
-                report[path]["scaling"] = scaling(report[path][counts[0]], report[path][counts[-1]])
-        report["projection_10_nodes_500m"] = projection(
-            report["archive"][counts[-1]]["worker_cpu_ms_per_listing"],
-            report["archive"]["scaling"]["cpu_efficiency"],
-            max(report["archive"][counts[-1]]["peak_rss_mb_per_worker"]),
-            report["sqlite"][counts[0]]["db_growth_bytes_per_listing"],
-        )
+    for path in ("archive", "sqlite", "postgresql"):
+        if path in report and len(counts) >= 2:
+            report[path]["scaling"] = scaling(report[path][counts[0]], report[path][counts[-1]])
+    if len(counts) >= 2 and {"archive", "sqlite"} <= set(report):
+        report["projection_10_nodes_500m"] = projection(report, counts[0], counts[-1])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))

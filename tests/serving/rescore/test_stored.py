@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from model.predictor import Predictor
 from model.schema import Listing, bound_description
@@ -184,3 +186,25 @@ def test_a_listing_resent_while_rescoring_keeps_its_newer_version(
         assert (
             session.scalar(select(func.count()).select_from(ScoreRow).where(ScoreRow.snapshot_id == old_snapshot)) == 2
         )
+
+
+def test_the_cases_hook_sees_every_listing_whose_latest_score_changed(
+    database: Database,
+    first_predictor: Predictor,
+    second_model: TrainResult,
+    listing_raws: list[dict],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ids = store_listings(database, first_predictor, listing_raws[:9])
+    calls: list[tuple[list[int], tuple[str, ...], set[str | None]]] = []
+
+    def record(session: Session, listing_ids: list[int], *, now: datetime, labels: tuple[str, ...]) -> None:
+        # inside the write transaction: the listings already show the new model
+        versions = set(session.scalars(select(ListingRow.latest_model_version).where(ListingRow.id.in_(listing_ids))))
+        calls.append((listing_ids, labels, versions))
+
+    monkeypatch.setattr("serving.rescore.stored.after_latest_scores_changed", record)
+    summary = _rescore(_job(database, second_model, page=4))
+    assert sorted(i for listing_ids, _, _ in calls for i in listing_ids) == sorted(ids)
+    assert {labels for _, labels, _ in calls} == {("counterfeit", "smuggled", "prohibited")}
+    assert {version for _, _, versions in calls for version in versions} == {summary.model_version}
