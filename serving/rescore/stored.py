@@ -141,6 +141,8 @@ StoredEngine = Callable[[StoredJob, list[IdRange]], Iterator[BatchResult]]
 
 def local_engine(job: StoredJob, ranges: list[IdRange]) -> Iterator[BatchResult]:
     """The engine without an engine: one worker in this process (tests, small databases, no Ray installed)."""
+    if not ranges:
+        return
     rescorer = job.rescorer()
     try:
         for id_range in ranges:
