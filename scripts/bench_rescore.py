@@ -23,6 +23,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from process_cpu import descendants_cpu_s, postgres_cpu_s  # noqa: E402
 
 from model.schema import Listing, Score  # noqa: E402
 from serving.rescore import engine  # noqa: E402
@@ -90,52 +93,6 @@ def build_database(url: str, count: int) -> float:
             store_scored(session, items, thresholds=thresholds, now=utc_now())
     db.dispose()
     return round(time.perf_counter() - started, 1)
-
-
-def proc_table() -> dict[int, tuple[int, float, float]]:
-    """Every process from /proc: pid -> (parent pid, its own CPU seconds, CPU seconds of its reaped children)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            own, children = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
-            table[int(entry.name)] = (int(fields[1]), own / ticks, children / ticks)
-    return table
-
-
-def descendants_cpu_s(exclude: set[int]) -> float:
-    """CPU seconds of the processes below this one but ``exclude`` (Ray's raylet, GCS, agents, idle workers).
-
-    Read from /proc just before Ray stops; the scoring actors have usually exited by then and report their own.
-    """
-    table = proc_table()
-
-    def below(pid: int) -> bool:
-        while pid > 1:
-            pid = table[pid][0] if pid in table else 1
-            if pid == os.getpid():
-                return True
-        return False
-
-    return round(sum(own for pid, (_, own, _) in table.items() if pid not in exclude and below(pid)), 1)
-
-
-def postgres_cpu_s(db: Database) -> float | None:
-    """CPU seconds the (local) PostgreSQL server has used so far, exited backends included; None if remote."""
-    from sqlalchemy import text
-
-    with db.engine.connect() as connection:
-        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    table = proc_table()
-    if backend not in table:
-        return None
-    postmaster = table[backend][0]
-    _, own, reaped = table[postmaster]
-    return own + reaped + sum(cpu for parent, cpu, _ in table.values() if parent == postmaster)
 
 
 def measure(summary: RescoreSummary, system_cpu_s: float | None) -> dict[str, Any]:
