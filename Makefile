@@ -4,7 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+# three installs: the base package (what `make serve` needs), dev tools (tests, lint, benchmarks) and the
+# `scale` extra (Ray, for `make rescore` and `make test`); serving never installs the engine
+BASE_STAMP := $(VENV)/.installed-base
 STAMP := $(VENV)/.installed
+SCALE_STAMP := $(VENV)/.installed-scale
 HOST ?= 127.0.0.1
 PORT ?= 8000
 MODELS := models
@@ -15,23 +19,31 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-hostile bench-review bench-team score serve migrate key export-reviews retrain drift test lint format data clean
+.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-hostile bench-review bench-team score serve migrate key export-reviews retrain drift rescore bench-rescore test lint format data clean
 
-## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
+## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest, dev tools too)
 install: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+$(BASE_STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet torch==2.13.0 -c constraints.txt
+	$(PIP) install --quiet -e . -c constraints.txt
+	touch $(BASE_STAMP)
+
+$(STAMP): $(BASE_STAMP)
 	$(PIP) install --quiet -e ".[dev]" -c constraints.txt
 	touch $(STAMP)
 
+$(SCALE_STAMP): $(BASE_STAMP)
+	$(PIP) install --quiet -e ".[scale]" -c constraints.txt
+	touch $(SCALE_STAMP)
+
 # The served model: trained once if there is none yet.
-$(MODELS)/current: | $(STAMP)
+$(MODELS)/current: | $(BASE_STAMP)
 	$(PY) -m training train --config $(CONFIG)
 
 ## train: train the linear scorer, the transformer and their ensemble; serve the best (FAST=1: a quick small run)
-train: $(STAMP)
+train: $(BASE_STAMP)
 	$(PY) -m training train --config $(CONFIG)
 
 ## eval: metrics of the current model on the test split (+ real-listing false alarms) -> reports/eval.json
@@ -51,20 +63,20 @@ bench-vispam: $(STAMP)
 	$(PY) -m training bench-vispam --out reports/vispam.json
 
 ## score: batch-score listings, e.g. make score IN=listings.jsonl OUT=scores.jsonl
-score: $(STAMP) $(MODELS)/current
+score: $(BASE_STAMP) $(MODELS)/current
 	@if [ -z "$(IN)" ] || [ -z "$(OUT)" ]; then echo "usage: make score IN=listings.jsonl OUT=scores.jsonl" >&2; exit 2; fi
 	$(PY) -m serving score --in "$(IN)" --out "$(OUT)" --model $(MODELS)
 
 ## serve: install, train if no model, migrate the database, serve the API on $(HOST):$(PORT) (WORKERS=n, DEV=1)
-serve: $(STAMP) $(MODELS)/current
+serve: $(BASE_STAMP) $(MODELS)/current
 	$(SERVE_ENV) $(PY) -m serving run --host $(HOST) --port $(PORT) --model $(MODELS) --workers $(WORKERS)
 
 ## migrate: apply database migrations (SQLite var/soi.db by default, DATABASE_URL for PostgreSQL)
-migrate: $(STAMP)
+migrate: $(BASE_STAMP)
 	$(PY) -m serving migrate
 
 ## key: create an API key, e.g. make key ROLE=crawler (or reviewer, lead, admin); the key is the last line printed
-key: $(STAMP)
+key: $(BASE_STAMP)
 	@if [ -z "$(ROLE)" ]; then echo "usage: make key ROLE=crawler|reviewer|lead|admin [NAME=...]" >&2; exit 2; fi
 	@$(PY) -m serving key --role "$(ROLE)" $(if $(NAME),--name "$(NAME)",)
 
@@ -110,8 +122,19 @@ bench-review: $(STAMP)
 bench-team: $(STAMP)
 	$(PY) scripts/bench_team.py --out reports/bench_team.json --work reports/bench_team
 
-## test: install and run the test suite
-test: $(STAMP)
+## rescore: rescore every stored listing with the current model on Ray Data (local mode; a cluster when RAY_ADDRESS
+##          is set; WORKERS=n, default every CPU); IN='crawl/*.jsonl' OUT=folder rescores a crawl archive to Parquet
+rescore: $(SCALE_STAMP) $(MODELS)/current
+	$(PY) -m serving rescore --model $(MODELS) $(if $(IN),--archive "$(IN)" --out "$(or $(OUT),reports/rescore)",) \
+	  $(if $(filter command line environment,$(origin WORKERS)),--workers $(WORKERS),)
+
+## bench-rescore: 200,000 real listings rescored in local mode, 1 and 2 workers, stored (SQLite; PG_URL=… an empty
+##                PostgreSQL too) and archive -> reports/bench_rescore.json
+bench-rescore: $(SCALE_STAMP) $(MODELS)/current
+	$(PY) scripts/bench_rescore.py --model $(MODELS) --out reports/bench_rescore.json $(if $(PG_URL),--pg-url "$(PG_URL)",)
+
+## test: install (with the scale extra, for the Ray engine's test) and run the test suite
+test: $(STAMP) $(SCALE_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## lint: ruff check and format check

@@ -257,3 +257,13 @@ class BatchResponse(BaseModel):
     """Scores of a batch, in the order the listings were sent."""
 
     results: list[Score]
+
+
+def bound_description(listing: Listing, max_chars: int) -> Listing:
+    """The listing as the model reads it: at most ``max_chars`` of its description (the snapshot keeps it all).
+
+    The API and ``rescore`` both score through this, so a rescored listing gets the score the API would give it.
+    """
+    if listing.description and len(listing.description) > max_chars:
+        return listing.model_copy(update={"description": listing.description[:max_chars]})
+    return listing

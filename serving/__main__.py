@@ -1,6 +1,6 @@
 """Command line: ``python -m serving run`` (the API), ``migrate``, ``key`` (a new API key), ``export`` (reviewed
-listings as training JSONL), ``recent`` (listings seen lately, for drift) and ``score`` (batch scoring of JSONL,
-no storage)."""
+listings as training JSONL), ``recent`` (listings seen lately, for drift), ``score`` (batch scoring of JSONL,
+no storage) and ``rescore`` (the stored listings or a crawl archive, with the current model, on Ray Data)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from model.jsonl import iter_listings
 from model.predictor import Predictor
 from serving.logs import configure_logging
 from serving.reloads import load_predictor
+from serving.rescore.cli import add_parser as add_rescore_parser
 from serving.roles import ROLES
 from serving.settings import get_settings
 from serving.storage.db import Database
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_score.add_argument("--model", default=None, help="model folder or models folder (default: SOI_MODEL_PATH)")
     p_score.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     p_score.set_defaults(func=run_score)
+    add_rescore_parser(commands)
     return parser
 
 

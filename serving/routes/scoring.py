@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel
 
 from model.predictor import Predictor
-from model.schema import Listing
+from model.schema import Listing, bound_description
 from serving.auth import CrawlerDep, Principal, authenticate
 from serving.deps import DatabaseDep, PredictorDep, RawJsonDep
 from serving.metrics import LISTINGS_SCORED
@@ -41,14 +41,7 @@ def score_and_store(
     dry_run: bool,
 ) -> list[StoredScore]:
     """Score (the model reads a bounded description), then store everything in one transaction."""
-    limit = settings.model_description_chars
-    for_model = [
-        listing.model_copy(update={"description": listing.description[:limit]})
-        if listing.description and len(listing.description) > limit
-        else listing
-        for listing in listings
-    ]
-    scores = predictor.score(for_model)
+    scores = predictor.score([bound_description(listing, settings.model_description_chars) for listing in listings])
     stored_ids: list[int | None] = [None] * len(scores)
     if not dry_run:
         items = [

@@ -186,3 +186,23 @@ class ServiceSecretRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RescoreRunRow(Base):
+    """Progress of rescoring every stored listing with one model version (``python -m serving rescore``).
+
+    What is done is read from the listings themselves (their latest score's model version), so a crash loses
+    nothing committed; this row is what an operator reads: when the run started and finished, how often it
+    was started, and the counts as of its last update.
+    """
+
+    __tablename__ = "rescore_runs"
+
+    model_version: Mapped[str] = mapped_column(String(128), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, doc="When the first attempt started.")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, doc="When an attempt left nothing to do.")
+    attempts: Mapped[int] = mapped_column(Integer, doc="How many times the run was started (a resume adds one).")
+    scored: Mapped[int] = mapped_column(BigInteger, doc="Listings whose latest score is of this model version.")
+    failed: Mapped[int] = mapped_column(BigInteger, doc="Listings the latest attempt could not score.")
+    last_error: Mapped[str | None] = mapped_column(Text, doc="The latest attempt's first failure, for operators.")

@@ -73,6 +73,30 @@ def uncertainty(score: Score, thresholds: dict[str, float]) -> float:
     return min(abs(p - thresholds.get(label, 0.5)) for label, p in score.probabilities.items())
 
 
+def score_values(score: Score) -> dict[str, Any]:
+    """A score as a ``scores`` row keeps it (besides the listing, the snapshot and the time)."""
+    return {
+        "model_version": score.model_version,
+        "risk": score.risk,
+        "priority": score.priority,
+        "probabilities": score.probabilities,
+        "flagged": score.flagged,
+        "reasons": [reason.model_dump(mode="json", exclude_none=True) for reason in score.reasons],
+    }
+
+
+def queue_values(score: Score, thresholds: dict[str, float]) -> dict[str, Any]:
+    """What the queue reads of a listing's latest score (besides the score row's id and time)."""
+    return {
+        "latest_model_version": score.model_version,
+        "latest_risk": score.risk,
+        "latest_priority": score.priority,
+        # '|counterfeit|prohibited|': a portable LIKE filter on SQLite and PostgreSQL alike
+        "latest_flagged": "|" + "|".join(score.flagged) + "|",
+        "latest_uncertainty": uncertainty(score, thresholds),
+    }
+
+
 @dataclass(frozen=True)
 class ScoredListing:
     """A listing as received (``raw``), as validated (``listing``) and as scored."""
@@ -161,20 +185,9 @@ def store_scored(
         listing_id = listing_ids[key_hash]
         snapshot_id = snapshot_ids[(listing_id, sha)]
         latest[listing_id] = (item, snapshot_id)
-        score = item.score
         score_rows.setdefault(
             snapshot_id,
-            {
-                "listing_id": listing_id,
-                "snapshot_id": snapshot_id,
-                "model_version": score.model_version,
-                "risk": score.risk,
-                "priority": score.priority,
-                "probabilities": score.probabilities,
-                "flagged": score.flagged,
-                "reasons": [reason.model_dump(mode="json", exclude_none=True) for reason in score.reasons],
-                "created_at": now,
-            },
+            {"listing_id": listing_id, "snapshot_id": snapshot_id, **score_values(item.score), "created_at": now},
         )
     _insert_ignore(session, ScoreRow, [score_rows[k] for k in sorted(score_rows)], ["snapshot_id", "model_version"])
     versions = {row["model_version"] for row in score_rows.values()}
@@ -214,11 +227,7 @@ def store_scored(
                 "seller_id": seller.id if seller else None,
                 "latest_snapshot_id": snapshot_id,
                 "latest_score_id": score_ids[snapshot_id],
-                "latest_model_version": item.score.model_version,
-                "latest_risk": item.score.risk,
-                "latest_priority": item.score.priority,
-                "latest_flagged": "|" + "|".join(item.score.flagged) + "|",
-                "latest_uncertainty": uncertainty(item.score, thresholds),
+                **queue_values(item.score, thresholds),
                 "latest_scored_at": now,
             }
         )
