@@ -78,7 +78,7 @@ class ScoredListing:
     score: Score
 
 
-def _insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]], conflict: list[str]) -> None:
+def insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]], conflict: list[str]) -> None:
     """INSERT … ON CONFLICT DO NOTHING, so that concurrent workers storing the same listing never collide."""
     if not rows:
         return
@@ -119,7 +119,7 @@ def store_scored(
                 "last_seen": now,
             },
         )
-    _insert_ignore(session, ListingRow, [new_listings[k] for k in sorted(new_listings)], ["key_hash"])
+    insert_ignore(session, ListingRow, [new_listings[k] for k in sorted(new_listings)], ["key_hash"])
     listing_ids: dict[str, int] = dict(
         session.execute(select(ListingRow.key_hash, ListingRow.id).where(ListingRow.key_hash.in_(new_listings))).all()
     )
@@ -138,7 +138,7 @@ def store_scored(
                 "last_seen": now,
             },
         )
-    _insert_ignore(session, SnapshotRow, [snapshot_rows[k] for k in sorted(snapshot_rows)], ["listing_id", "sha256"])
+    insert_ignore(session, SnapshotRow, [snapshot_rows[k] for k in sorted(snapshot_rows)], ["listing_id", "sha256"])
     found = session.execute(
         select(SnapshotRow.listing_id, SnapshotRow.sha256, SnapshotRow.id).where(
             SnapshotRow.listing_id.in_(set(listing_ids.values())), SnapshotRow.sha256.in_(set(shas))
@@ -172,7 +172,7 @@ def store_scored(
                 "created_at": now,
             },
         )
-    _insert_ignore(session, ScoreRow, [score_rows[k] for k in sorted(score_rows)], ["snapshot_id", "model_version"])
+    insert_ignore(session, ScoreRow, [score_rows[k] for k in sorted(score_rows)], ["snapshot_id", "model_version"])
     versions = {row["model_version"] for row in score_rows.values()}
     score_ids = dict(
         session.execute(

@@ -1,0 +1,140 @@
+"""Near-duplicate listing text: the same post on many pages with another shop name, found with MinHash and LSH.
+
+A listing's text (title and description) is read without its identifiers, its shop name and its numbers
+(``model.text`` normalisation, tone marks folded), cut into word 3-grams ("shingles"), and shingles that honest
+shops share are dropped: a stop-list learned from clean listings (shingles written by several unrelated sellers:
+shipping boilerplate, "freeship toàn quốc", a brand's official description). What is left is summarised by a
+MinHash signature (``datasketch``, affine32 scheme, 128 permutations) and cut into LSH bands whose keys are
+stored, so finding the candidates of a new listing is an indexed lookup; a candidate is a near-duplicate when
+the signatures' estimated Jaccard similarity reaches ``NEAR_DUPLICATE_THRESHOLD``. Texts with fewer than
+``MIN_SHINGLES`` shingles left say too little to be called duplicates and get no bands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+from pydantic import BaseModel, Field
+
+from model.identifiers import Identifier
+from model.schema import Listing
+from model.text import fold_diacritics, normalize_text
+
+STOP_SHINGLES_FILE = Path(__file__).with_name("stop_shingles.json")
+NUM_PERM = 128
+MINHASH_SEED = 13
+SHINGLE_WORDS = 3
+# Chosen on the test world of `make bench-cases` (see the README): the similarity above which two listings are
+# called near-duplicates, and the fewest shingles a text needs to be compared at all.
+NEAR_DUPLICATE_THRESHOLD = 0.5
+MIN_SHINGLES = 8
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+class StopShingles(BaseModel):
+    """``stop_shingles.json``: shingles that unrelated honest sellers share, and how they were learned."""
+
+    description: str
+    learned_from: list[str]
+    min_sellers: int = Field(ge=2)
+    shingles: list[str]
+
+
+@cache
+def load_stop_shingles(path: Path = STOP_SHINGLES_FILE) -> frozenset[str]:
+    """The stop-list (committed default: learned from the seed's clean listings), as a set."""
+    return frozenset(StopShingles.model_validate_json(Path(path).read_text(encoding="utf-8")).shingles)
+
+
+@dataclass(frozen=True)
+class TextFingerprint:
+    """What near-duplicate search keeps of a listing's text."""
+
+    shingle_count: int
+    signature: bytes | None  # NUM_PERM little-endian uint32 MinHash values; None when the text is too short
+    buckets: tuple[int, ...]  # LSH band keys (signed 64-bit), one per band; empty when the text is too short
+
+
+@cache
+def _lsh_shape() -> tuple[int, int]:
+    """(bands, rows per band) that datasketch finds best for the threshold (equal false-positive and -negative
+    weights)."""
+    lsh = MinHashLSH(threshold=NEAR_DUPLICATE_THRESHOLD, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
+
+
+@cache
+def _permutations() -> np.ndarray:
+    return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme="affine32").permutations
+
+
+def shingle_words(listing: Listing, identifiers: Iterable[Identifier] = ()) -> list[str]:
+    """The words of a listing's title and description, folded, without identifiers, shop name and numbers."""
+    text = normalize_text(f"{listing.title}\n{listing.description or ''}")
+    removed = [identifier.written for identifier in identifiers]
+    if listing.seller and listing.seller.name:
+        removed.append(normalize_text(listing.seller.name))
+    for written in sorted({w.lower() for w in removed if w and w.strip()}, key=len, reverse=True):
+        text = text.replace(written, " ")
+    return _WORD.findall(fold_diacritics(text))
+
+
+def shingles(words: Sequence[str], stop: frozenset[str] = frozenset()) -> set[str]:
+    """Word 3-grams of ``words`` that are not in ``stop``."""
+    grams = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
+    return grams - stop
+
+
+def band_keys(hashvalues: np.ndarray) -> tuple[int, ...]:
+    """One signed 64-bit key per LSH band: a hash of the band's index and its rows of the signature."""
+    bands, rows = _lsh_shape()
+    values = np.asarray(hashvalues, dtype="<u4")
+    keys = []
+    for band in range(bands):
+        digest = hashlib.blake2b(values[band * rows : (band + 1) * rows].tobytes(), digest_size=8, salt=bytes([band]))
+        keys.append(int.from_bytes(digest.digest(), "little", signed=True))
+    return tuple(keys)
+
+
+def fingerprint_text(
+    listing: Listing, identifiers: Iterable[Identifier] = (), stop: frozenset[str] | None = None
+) -> TextFingerprint:
+    """The MinHash signature and LSH band keys of a listing's text (none when fewer than MIN_SHINGLES)."""
+    grams = shingles(shingle_words(listing, identifiers), load_stop_shingles() if stop is None else stop)
+    if len(grams) < MIN_SHINGLES:
+        return TextFingerprint(len(grams), None, ())
+    minhash = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, permutations=_permutations(), scheme="affine32")
+    minhash.update_batch([gram.encode("utf-8") for gram in sorted(grams)])
+    values = np.asarray(minhash.hashvalues, dtype="<u4")
+    return TextFingerprint(len(grams), values.tobytes(), band_keys(values))
+
+
+def similarity(signature_a: bytes, signature_b: bytes) -> float:
+    """Estimated Jaccard similarity of two texts: the share of equal MinHash values."""
+    a = np.frombuffer(signature_a, dtype="<u4")
+    b = np.frombuffer(signature_b, dtype="<u4")
+    return float(np.count_nonzero(a == b)) / len(a) if len(a) == len(b) and len(a) else 0.0
+
+
+def learn_stop_shingles(listings: Iterable[Listing], *, min_sellers: int) -> list[str]:
+    """Shingles that at least ``min_sellers`` different sellers wrote: text honest shops share.
+
+    A listing without a seller id or name counts as a seller of its own.
+    """
+    sellers: dict[str, set[str]] = defaultdict(set)
+    for index, listing in enumerate(listings):
+        seller = listing.seller
+        who = (seller.id or seller.name) if seller else None
+        key = f"{listing.platform}:{who}" if who else f"listing:{index}"
+        for gram in shingles(shingle_words(listing)):
+            if len(sellers[gram]) < min_sellers:
+                sellers[gram].add(key)
+    return sorted(gram for gram, who in sellers.items() if len(who) >= min_sellers)

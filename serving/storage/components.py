@@ -1,0 +1,167 @@
+"""Operators as connected components: their aggregates (what the case list sorts and filters on), and splitting
+one again when an identifier that linked it turns out to be common.
+
+A split rebuilds the links among the operator's own listings from the stored evidence alone (identifiers that
+are still not common, and near-duplicate text through the LSH buckets and signatures), so it costs in
+proportion to that one operator; it happens once per identifier, when it crosses the common threshold.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from itertools import combinations
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from model.near_duplicates import NEAR_DUPLICATE_THRESHOLD, similarity
+from serving.storage.case_tables import (
+    IdentifierListingRow,
+    IdentifierRow,
+    ListingGoneRow,
+    ListingLinkRow,
+    LshBucketRow,
+    OperatorRow,
+)
+from serving.storage.models import ListingRow
+
+FAST_DELETION_S = 48 * 3600  # "deleted within 48 h of first seen"
+_CHUNK = 500
+
+
+def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: datetime, labels: Sequence[str]) -> None:
+    """Recompute the aggregates of these operators from their listings (one grouped query per chunk)."""
+    ids = sorted(set(operator_ids))
+    gone = (ListingGoneRow.gone_at >= ListingRow.last_seen) & ListingGoneRow.listing_id.is_not(None)
+    columns = [
+        ListingLinkRow.operator_id,
+        func.count(),
+        func.count(func.distinct(ListingLinkRow.seller_key)),
+        func.max(func.coalesce(ListingRow.latest_risk, 0.0)),
+        func.min(ListingRow.first_seen),
+        func.max(ListingRow.last_seen),
+        func.sum(case((gone, 1), else_=0)),
+        func.sum(case((gone & (ListingGoneRow.seconds_online <= FAST_DELETION_S), 1), else_=0)),
+        *[func.sum(case((ListingRow.latest_flagged.like(f"%|{label}|%"), 1), else_=0)) for label in labels],
+    ]
+    updates = []
+    for chunk in _chunks(ids):
+        platforms: dict[int, set[str]] = defaultdict(set)
+        for operator_id, platform in session.execute(
+            select(ListingLinkRow.operator_id, ListingRow.platform)
+            .join(ListingRow, ListingRow.id == ListingLinkRow.listing_id)
+            .where(ListingLinkRow.operator_id.in_(chunk))
+            .distinct()
+        ):
+            platforms[operator_id].add(platform or "unknown")
+        statement = (
+            select(*columns)
+            .join(ListingRow, ListingRow.id == ListingLinkRow.listing_id)
+            .outerjoin(ListingGoneRow, ListingGoneRow.listing_id == ListingLinkRow.listing_id)
+            .where(ListingLinkRow.operator_id.in_(chunk))
+            .group_by(ListingLinkRow.operator_id)
+        )
+        for operator_id, count, sellers, risk, first, last, gone_count, fast, *flags in session.execute(statement):
+            counts = {label: int(n or 0) for label, n in zip(labels, flags, strict=True) if n}
+            updates.append(
+                {"id": operator_id, "listing_count": count, "seller_count": sellers, "max_risk": float(risk or 0.0),
+                 "first_seen": first, "last_seen": last, "gone_count": int(gone_count or 0),
+                 "gone_within_48h": int(fast or 0), "flagged_counts": counts, "flagged": "|" + "".join(f"{k}|" for k in counts),
+                 "platforms": "|" + "".join(f"{p}|" for p in sorted(platforms[operator_id])),
+                 "is_case": count >= 2, "merged_into": None, "updated_at": now}
+            )  # fmt: skip
+    if updates:
+        session.execute(update(OperatorRow), updates)
+
+
+def _components(session: Session, members: list[int]) -> list[list[int]]:
+    """Connected components of ``members`` by their uncommon shared identifiers and verified near-duplicates."""
+    parent = {m: m for m in members}
+
+    def find(item: int) -> int:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    def join(group: Iterable[int]) -> None:
+        group = list(group)
+        for other in group[1:]:
+            parent[find(other)] = find(group[0])
+
+    by_identifier: dict[str, list[int]] = defaultdict(list)
+    by_bucket: dict[int, list[int]] = defaultdict(list)
+    signatures: dict[int, bytes | None] = {}
+    for chunk in _chunks(members):
+        for value_hash, listing_id in session.execute(
+            select(IdentifierListingRow.value_hash, IdentifierListingRow.listing_id)
+            .join(IdentifierRow, IdentifierRow.value_hash == IdentifierListingRow.value_hash)
+            .where(IdentifierListingRow.listing_id.in_(chunk), IdentifierRow.common.is_(False))
+        ):
+            by_identifier[value_hash].append(listing_id)
+        for bucket, listing_id in session.execute(
+            select(LshBucketRow.bucket, LshBucketRow.listing_id).where(LshBucketRow.listing_id.in_(chunk))
+        ):
+            by_bucket[bucket].append(listing_id)
+        signatures |= dict(
+            session.execute(
+                select(ListingLinkRow.listing_id, ListingLinkRow.signature).where(ListingLinkRow.listing_id.in_(chunk))
+            ).all()
+        )
+    for group in by_identifier.values():
+        join(group)
+    checked: set[tuple[int, int]] = set()
+    for group in by_bucket.values():
+        for a, b in combinations(sorted(group), 2):
+            if (a, b) in checked or find(a) == find(b):
+                continue
+            checked.add((a, b))
+            if similarity(signatures.get(a) or b"", signatures.get(b) or b"") >= NEAR_DUPLICATE_THRESHOLD:
+                join((a, b))
+    components: dict[int, list[int]] = defaultdict(list)
+    for member in members:
+        components[find(member)].append(member)
+    return sorted(components.values(), key=lambda c: (-len(c), min(c)))
+
+
+def split_operator(session: Session, operator_id: int, *, now: datetime) -> set[int]:
+    """Rebuild one operator's components; the largest keeps its id, each other one takes its smallest listing id.
+
+    Returns the ids of the operators it now consists of.
+    """
+    members = sorted(session.scalars(select(ListingLinkRow.listing_id).where(ListingLinkRow.operator_id == operator_id)))
+    components = _components(session, members)
+    result = {operator_id}
+    for component in components[1:]:
+        new_id = min(component)
+        result.add(new_id)
+        existing = session.get(OperatorRow, new_id)
+        if existing is None:
+            session.add(
+                OperatorRow(id=new_id, listing_count=0, seller_count=0, platforms="|", max_risk=0.0, flagged="|",
+                            flagged_counts={}, first_seen=now, last_seen=now, gone_count=0, gone_within_48h=0,
+                            is_case=False, merged_into=None, updated_at=now)
+            )  # fmt: skip
+        else:
+            existing.merged_into = None
+        session.flush()
+        for chunk in _chunks(component):
+            session.execute(
+                update(ListingLinkRow).where(ListingLinkRow.listing_id.in_(chunk)).values(operator_id=new_id),
+                execution_options={"synchronize_session": False},
+            )
+            hashes = select(IdentifierListingRow.value_hash).where(IdentifierListingRow.listing_id.in_(chunk))
+            session.execute(
+                update(IdentifierRow)
+                .where(IdentifierRow.value_hash.in_(hashes), IdentifierRow.common.is_(False))
+                .values(operator_id=new_id),
+                execution_options={"synchronize_session": False},
+            )
+    return result

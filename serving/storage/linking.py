@@ -1,0 +1,294 @@
+"""Linking stored listings into operators, incrementally, in the transaction that stores a scored batch.
+
+Each listing's identifiers (keyed hashes) and text fingerprint are computed before the transaction
+(``fingerprint_listing``, CPU only); ``link_listings`` then, in a few set-based statements per batch:
+
+1. founds an operator for each new listing (its id is the listing's id) and records its link row;
+2. indexes its identifiers; an identifier found on listings of more than ``max_sellers`` different sellers
+   becomes *common* (a marketplace hotline, a courier's number): it links nobody, and the operator it had
+   linked is split again along the evidence that remains (``serving.storage.components``);
+3. finds its near-duplicate candidates by LSH bucket (an indexed lookup) and verifies each candidate operator's
+   best few by MinHash similarity;
+4. unites the operators found, the smaller relabelled into the larger (so a listing is relabelled O(log n)
+   times over its life), and refreshes the aggregates (risk, labels, platforms, deletions) of those it touched.
+
+On PostgreSQL the step holds a transaction-scoped advisory lock, so two workers never link at once (two
+near-duplicates arriving together in two transactions would otherwise miss each other); SQLite has one writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.orm import Session
+
+from model.identifiers import extract_identifiers, identifier_hash
+from model.near_duplicates import NEAR_DUPLICATE_THRESHOLD, TextFingerprint, fingerprint_text, similarity
+from model.schema import Listing
+from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
+from serving.storage.components import refresh_operators, split_operator
+from serving.storage.models import ListingRow
+from serving.storage.repository import insert_ignore
+
+LINK_LOCK_KEY = 0x50_1C_A5E5  # the advisory lock of the linking step (PostgreSQL)
+CANDIDATES_PER_OPERATOR = 3  # near-duplicate candidates verified per candidate operator, most shared bands first
+_CHUNK = 500  # values per IN (...) list
+
+
+@dataclass(frozen=True)
+class ListingFingerprint:
+    """What linking needs of a listing: its identifiers' keyed hashes, its seller key, its text fingerprint."""
+
+    identifiers: tuple[tuple[str, str], ...]  # (kind, keyed hash)
+    seller_key: str
+    text: TextFingerprint
+
+
+def seller_key(listing: Listing) -> str | None:
+    """Who posted it, hashed: platform + seller id, else seller name; None when the listing says nothing."""
+    seller = listing.seller
+    who = (seller.id or seller.name) if seller else None
+    if not who:
+        return None
+    return hashlib.sha256(f"{listing.platform or ''}\x00{who.strip().lower()}".encode()).hexdigest()[:32]
+
+
+def fingerprint_listing(listing: Listing, *, key: bytes, stop: frozenset[str] | None = None) -> ListingFingerprint:
+    """Identifiers (hashed with ``key``) and text fingerprint of a listing; pure CPU, done before storing."""
+    found = extract_identifiers(listing)
+    hashes = tuple(sorted({(i.kind, identifier_hash(key, i.kind, i.value)) for i in found}))
+    return ListingFingerprint(hashes, seller_key(listing) or "", fingerprint_text(listing, found, stop))
+
+
+def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class _Unions:
+    """Disjoint sets of operator ids for one batch."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, item: int) -> int:
+        root = self.parent.setdefault(item, item)
+        while root != self.parent[root]:
+            root = self.parent[root]
+        while item != root:
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def groups(self) -> list[set[int]]:
+        found: dict[int, set[int]] = defaultdict(set)
+        for item in self.parent:
+            found[self.find(item)].add(item)
+        return [group for group in found.values() if len(group) > 1]
+
+
+def _store_links(
+    session: Session, fingerprints: dict[int, ListingFingerprint], *, now: datetime
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Insert new link rows and operators, update changed ones; returns (listing -> operator, listing -> snapshot)
+    for the listings whose snapshot is new to linking (unchanged ones need no linking again)."""
+    ids = sorted(fingerprints)
+    rows = session.execute(select(ListingRow.id, ListingRow.latest_snapshot_id).where(ListingRow.id.in_(ids))).all()
+    snapshots = {listing_id: snapshot_id for listing_id, snapshot_id in rows}
+    existing = {
+        row.listing_id: row
+        for row in session.execute(
+            select(ListingLinkRow.listing_id, ListingLinkRow.operator_id, ListingLinkRow.snapshot_id).where(
+                ListingLinkRow.listing_id.in_(ids)
+            )
+        )
+    }
+    new = [listing_id for listing_id in ids if listing_id not in existing]
+    changed = [i for i in ids if i in existing and existing[i].snapshot_id != snapshots[i]]
+    empty = {"listing_count": 0, "seller_count": 0, "platforms": "|", "max_risk": 0.0, "flagged": "|"}
+    operator_rows = [
+        {"id": i, **empty, "flagged_counts": {}, "first_seen": now, "last_seen": now, "gone_count": 0,
+         "gone_within_48h": 0, "is_case": False, "merged_into": None, "updated_at": now}
+        for i in new
+    ]  # fmt: skip
+    insert_ignore(session, OperatorRow, operator_rows, ["id"])
+    link_rows = [
+        {"listing_id": i, "operator_id": i, "snapshot_id": snapshots[i], "signature": fingerprints[i].text.signature,
+         "seller_key": fingerprints[i].seller_key or f"listing:{i}", "linked_at": now}
+        for i in new
+    ]  # fmt: skip
+    insert_ignore(session, ListingLinkRow, link_rows, ["listing_id"])
+    if changed:
+        session.execute(
+            update(ListingLinkRow),
+            [{"listing_id": i, "snapshot_id": snapshots[i], "signature": fingerprints[i].text.signature} for i in changed],
+        )
+        for chunk in _chunks(changed):  # an edited text replaces its bands; links already made stay
+            session.execute(LshBucketRow.__table__.delete().where(LshBucketRow.listing_id.in_(chunk)))
+    operators = {i: i for i in new} | {i: existing[i].operator_id for i in changed}
+    return operators, {i: snapshots[i] for i in operators}
+
+
+def _index_identifiers(
+    session: Session,
+    fingerprints: dict[int, ListingFingerprint],
+    operators: dict[int, int],
+    snapshots: dict[int, int],
+    *,
+    now: datetime,
+    max_sellers: int,
+) -> tuple[dict[str, IdentifierRow], set[str]]:
+    """Index the identifiers; returns each one's row (after counting) and those that just became common."""
+    pairs = {(h, i): kind for i in operators for kind, h in fingerprints[i].identifiers}
+    if not pairs:
+        return {}, set()
+    hashes = sorted({h for h, _ in pairs})
+    keys = {i: fingerprints[i].seller_key or f"listing:{i}" for i in operators}
+    known_pairs: set[tuple[str, int]] = set()
+    known_sellers: set[tuple[str, str]] = set()
+    for chunk in _chunks(hashes):
+        found = session.execute(
+            select(IdentifierListingRow.value_hash, IdentifierListingRow.listing_id, IdentifierListingRow.seller_key)
+            .where(IdentifierListingRow.value_hash.in_(chunk))
+            .where(IdentifierListingRow.seller_key.in_(set(keys.values())))
+        ).all()
+        known_sellers |= {(h, key) for h, _i, key in found}
+        known_pairs |= {(h, i) for h, i, _key in found}
+    identifier_rows = [
+        {"value_hash": h, "kind": pairs[(h, i)], "operator_id": operators[i], "listing_count": 0, "seller_count": 0,
+         "common": False, "first_seen": now}
+        for h, i in sorted(pairs)
+    ]  # fmt: skip
+    insert_ignore(session, IdentifierRow, identifier_rows, ["value_hash"])
+    new_pairs = sorted(p for p in pairs if p not in known_pairs)
+    insert_ignore(
+        session,
+        IdentifierListingRow,
+        [{"value_hash": h, "listing_id": i, "snapshot_id": snapshots[i], "seller_key": keys[i], "first_seen": now}
+         for h, i in new_pairs],
+        ["value_hash", "listing_id"],
+    )  # fmt: skip
+    listings_added: dict[str, int] = defaultdict(int)
+    sellers_added: dict[str, set[str]] = defaultdict(set)
+    for h, i in new_pairs:
+        listings_added[h] += 1
+        if (h, keys[i]) not in known_sellers:
+            sellers_added[h].add(keys[i])
+    rows: dict[str, IdentifierRow] = {}
+    for chunk in _chunks(hashes):
+        rows |= {row.value_hash: row for row in session.scalars(select(IdentifierRow).where(IdentifierRow.value_hash.in_(chunk)))}
+    became_common = set()
+    for h, row in rows.items():
+        row.listing_count += listings_added.get(h, 0)
+        row.seller_count += len(sellers_added.get(h, ()))
+        if not row.common and row.seller_count > max_sellers:
+            row.common = True
+            became_common.add(h)
+    session.flush()
+    return rows, became_common
+
+
+def _near_duplicate_edges(
+    session: Session, fingerprints: dict[int, ListingFingerprint], operators: dict[int, int]
+) -> list[tuple[int, int]]:
+    """(listing, candidate operator) pairs verified as near-duplicates, via the LSH buckets."""
+    with_text = [i for i in operators if fingerprints[i].text.signature is not None]
+    bucket_rows = sorted({(b, i) for i in with_text for b in fingerprints[i].text.buckets})
+    insert_ignore(session, LshBucketRow, [{"bucket": b, "listing_id": i} for b, i in bucket_rows], ["bucket", "listing_id"])
+    by_bucket: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    buckets = sorted({b for b, _ in bucket_rows})
+    for chunk in _chunks(buckets):
+        statement = (
+            select(LshBucketRow.bucket, LshBucketRow.listing_id, ListingLinkRow.operator_id)
+            .join(ListingLinkRow, ListingLinkRow.listing_id == LshBucketRow.listing_id)
+            .where(LshBucketRow.bucket.in_(chunk))
+        )
+        for bucket, listing_id, operator_id in session.execute(statement):
+            by_bucket[bucket].append((listing_id, operator_id))
+    wanted: dict[int, list[tuple[int, int]]] = {}  # listing -> [(candidate listing, its operator)] to verify
+    for i in with_text:
+        shared: dict[tuple[int, int], int] = defaultdict(int)
+        for bucket in fingerprints[i].text.buckets:
+            for candidate in by_bucket.get(bucket, ()):
+                if candidate[0] != i:
+                    shared[candidate] += 1
+        per_operator: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for candidate, _count in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
+            if candidate[1] != operators[i] and len(per_operator[candidate[1]]) < CANDIDATES_PER_OPERATOR:
+                per_operator[candidate[1]].append(candidate)
+        wanted[i] = [c for group in per_operator.values() for c in group]
+    needed = sorted({c for group in wanted.values() for c, _ in group})
+    signatures: dict[int, bytes | None] = {}
+    for chunk in _chunks(needed):
+        signatures |= dict(
+            session.execute(
+                select(ListingLinkRow.listing_id, ListingLinkRow.signature).where(ListingLinkRow.listing_id.in_(chunk))
+            ).all()
+        )
+    edges = set()
+    for i, candidates in wanted.items():
+        mine = fingerprints[i].text.signature or b""
+        for candidate, operator_id in candidates:
+            other = signatures.get(candidate)
+            if other and similarity(mine, other) >= NEAR_DUPLICATE_THRESHOLD:
+                edges.add((i, operator_id))
+    return sorted(edges)
+
+
+def _merge(session: Session, unions: _Unions) -> dict[int, int]:
+    """Relabel every group's smaller operators into its largest; returns old id -> surviving id."""
+    moved: dict[int, int] = {}
+    for group in unions.groups():
+        sizes = dict(session.execute(select(OperatorRow.id, OperatorRow.listing_count).where(OperatorRow.id.in_(group))).all())
+        target = max(group, key=lambda o: (sizes.get(o, 0), -o))
+        moved |= {o: target for o in group if o != target}
+    if not moved:
+        return moved
+    pairs = [{"old": old, "new": new} for old, new in sorted(moved.items())]
+    for table, column in ((ListingLinkRow.__table__, "operator_id"), (IdentifierRow.__table__, "operator_id")):
+        session.execute(table.update().where(table.c[column] == bindparam("old")).values({column: bindparam("new")}), pairs)
+    operators = OperatorRow.__table__
+    session.execute(operators.update().where(operators.c.merged_into == bindparam("old")).values(merged_into=bindparam("new")), pairs)
+    session.execute(
+        update(OperatorRow),
+        [{"id": old, "merged_into": new, "is_case": False, "listing_count": 0} for old, new in sorted(moved.items())],
+    )
+    return moved
+
+
+def link_listings(
+    session: Session, fingerprints: dict[int, ListingFingerprint], *, now: datetime, max_sellers: int, labels: Sequence[str]
+) -> set[int]:
+    """Link stored listings (id -> fingerprint) into operators; returns the ids of the operators touched."""
+    if not fingerprints:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LINK_LOCK_KEY})
+    operators, snapshots = _store_links(session, fingerprints, now=now)
+    touched = set(session.scalars(select(ListingLinkRow.operator_id).where(ListingLinkRow.listing_id.in_(sorted(fingerprints)))))
+    if operators:
+        rows, became_common = _index_identifiers(
+            session, fingerprints, operators, snapshots, now=now, max_sellers=max_sellers
+        )
+        unions = _Unions()
+        for i in operators:
+            unions.find(operators[i])
+            for _kind, h in fingerprints[i].identifiers:
+                row = rows.get(h)
+                if row is not None and not row.common:
+                    unions.union(operators[i], row.operator_id)
+        for i, operator_id in _near_duplicate_edges(session, fingerprints, operators):
+            unions.union(operators[i], operator_id)
+        moved = _merge(session, unions)
+        touched = {moved.get(o, o) for o in touched | set(unions.parent)}
+        for h in sorted(became_common):
+            touched |= split_operator(session, moved.get(rows[h].operator_id, rows[h].operator_id), now=now)
+    refresh_operators(session, touched, now=now, labels=labels)
+    return touched
