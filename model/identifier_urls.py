@@ -19,7 +19,9 @@ _FACEBOOK_PAGES = frozenset(
      "business", "ads", "gaming", "home.php", "search", "video", "videos", "l.php"}
 )  # fmt: skip
 _INSTAGRAM_PAGES = frozenset({"p", "reel", "reels", "stories", "explore", "accounts", "tv"})
-_SHOPEE_PAGES = frozenset({"search", "mall", "cart", "daily_discover", "user", "buyer", "flash_sale", "m", "universal-link"})
+_SHOPEE_PAGES = frozenset(
+    {"search", "mall", "cart", "daily_discover", "user", "buyer", "flash_sale", "m", "universal-link"}
+)
 
 
 def _from_identifiers():  # imported late: model.identifiers imports this module

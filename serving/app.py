@@ -12,12 +12,13 @@ from fastapi import FastAPI
 from model.errors import ArtifactError
 from model.predictor import Predictor
 from serving.auth import KeyCache
+from serving.case_setup import install_cases
 from serving.errors import install_error_handlers
 from serving.logs import configure_logging
 from serving.metrics import set_model_version
 from serving.middleware import RequestContextMiddleware
 from serving.reloads import ModelFollower
-from serving.routes import admin, operations, reviews, scoring
+from serving.routes import admin, cases, operations, reviews, scoring
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
@@ -75,6 +76,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(scoring.build_router(settings))
     app.include_router(reviews.build_router(settings))
     app.include_router(admin.router)
+    app.include_router(cases.build_router(settings))
+    install_cases(app, settings)
     install_review_page(app, settings)
     return app
 

@@ -56,6 +56,26 @@ class Settings(BaseSettings):
         "reading the database alone is not enough to forge a session.",
     )
 
+    # cases (see serving/secrets.py for what happens when a key is not set)
+    identifier_key: str = Field(
+        default="",
+        description="Key of the identifier index (HMAC-SHA256): the index alone reveals no phone number. Keep it for "
+        "the life of the database. Unset: generated into secrets_dir on SQLite, refused on PostgreSQL.",
+    )
+    evidence_key: str = Field(
+        default="",
+        description="Ed25519 private key (base64 of its 32 bytes) that signs evidence bundles; unset as above.",
+    )
+    secrets_dir: str = Field(
+        default="", description="Where generated secrets are kept (never the database); empty: beside the SQLite file."
+    )
+    linking: bool = Field(default=True, description="Link stored listings into operators (cases) at ingest.")
+    identifier_max_sellers: int = Field(
+        default=100,
+        ge=2,
+        description="An identifier on listings of more sellers than this is common (a hotline) and links nobody.",
+    )
+
     # limits
     max_body_bytes: int = Field(default=2_000_000, ge=1_000, description="Largest request body; larger gets 413.")
     max_batch_listings: int = Field(default=256, ge=1, le=10_000, description="Most listings in one batch request.")

@@ -71,12 +71,23 @@ def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: dat
         for operator_id, count, sellers, risk, first, last, gone_count, fast, *flags in session.execute(statement):
             counts = {label: int(n or 0) for label, n in zip(labels, flags, strict=True) if n}
             updates.append(
-                {"id": operator_id, "listing_count": count, "seller_count": sellers, "max_risk": float(risk or 0.0),
-                 "first_seen": first, "last_seen": last, "gone_count": int(gone_count or 0),
-                 "gone_within_48h": int(fast or 0), "flagged_counts": counts, "flagged": "|" + "".join(f"{k}|" for k in counts),
-                 "platforms": "|" + "".join(f"{p}|" for p in sorted(platforms[operator_id])),
-                 "is_case": count >= 2, "merged_into": None, "updated_at": now}
-            )  # fmt: skip
+                {
+                    "id": operator_id,
+                    "listing_count": count,
+                    "seller_count": sellers,
+                    "max_risk": float(risk or 0.0),
+                    "first_seen": first,
+                    "last_seen": last,
+                    "gone_count": int(gone_count or 0),
+                    "gone_within_48h": int(fast or 0),
+                    "flagged_counts": counts,
+                    "flagged": "|" + "".join(f"{k}|" for k in counts),
+                    "platforms": "|" + "".join(f"{p}|" for p in sorted(platforms[operator_id])),
+                    "is_case": count >= 2,
+                    "merged_into": None,
+                    "updated_at": now,
+                }
+            )
     if updates:
         session.execute(update(OperatorRow), updates)
 
@@ -136,7 +147,9 @@ def split_operator(session: Session, operator_id: int, *, now: datetime) -> set[
 
     Returns the ids of the operators it now consists of.
     """
-    members = sorted(session.scalars(select(ListingLinkRow.listing_id).where(ListingLinkRow.operator_id == operator_id)))
+    members = sorted(
+        session.scalars(select(ListingLinkRow.listing_id).where(ListingLinkRow.operator_id == operator_id))
+    )
     components = _components(session, members)
     result = {operator_id}
     for component in components[1:]:
@@ -145,10 +158,23 @@ def split_operator(session: Session, operator_id: int, *, now: datetime) -> set[
         existing = session.get(OperatorRow, new_id)
         if existing is None:
             session.add(
-                OperatorRow(id=new_id, listing_count=0, seller_count=0, platforms="|", max_risk=0.0, flagged="|",
-                            flagged_counts={}, first_seen=now, last_seen=now, gone_count=0, gone_within_48h=0,
-                            is_case=False, merged_into=None, updated_at=now)
-            )  # fmt: skip
+                OperatorRow(
+                    id=new_id,
+                    listing_count=0,
+                    seller_count=0,
+                    platforms="|",
+                    max_risk=0.0,
+                    flagged="|",
+                    flagged_counts={},
+                    first_seen=now,
+                    last_seen=now,
+                    gone_count=0,
+                    gone_within_48h=0,
+                    is_case=False,
+                    merged_into=None,
+                    updated_at=now,
+                )
+            )
         else:
             existing.merged_into = None
         session.flush()

@@ -114,21 +114,40 @@ def _store_links(
     changed = [i for i in ids if i in existing and existing[i].snapshot_id != snapshots[i]]
     empty = {"listing_count": 0, "seller_count": 0, "platforms": "|", "max_risk": 0.0, "flagged": "|"}
     operator_rows = [
-        {"id": i, **empty, "flagged_counts": {}, "first_seen": now, "last_seen": now, "gone_count": 0,
-         "gone_within_48h": 0, "is_case": False, "merged_into": None, "updated_at": now}
+        {
+            "id": i,
+            **empty,
+            "flagged_counts": {},
+            "first_seen": now,
+            "last_seen": now,
+            "gone_count": 0,
+            "gone_within_48h": 0,
+            "is_case": False,
+            "merged_into": None,
+            "updated_at": now,
+        }
         for i in new
-    ]  # fmt: skip
+    ]
     insert_ignore(session, OperatorRow, operator_rows, ["id"])
     link_rows = [
-        {"listing_id": i, "operator_id": i, "snapshot_id": snapshots[i], "signature": fingerprints[i].text.signature,
-         "seller_key": fingerprints[i].seller_key or f"listing:{i}", "linked_at": now}
+        {
+            "listing_id": i,
+            "operator_id": i,
+            "snapshot_id": snapshots[i],
+            "signature": fingerprints[i].text.signature,
+            "seller_key": fingerprints[i].seller_key or f"listing:{i}",
+            "linked_at": now,
+        }
         for i in new
-    ]  # fmt: skip
+    ]
     insert_ignore(session, ListingLinkRow, link_rows, ["listing_id"])
     if changed:
         session.execute(
             update(ListingLinkRow),
-            [{"listing_id": i, "snapshot_id": snapshots[i], "signature": fingerprints[i].text.signature} for i in changed],
+            [
+                {"listing_id": i, "snapshot_id": snapshots[i], "signature": fingerprints[i].text.signature}
+                for i in changed
+            ],
         )
         for chunk in _chunks(changed):  # an edited text replaces its bands; links already made stay
             session.execute(LshBucketRow.__table__.delete().where(LshBucketRow.listing_id.in_(chunk)))
@@ -162,19 +181,28 @@ def _index_identifiers(
         known_sellers |= {(h, key) for h, _i, key in found}
         known_pairs |= {(h, i) for h, i, _key in found}
     identifier_rows = [
-        {"value_hash": h, "kind": pairs[(h, i)], "operator_id": operators[i], "listing_count": 0, "seller_count": 0,
-         "common": False, "first_seen": now}
+        {
+            "value_hash": h,
+            "kind": pairs[(h, i)],
+            "operator_id": operators[i],
+            "listing_count": 0,
+            "seller_count": 0,
+            "common": False,
+            "first_seen": now,
+        }
         for h, i in sorted(pairs)
-    ]  # fmt: skip
+    ]
     insert_ignore(session, IdentifierRow, identifier_rows, ["value_hash"])
     new_pairs = sorted(p for p in pairs if p not in known_pairs)
     insert_ignore(
         session,
         IdentifierListingRow,
-        [{"value_hash": h, "listing_id": i, "snapshot_id": snapshots[i], "seller_key": keys[i], "first_seen": now}
-         for h, i in new_pairs],
+        [
+            {"value_hash": h, "listing_id": i, "snapshot_id": snapshots[i], "seller_key": keys[i], "first_seen": now}
+            for h, i in new_pairs
+        ],
         ["value_hash", "listing_id"],
-    )  # fmt: skip
+    )
     listings_added: dict[str, int] = defaultdict(int)
     sellers_added: dict[str, set[str]] = defaultdict(set)
     for h, i in new_pairs:
@@ -183,7 +211,10 @@ def _index_identifiers(
             sellers_added[h].add(keys[i])
     rows: dict[str, IdentifierRow] = {}
     for chunk in _chunks(hashes):
-        rows |= {row.value_hash: row for row in session.scalars(select(IdentifierRow).where(IdentifierRow.value_hash.in_(chunk)))}
+        rows |= {
+            row.value_hash: row
+            for row in session.scalars(select(IdentifierRow).where(IdentifierRow.value_hash.in_(chunk)))
+        }
     became_common = set()
     for h, row in rows.items():
         row.listing_count += listings_added.get(h, 0)
@@ -201,7 +232,9 @@ def _near_duplicate_edges(
     """(listing, candidate operator) pairs verified as near-duplicates, via the LSH buckets."""
     with_text = [i for i in operators if fingerprints[i].text.signature is not None]
     bucket_rows = sorted({(b, i) for i in with_text for b in fingerprints[i].text.buckets})
-    insert_ignore(session, LshBucketRow, [{"bucket": b, "listing_id": i} for b, i in bucket_rows], ["bucket", "listing_id"])
+    insert_ignore(
+        session, LshBucketRow, [{"bucket": b, "listing_id": i} for b, i in bucket_rows], ["bucket", "listing_id"]
+    )
     by_bucket: dict[int, list[tuple[int, int]]] = defaultdict(list)
     buckets = sorted({b for b, _ in bucket_rows})
     for chunk in _chunks(buckets):
@@ -246,16 +279,23 @@ def _merge(session: Session, unions: _Unions) -> dict[int, int]:
     """Relabel every group's smaller operators into its largest; returns old id -> surviving id."""
     moved: dict[int, int] = {}
     for group in unions.groups():
-        sizes = dict(session.execute(select(OperatorRow.id, OperatorRow.listing_count).where(OperatorRow.id.in_(group))).all())
+        sizes = dict(
+            session.execute(select(OperatorRow.id, OperatorRow.listing_count).where(OperatorRow.id.in_(group))).all()
+        )
         target = max(group, key=lambda o: (sizes.get(o, 0), -o))
         moved |= {o: target for o in group if o != target}
     if not moved:
         return moved
     pairs = [{"old": old, "new": new} for old, new in sorted(moved.items())]
     for table, column in ((ListingLinkRow.__table__, "operator_id"), (IdentifierRow.__table__, "operator_id")):
-        session.execute(table.update().where(table.c[column] == bindparam("old")).values({column: bindparam("new")}), pairs)
+        session.execute(
+            table.update().where(table.c[column] == bindparam("old")).values({column: bindparam("new")}), pairs
+        )
     operators = OperatorRow.__table__
-    session.execute(operators.update().where(operators.c.merged_into == bindparam("old")).values(merged_into=bindparam("new")), pairs)
+    session.execute(
+        operators.update().where(operators.c.merged_into == bindparam("old")).values(merged_into=bindparam("new")),
+        pairs,
+    )
     session.execute(
         update(OperatorRow),
         [{"id": old, "merged_into": new, "is_case": False, "listing_count": 0} for old, new in sorted(moved.items())],
@@ -264,7 +304,12 @@ def _merge(session: Session, unions: _Unions) -> dict[int, int]:
 
 
 def link_listings(
-    session: Session, fingerprints: dict[int, ListingFingerprint], *, now: datetime, max_sellers: int, labels: Sequence[str]
+    session: Session,
+    fingerprints: dict[int, ListingFingerprint],
+    *,
+    now: datetime,
+    max_sellers: int,
+    labels: Sequence[str],
 ) -> set[int]:
     """Link stored listings (id -> fingerprint) into operators; returns the ids of the operators touched."""
     if not fingerprints:
@@ -272,7 +317,9 @@ def link_listings(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LINK_LOCK_KEY})
     operators, snapshots = _store_links(session, fingerprints, now=now)
-    touched = set(session.scalars(select(ListingLinkRow.operator_id).where(ListingLinkRow.listing_id.in_(sorted(fingerprints)))))
+    touched = set(
+        session.scalars(select(ListingLinkRow.operator_id).where(ListingLinkRow.listing_id.in_(sorted(fingerprints))))
+    )
     if operators:
         rows, became_common = _index_identifiers(
             session, fingerprints, operators, snapshots, now=now, max_sellers=max_sellers

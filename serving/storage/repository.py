@@ -60,6 +60,15 @@ def listing_key(listing: Listing, sha256: str) -> str:
     return f"sha256:{sha256}"
 
 
+def find_listing_ids(session: Session, listings: Sequence[Listing]) -> list[int | None]:
+    """The stored ids of listings given by their identity (platform + id, else url), None for unknown ones."""
+    hashes = [_sha256(listing_key(listing, "")) for listing in listings]
+    found = dict(
+        session.execute(select(ListingRow.key_hash, ListingRow.id).where(ListingRow.key_hash.in_(hashes))).all()
+    )
+    return [found.get(key_hash) for key_hash in hashes]
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
