@@ -15,7 +15,7 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-review score serve migrate key export-reviews retrain drift test lint format data clean
+.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-review bench-cases bench-cases-speed verify-evidence score serve migrate key export-reviews retrain drift test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest)
 install: $(STAMP)
@@ -97,6 +97,19 @@ bench-fault: $(STAMP) $(MODELS)/current
 bench-review: $(STAMP)
 	$(PY) -m pytest tests/serving/test_review_browser.py -q -p no:cacheprovider
 	@cat reports/bench_review.json
+
+## bench-cases: linkage quality on a generated world of operators mixed into real listings -> reports/bench_cases.json
+bench-cases: $(STAMP)
+	$(PY) scripts/bench_cases.py --out reports/bench_cases.json
+
+## bench-cases-speed: linking cost per listing with 1,000,000 listings stored (SQLite; PostgreSQL with PG_URL=...)
+bench-cases-speed: $(STAMP)
+	$(PY) scripts/bench_cases_speed.py --stored $(or $(STORED),1000000) $(if $(PG_URL),--pg-url "$(PG_URL)",) --out reports/bench_cases_speed.json
+
+## verify-evidence: check a case's evidence bundle, e.g. make verify-evidence IN=soi-vu-viec-12.zip
+verify-evidence: $(STAMP)
+	@if [ -z "$(IN)" ]; then echo "usage: make verify-evidence IN=bundle.zip" >&2; exit 2; fi
+	$(PY) -m serving verify-evidence "$(IN)"
 
 ## test: install and run the test suite
 test: $(STAMP)

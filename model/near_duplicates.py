@@ -58,9 +58,23 @@ def load_stop_shingles(path: Path = STOP_SHINGLES_FILE) -> frozenset[str]:
 class TextFingerprint:
     """What near-duplicate search keeps of a listing's text."""
 
-    shingle_count: int
+    shingle_count: int  # shingles kept (not in the stop-list): what ``signature`` summarises
     signature: bytes | None  # NUM_PERM little-endian uint32 MinHash values; None when the text is too short
     buckets: tuple[int, ...]  # LSH band keys (signed 64-bit), one per band; empty when the text is too short
+    full_signature: bytes | None = None  # MinHash of all the shingles, stop-listed ones included
+
+    @property
+    def summary(self) -> TextSummary:
+        """What deciding "near-duplicate" needs of this text."""
+        return TextSummary(self.signature, self.full_signature)
+
+
+@dataclass(frozen=True)
+class TextSummary:
+    """A stored text's two signatures: of the shingles kept after the stop-list, and of all of them."""
+
+    signature: bytes | None
+    full_signature: bytes | None
 
 
 @cache
@@ -108,13 +122,18 @@ def fingerprint_text(
     listing: Listing, identifiers: Iterable[Identifier] = (), stop: frozenset[str] | None = None
 ) -> TextFingerprint:
     """The MinHash signature and LSH band keys of a listing's text (none when fewer than MIN_SHINGLES)."""
-    grams = shingles(shingle_words(listing, identifiers), load_stop_shingles() if stop is None else stop)
+    every = shingles(shingle_words(listing, identifiers))
+    grams = every - (load_stop_shingles() if stop is None else stop)
     if len(grams) < MIN_SHINGLES:
         return TextFingerprint(len(grams), None, ())
+    kept, full = _minhash(grams), _minhash(every)
+    return TextFingerprint(len(grams), kept.tobytes(), band_keys(kept), full.tobytes())
+
+
+def _minhash(grams: set[str]) -> np.ndarray:
     minhash = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, permutations=_permutations(), scheme="affine32")
     minhash.update_batch([gram.encode("utf-8") for gram in sorted(grams)])
-    values = np.asarray(minhash.hashvalues, dtype="<u4")
-    return TextFingerprint(len(grams), values.tobytes(), band_keys(values))
+    return np.asarray(minhash.hashvalues, dtype="<u4")
 
 
 def similarity(signature_a: bytes, signature_b: bytes) -> float:
@@ -122,6 +141,21 @@ def similarity(signature_a: bytes, signature_b: bytes) -> float:
     a = np.frombuffer(signature_a, dtype="<u4")
     b = np.frombuffer(signature_b, dtype="<u4")
     return float(np.count_nonzero(a == b)) / len(a) if len(a) == len(b) and len(a) else 0.0
+
+
+def is_near_duplicate(a: TextSummary, b: TextSummary) -> bool:
+    """Whether two texts are near-duplicates: alike in what is left after the stop-list, and alike as written.
+
+    The second test stops a post that copies an honest shop's description into stock phrases of its own: the
+    copy alone makes what is left after the stop-list look alike, the whole texts do not.
+    """
+    if not (a.signature and b.signature and a.full_signature and b.full_signature):
+        return False
+    threshold = NEAR_DUPLICATE_THRESHOLD
+    return (
+        similarity(a.signature, b.signature) >= threshold
+        and similarity(a.full_signature, b.full_signature) >= threshold
+    )
 
 
 def learn_stop_shingles(listings: Iterable[Listing], *, min_sellers: int) -> list[str]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from model.errors import SoiError
 from model.jsonl import iter_listings
 from model.predictor import Predictor
+from serving.case_cli import add_case_commands
 from serving.logs import configure_logging
 from serving.settings import get_settings
 from serving.storage.db import Database
@@ -197,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_score.add_argument("--model", default=None, help="model folder or models folder (default: SOI_MODEL_PATH)")
     p_score.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     p_score.set_defaults(func=run_score)
+    add_case_commands(commands)
     return parser
 
 

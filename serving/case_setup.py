@@ -14,12 +14,17 @@ from serving.secrets import resolve_secret
 from serving.settings import Settings
 
 
-def install_cases(app: FastAPI, settings: Settings) -> None:
-    """Resolve the keys (refusing to start where one is missing and cannot be generated) and build the linker."""
+def build_linker(settings: Settings) -> CaseLinker:
+    """The case linker for these settings (resolving the identifier key)."""
     key = resolve_secret(settings, "identifier_key")
-    app.state.case_linker = CaseLinker(
+    return CaseLinker(
         identifier_key=key.encode("utf-8"), max_sellers=settings.identifier_max_sellers, labels=tuple(review_labels())
     )
+
+
+def install_cases(app: FastAPI, settings: Settings) -> None:
+    """Resolve the keys (refusing to start where one is missing and cannot be generated) and build the linker."""
+    app.state.case_linker = build_linker(settings)
     app.state.evidence_signer = EvidenceSigner(resolve_secret(settings, "evidence_key"))
 
 

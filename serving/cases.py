@@ -16,8 +16,9 @@ from datetime import datetime
 
 import numpy as np
 
+from model import near_duplicates
 from model.identifiers import Identifier, extract_identifiers, identifier_hash
-from model.near_duplicates import NEAR_DUPLICATE_THRESHOLD, load_stop_shingles
+from model.near_duplicates import TextSummary, is_near_duplicate, load_stop_shingles
 from model.schema import Listing
 from serving.auth import Principal
 from serving.case_schemas import (
@@ -97,17 +98,17 @@ def load_case_page(db: Database, where: store.CaseFilter, *, limit: int, cursor:
 
 
 def _near_duplicates(members: list[store.CaseMember]) -> dict[int, list[int]]:
-    """For each listing, the others in the case whose MinHash similarity reaches the threshold."""
-    with_text = [m for m in members if m.link.signature]
+    """For each listing, the others in the case whose text is a near-duplicate of its own."""
+    texts = [(m.listing.id, TextSummary(m.link.signature, m.link.full_signature)) for m in members]
+    texts = [(listing_id, text) for listing_id, text in texts if text.signature]
     found: dict[int, list[int]] = defaultdict(list)
-    if len(with_text) < 2:
+    if len(texts) < 2:
         return found
-    matrix = np.stack([np.frombuffer(m.link.signature, dtype="<u4") for m in with_text])
-    for index, member in enumerate(with_text):
-        share = (matrix == matrix[index]).mean(axis=1)
-        found[member.listing.id] = [
-            with_text[j].listing.id for j in np.flatnonzero(share >= NEAR_DUPLICATE_THRESHOLD) if j != index
-        ]
+    matrix = np.stack([np.frombuffer(text.signature or b"", dtype="<u4") for _id, text in texts])
+    threshold = near_duplicates.NEAR_DUPLICATE_THRESHOLD
+    for index, (listing_id, text) in enumerate(texts):
+        close = np.flatnonzero((matrix == matrix[index]).mean(axis=1) >= threshold)  # a cheap first cut
+        found[listing_id] = [texts[j][0] for j in close if j != index and is_near_duplicate(text, texts[j][1])]
     return found
 
 

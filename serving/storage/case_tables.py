@@ -49,6 +49,7 @@ class ListingLinkRow(Base):
     operator_id: Mapped[int] = mapped_column(Id, index=True)
     snapshot_id: Mapped[int] = mapped_column(Id)
     signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, doc="MinHash values, or none.")
+    full_signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, doc="Of all its shingles.")
     seller_key: Mapped[str] = mapped_column(String(32), doc="Hash of platform + seller id or name (else listing).")
     linked_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

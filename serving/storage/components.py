@@ -16,7 +16,7 @@ from itertools import combinations
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from model.near_duplicates import NEAR_DUPLICATE_THRESHOLD, similarity
+from model.near_duplicates import TextSummary, is_near_duplicate
 from serving.storage.case_tables import (
     IdentifierListingRow,
     IdentifierRow,
@@ -34,6 +34,18 @@ _CHUNK = 500
 def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
+
+
+def text_summaries(session: Session, listing_ids: Sequence[int]) -> dict[int, TextSummary]:
+    """The stored text signatures of these listings."""
+    found: dict[int, TextSummary] = {}
+    columns = (ListingLinkRow.listing_id, ListingLinkRow.signature, ListingLinkRow.full_signature)
+    for chunk in _chunks(sorted(set(listing_ids))):
+        for listing_id, signature, full in session.execute(
+            select(*columns).where(ListingLinkRow.listing_id.in_(chunk))
+        ):
+            found[listing_id] = TextSummary(signature, full)
+    return found
 
 
 def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: datetime, labels: Sequence[str]) -> None:
@@ -109,7 +121,7 @@ def _components(session: Session, members: list[int]) -> list[list[int]]:
 
     by_identifier: dict[str, list[int]] = defaultdict(list)
     by_bucket: dict[int, list[int]] = defaultdict(list)
-    signatures: dict[int, bytes | None] = {}
+    summaries = text_summaries(session, members)
     for chunk in _chunks(members):
         for value_hash, listing_id in session.execute(
             select(IdentifierListingRow.value_hash, IdentifierListingRow.listing_id)
@@ -121,11 +133,6 @@ def _components(session: Session, members: list[int]) -> list[list[int]]:
             select(LshBucketRow.bucket, LshBucketRow.listing_id).where(LshBucketRow.listing_id.in_(chunk))
         ):
             by_bucket[bucket].append(listing_id)
-        signatures |= dict(
-            session.execute(
-                select(ListingLinkRow.listing_id, ListingLinkRow.signature).where(ListingLinkRow.listing_id.in_(chunk))
-            ).all()
-        )
     for group in by_identifier.values():
         join(group)
     checked: set[tuple[int, int]] = set()
@@ -134,7 +141,7 @@ def _components(session: Session, members: list[int]) -> list[list[int]]:
             if (a, b) in checked or find(a) == find(b):
                 continue
             checked.add((a, b))
-            if similarity(signatures.get(a) or b"", signatures.get(b) or b"") >= NEAR_DUPLICATE_THRESHOLD:
+            if a in summaries and b in summaries and is_near_duplicate(summaries[a], summaries[b]):
                 join((a, b))
     components: dict[int, list[int]] = defaultdict(list)
     for member in members:
@@ -143,7 +150,8 @@ def _components(session: Session, members: list[int]) -> list[list[int]]:
 
 
 def split_operator(session: Session, operator_id: int, *, now: datetime) -> set[int]:
-    """Rebuild one operator's components; the largest keeps its id, each other one takes its smallest listing id.
+    """Rebuild one operator's components: the one with its founding listing keeps its id, each other one takes
+    its smallest listing id.
 
     Returns the ids of the operators it now consists of.
     """
@@ -151,8 +159,13 @@ def split_operator(session: Session, operator_id: int, *, now: datetime) -> set[
         session.scalars(select(ListingLinkRow.listing_id).where(ListingLinkRow.operator_id == operator_id))
     )
     components = _components(session, members)
+    # the component holding the listing the operator is named after keeps the name (every live operator holds
+    # the listing whose id it has), so a new name, a listing's own id, can never be a live operator's
+    keeper = next((c for c in components if operator_id in c), components[0] if components else [])
     result = {operator_id}
-    for component in components[1:]:
+    for component in components:
+        if component is keeper:
+            continue
         new_id = min(component)
         result.add(new_id)
         existing = session.get(OperatorRow, new_id)

@@ -28,10 +28,10 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from model.identifiers import extract_identifiers, identifier_hash
-from model.near_duplicates import NEAR_DUPLICATE_THRESHOLD, TextFingerprint, fingerprint_text, similarity
+from model.near_duplicates import TextFingerprint, fingerprint_text, is_near_duplicate
 from model.schema import Listing
 from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
-from serving.storage.components import refresh_operators, split_operator
+from serving.storage.components import refresh_operators, split_operator, text_summaries
 from serving.storage.models import ListingRow
 from serving.storage.repository import insert_ignore
 
@@ -135,6 +135,7 @@ def _store_links(
             "operator_id": i,
             "snapshot_id": snapshots[i],
             "signature": fingerprints[i].text.signature,
+            "full_signature": fingerprints[i].text.full_signature,
             "seller_key": fingerprints[i].seller_key or f"listing:{i}",
             "linked_at": now,
         }
@@ -145,7 +146,12 @@ def _store_links(
         session.execute(
             update(ListingLinkRow),
             [
-                {"listing_id": i, "snapshot_id": snapshots[i], "signature": fingerprints[i].text.signature}
+                {
+                    "listing_id": i,
+                    "snapshot_id": snapshots[i],
+                    "signature": fingerprints[i].text.signature,
+                    "full_signature": fingerprints[i].text.full_signature,
+                }
                 for i in changed
             ],
         )
@@ -258,19 +264,13 @@ def _near_duplicate_edges(
                 per_operator[candidate[1]].append(candidate)
         wanted[i] = [c for group in per_operator.values() for c in group]
     needed = sorted({c for group in wanted.values() for c, _ in group})
-    signatures: dict[int, bytes | None] = {}
-    for chunk in _chunks(needed):
-        signatures |= dict(
-            session.execute(
-                select(ListingLinkRow.listing_id, ListingLinkRow.signature).where(ListingLinkRow.listing_id.in_(chunk))
-            ).all()
-        )
+    summaries = text_summaries(session, needed)
     edges = set()
     for i, candidates in wanted.items():
-        mine = fingerprints[i].text.signature or b""
+        mine = fingerprints[i].text.summary
         for candidate, operator_id in candidates:
-            other = signatures.get(candidate)
-            if other and similarity(mine, other) >= NEAR_DUPLICATE_THRESHOLD:
+            other = summaries.get(candidate)
+            if other is not None and is_near_duplicate(mine, other):
                 edges.add((i, operator_id))
     return sorted(edges)
 

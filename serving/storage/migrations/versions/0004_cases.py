@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("operator_id", ID, nullable=False),
         sa.Column("snapshot_id", ID, nullable=False),
         sa.Column("signature", sa.LargeBinary(), nullable=True),
+        sa.Column("full_signature", sa.LargeBinary(), nullable=True),
         sa.Column("seller_key", sa.String(length=32), nullable=False),
         sa.Column("linked_at", TIME, nullable=False),
         sa.PrimaryKeyConstraint("listing_id"),
