@@ -115,10 +115,18 @@ class _Operator:
         self.label = rng.choice(sorted(pools.products))
         self.products = rng.sample(pools.products[self.label], k=min(2, len(pools.products[self.label])))
         self.platforms = rng.sample(PLATFORMS, k=rng.randint(2, 5))
-        handle = lambda: f"{rng.choice(['kho', 'shop', 'tiem', 'hang', 'sale'])}{rng.choice(['_', '.', ''])}{rng.randrange(10, 99999)}"  # noqa: E731
-        self.accounts = [(p, f"{p[:2]}-{index}-{n}") for n in range(rng.randint(1, 10)) for p in [rng.choice(self.platforms)]]
+
+        def handle() -> str:
+            stem, joint = rng.choice(["kho", "shop", "tiem", "hang", "sale"]), rng.choice(["_", ".", ""])
+            return f"{stem}{joint}{rng.randrange(10, 99999)}"
+
+        self.accounts = [
+            (p, f"{p[:2]}-{index}-{n}") for n in range(rng.randint(1, 10)) for p in [rng.choice(self.platforms)]
+        ]
         self.phones = [phone_number(rng) for _ in range(rng.choice([1, 1, 1, 2]))]
-        self.handles = [(app, handle()) for app in rng.sample(["zalo", "telegram", "tiktok", "facebook"], k=rng.randint(1, 2))]
+        self.handles = [
+            (app, handle()) for app in rng.sample(["zalo", "telegram", "tiktok", "facebook"], k=rng.randint(1, 2))
+        ]
         self.bank = ("".join(rng.choice("0123456789") for _ in range(rng.choice([10, 12, 13, 14]))), rng.choice(BANKS))
         words = pools.slogan_words
         self.slogans = [
@@ -139,9 +147,11 @@ class _Operator:
 
 def _fill(sentence: str, rng: random.Random, pools: Pools, product: str) -> str:
     price = f"{rng.randrange(50, 5000) * 1000:,}".replace(",", ".") + "đ"
-    return sentence.format(product=product, quality=rng.choice(pools.quality), price=price, city=rng.choice(pools.cities),
-                           days=rng.choice([3, 7, 15, 30]), year=rng.choice([2025, 2026]), count=rng.randrange(10, 500),
-                           hotline=HOTLINE)  # fmt: skip
+    quality, city = rng.choice(pools.quality), rng.choice(pools.cities)
+    days, year, count = rng.choice([3, 7, 15, 30]), rng.choice([2025, 2026]), rng.randrange(10, 500)
+    return sentence.format(
+        product=product, quality=quality, price=price, city=city, days=days, year=year, count=count, hotline=HOTLINE
+    )
 
 
 def _post(op: _Operator, rng: random.Random, pools: Pools, *, duplicate: bool) -> tuple[str, list[str]]:
@@ -162,7 +172,9 @@ def _post(op: _Operator, rng: random.Random, pools: Pools, *, duplicate: bool) -
     return title, sentences
 
 
-def operator_listings(op: _Operator, size: int, rng: random.Random, pools: Pools, copy_from: list[str]) -> list[WorldListing]:
+def operator_listings(
+    op: _Operator, size: int, rng: random.Random, pools: Pools, copy_from: list[str]
+) -> list[WorldListing]:
     """The listings of one operator."""
     listings = []
     for n in range(size):
@@ -188,7 +200,9 @@ def operator_listings(op: _Operator, size: int, rng: random.Random, pools: Pools
         description = ". ".join([*contacts, *sentences] if title_tail else [*sentences, *contacts])
         if rng.random() < 0.3:
             title, description = fold(title), fold(description)
-        seller = {"name": shop} if platform in ("facebook", "zalo") and rng.random() < 0.3 else {"id": account, "name": shop}
+        seller = (
+            {"name": shop} if platform in ("facebook", "zalo") and rng.random() < 0.3 else {"id": account, "name": shop}
+        )
         raw = {"id": f"{op.truth}-{n}", "platform": platform, "title": f"{title} {title_tail}".strip(),
                "description": description, "price": rng.randrange(50, 5000) * 1000, "seller": seller}  # fmt: skip
         listings.append(WorldListing(raw=raw, truth=op.truth, risky=True, real=False))
@@ -212,17 +226,6 @@ def real_truth(raw: dict) -> str:
     seller = raw.get("seller") or {}
     who = seller.get("id") or seller.get("name")
     return f"real:{raw.get('platform')}:{who}" if who else f"real-listing:{raw['id']}"
-
-
-def independent_sellers(*, operators: int, seed: int) -> list[dict]:
-    """Listings of other operators than the world's (another seed, no real listings): a sample of how many
-    independent sellers write, for learning the stop-list as a service learns it from its own stored corpus."""
-    rng = random.Random(seed)
-    pools = Pools.model_validate_json(POOLS_FILE.read_text(encoding="utf-8"))
-    listings = []
-    for index, size in enumerate(operator_sizes(rng, operators)):
-        listings += [w.raw for w in operator_listings(_Operator(10_000 + index, rng, pools), size, rng, pools, [])]
-    return listings
 
 
 def build_world(shared_dir: Path, *, operators: int, seed: int) -> tuple[list[WorldListing], list[dict]]:

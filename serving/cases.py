@@ -223,6 +223,14 @@ def load_case(db: Database, linker: CaseLinker, case_id: int, *, show_identifier
         )
 
 
+def listing_case(db: Database, listing_id: int) -> tuple[int, int] | None:
+    """(case id, its number of listings) of a listing, or None when it is not linked yet."""
+    with db.read() as session:
+        operator_id = store.listing_case_id(session, listing_id)
+        row = store.resolve_case(session, operator_id) if operator_id is not None else None
+        return (row.id, row.listing_count) if row is not None else None
+
+
 def find_by_identifier(
     db: Database, linker: CaseLinker, kind: str, value: str, *, limit: int
 ) -> IdentifierListings | None:

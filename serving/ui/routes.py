@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from model.labels import review_labels
 from model.schema import Listing
 from serving import reviewing
+from serving.cases import listing_case
 from serving.deps import DatabaseDep, SettingsDep
 from serving.schemas import ListingDetail, make_review_model
 from serving.settings import Settings
@@ -290,6 +291,7 @@ def build_router(settings: Settings) -> APIRouter:
             "detail": detail,
             "query": query,
             "neighbours": reviewing.load_neighbours(db, query.where, listing_id),
+            "case": listing_case(db, listing_id),  # (case id, listings): the link to the listing's case
             "saved": request.query_params.get("saved") == "1" and form_error is None,
             "form_error": form_error,
             "note": note,

@@ -14,12 +14,27 @@ from serving.evidence_verify import verify_bundle
 from tests.serving.conftest import Service
 
 OPERATOR = [
-    {"id": "fb-1", "platform": "facebook", "title": "Bình khí cười 8L giao nhanh nội thành",
-     "description": "Liên hệ 0912 345 678 hoặc zalo: bongcuoi_hn", "seller": {"id": "page-a"}},
-    {"id": "zl-1", "platform": "zalo", "title": "Bóng cười giá sỉ, ship hỏa tốc",
-     "description": "gọi không chín một hai ba bốn năm sáu bảy tám", "seller": {"id": "0987000111"}},
-    {"id": "tt-1", "platform": "tiktok", "title": "Khí cười bình 8 lít LH 0912.345",
-     "description": "678, stk 0123 4567 8910 vcb", "seller": {"id": "tt-shop"}},
+    {
+        "id": "fb-1",
+        "platform": "facebook",
+        "title": "Bình khí cười 8L giao nhanh nội thành",
+        "description": "Liên hệ 0912 345 678 hoặc zalo: bongcuoi_hn",
+        "seller": {"id": "page-a"},
+    },
+    {
+        "id": "zl-1",
+        "platform": "zalo",
+        "title": "Bóng cười giá sỉ, ship hỏa tốc",
+        "description": "gọi không chín một hai ba bốn năm sáu bảy tám",
+        "seller": {"id": "0987000111"},
+    },
+    {
+        "id": "tt-1",
+        "platform": "tiktok",
+        "title": "Khí cười bình 8 lít LH 0912.345",
+        "description": "678, stk 0123 4567 8910 vcb",
+        "seller": {"id": "tt-shop"},
+    },
 ]
 OTHER = {"id": "sp-9", "platform": "shopee", "title": "Áo thun nam cổ tròn", "description": "Cotton 100%, đủ size"}
 
@@ -101,7 +116,9 @@ def test_case_review_adds_ordinary_reviews_naming_the_case(service: Service, lin
     )
     assert answer.status_code == 201, answer.text
     assert sorted(answer.json()["listing_ids"]) == sorted(linked["operator"])
-    exported = [json.loads(line) for line in service.client.get("/v1/reviews/export", headers=headers).text.splitlines()]
+    exported = [
+        json.loads(line) for line in service.client.get("/v1/reviews/export", headers=headers).text.splitlines()
+    ]
     mine = [line for line in exported if line["soi_listing_id"] in linked["operator"]]
     assert len(mine) == 3 and all(line["labels"] == ["prohibited"] for line in mine)
     history = service.client.get(f"/v1/listings/{linked['operator'][0]}", headers=headers).json()["reviews"]
@@ -121,7 +138,11 @@ def test_evidence_bundle_is_signed_reproducible_and_complete(service: Service, l
     assert verify_bundle(first.content).ok
     names = zipfile.ZipFile(io.BytesIO(first.content)).namelist()
     assert names == sorted(names)
-    assert sum(name.endswith(".html") for name in names) == sum(name.endswith(".json") and "snapshot-" in name for name in names) >= 3
+    assert (
+        sum(name.endswith(".html") for name in names)
+        == sum(name.endswith(".json") and "snapshot-" in name for name in names)
+        >= 3
+    )
 
 
 def test_identifiers_never_reach_the_logs(service: Service, linked: dict, caplog: pytest.LogCaptureFixture) -> None:

@@ -55,14 +55,22 @@ def seller(n: int, phone: str, *, hotline: bool) -> dict:
             "seller": {"id": f"shop-{n}"}}  # fmt: skip
 
 
-def test_shared_identifier_links_across_batches_and_merges_small_into_large(database: Database, linker: CaseLinker) -> None:
+def test_shared_identifier_links_across_batches_and_merges_small_into_large(
+    database: Database, linker: CaseLinker
+) -> None:
     store(database, linker, [seller(1, "0912345678", hotline=False), seller(2, "0912345678", hotline=False)])
     store(database, linker, [seller(3, "0987654321", hotline=False)])
-    store(database, linker, [{"id": "b", "platform": "zalo", "title": "x", "description": "0987 654 321 hoặc 0912.345.678"}])
+    store(
+        database,
+        linker,
+        [{"id": "b", "platform": "zalo", "title": "x", "description": "0987 654 321 hoặc 0912.345.678"}],
+    )
     operators = operators_of(database)
     assert len(set(operators.values())) == 1
     with database.read() as session:
-        survivors = list(session.scalars(select(OperatorRow).where(OperatorRow.merged_into.is_(None), OperatorRow.listing_count > 0)))
+        survivors = list(
+            session.scalars(select(OperatorRow).where(OperatorRow.merged_into.is_(None), OperatorRow.listing_count > 0))
+        )
         assert len(survivors) == 1 and survivors[0].listing_count == 4 and survivors[0].is_case
         for old in {row.id for row in session.scalars(select(OperatorRow))} - {survivors[0].id}:
             assert resolve_case(session, old).id == survivors[0].id  # an old case id leads to the merged case
