@@ -34,7 +34,7 @@ MINHASH_SEED = 13
 SHINGLE_WORDS = 3
 # Chosen on the test world of `make bench-cases` (see the README): the similarity above which two listings are
 # called near-duplicates, and the fewest shingles a text needs to be compared at all.
-NEAR_DUPLICATE_THRESHOLD = 0.6
+NEAR_DUPLICATE_THRESHOLD = 0.5
 MIN_SHINGLES = 8
 _WORD = re.compile(r"[^\W\d_]+")
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingGoneRow, ListingLinkRow, OperatorRow
 from serving.storage.models import ListingRow, ScoreRow
 
-MAX_MERGE_HOPS = 20
+MAX_MERGE_HOPS = 64  # merges go small into large, so a chain is at most log2(listings) long
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import combinations
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from model.near_duplicates import TextSummary, is_near_duplicate
@@ -101,7 +101,9 @@ def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: dat
                 }
             )
     if updates:
-        session.execute(update(OperatorRow), updates)
+        table = OperatorRow.__table__
+        rows = [{**row, "operator": row.pop("id")} for row in updates]
+        session.execute(table.update().where(table.c.id == bindparam("operator")), rows)
 
 
 def _components(session: Session, members: list[int]) -> list[list[int]]:

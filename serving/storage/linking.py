@@ -291,11 +291,7 @@ def _merge(session: Session, unions: _Unions) -> dict[int, int]:
         session.execute(
             table.update().where(table.c[column] == bindparam("old")).values({column: bindparam("new")}), pairs
         )
-    operators = OperatorRow.__table__
-    session.execute(
-        operators.update().where(operators.c.merged_into == bindparam("old")).values(merged_into=bindparam("new")),
-        pairs,
-    )
+    # an old id's own row says where it went; a chain of merges is followed when read (storage.cases)
     session.execute(
         update(OperatorRow),
         [{"id": old, "merged_into": new, "is_case": False, "listing_count": 0} for old, new in sorted(moved.items())],

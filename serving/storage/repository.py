@@ -92,7 +92,8 @@ def insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]],
     if not rows:
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(row_class).on_conflict_do_nothing(index_elements=conflict)
+    # the table, not the mapped class: a Core executemany, without the ORM's per-row bulk bookkeeping
+    statement = dialect.insert(row_class.__table__).on_conflict_do_nothing(index_elements=conflict)
     session.execute(statement, rows)
 
 
