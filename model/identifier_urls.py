@@ -1,5 +1,5 @@
 """Which account a link points to: a Telegram, Zalo, Facebook, TikTok or Instagram handle, a marketplace shop,
-or a seller's own website. Part of ``model.identifiers`` (which imports this), kept apart for its size.
+or a seller's own website. Part of ``model.identifiers``, kept apart for its size.
 
 Links to a platform's own pages (groups, search, a product without its shop) identify nobody and give None.
 """
@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from urllib.parse import parse_qs, urlsplit
+
+from model.contacts import Identifier, load_contact_data
+from model.phones import find_phone_numbers
 
 _SCHEME = re.compile(r"^(?:https?://)?(?:www\.|m\.|web\.|mobile\.|vn\.)?")
 _SHOPEE_ITEM = re.compile(r"-i\.(\d{1,15})\.\d{1,20}$")
@@ -24,18 +27,11 @@ _SHOPEE_PAGES = frozenset(
 )
 
 
-def _from_identifiers():  # imported late: model.identifiers imports this module
-    from model.identifiers import Identifier, find_phone_numbers, load_contact_data
-
-    return Identifier, find_phone_numbers, load_contact_data
-
-
-def _handle(kind: str, name: str, written: str):
-    identifier_class = _from_identifiers()[0]
+def _handle(kind: str, name: str, written: str) -> Identifier | None:
     name = name.lstrip("@").strip("._")
     if not _NAME.fullmatch(name):
         return None
-    return identifier_class(kind, name, written)
+    return Identifier(kind, name, written)
 
 
 def _registrable(host: str) -> str:
@@ -46,31 +42,29 @@ def _registrable(host: str) -> str:
     return ".".join(labels[-2:])
 
 
-def _marketplace(host: str, segments: list[str], written: str):
+def _marketplace(host: str, segments: list[str], written: str) -> Identifier | None:
     """A shop on Shopee, Lazada or Tiki, from its shop page or a product link that names the shop."""
-    identifier_class = _from_identifiers()[0]
     if host == "shopee.vn" and segments:
         if segments[0] in ("product", "shop") and len(segments) >= 2 and segments[1].isdigit():
-            return identifier_class("seller", f"shopee:{segments[1]}", written)
+            return Identifier("seller", f"shopee:{segments[1]}", written)
         item = _SHOPEE_ITEM.search(segments[0])
         if item:
-            return identifier_class("seller", f"shopee:{item.group(1)}", written)
+            return Identifier("seller", f"shopee:{item.group(1)}", written)
         if len(segments) == 1 and segments[0] not in _SHOPEE_PAGES and _NAME.fullmatch(segments[0]):
-            return identifier_class("seller", f"shopee:{segments[0]}", written)
+            return Identifier("seller", f"shopee:{segments[0]}", written)
     if host == "lazada.vn" and len(segments) >= 2 and segments[0] == "shop" and _NAME.fullmatch(segments[1]):
-        return identifier_class("seller", f"lazada:{segments[1]}", written)
+        return Identifier("seller", f"lazada:{segments[1]}", written)
     if host == "tiki.vn" and len(segments) >= 2 and segments[0] == "cua-hang" and _NAME.fullmatch(segments[1]):
-        return identifier_class("seller", f"tiki:{segments[1]}", written)
+        return Identifier("seller", f"tiki:{segments[1]}", written)
     return None
 
 
-def identifier_from_url(written: str):
+def identifier_from_url(written: str) -> Identifier | None:
     """The account or website a link (lower case, with or without scheme) points to, or None.
 
-    Returns a ``model.identifiers.Identifier``: ``telegram``/``zalo``/``facebook``/``tiktok``/``instagram``
+    Returns ``telegram``/``zalo``/``facebook``/``tiktok``/``instagram``
     handles, ``phone`` for zalo.me/<number>, ``seller`` for marketplace shops, ``website`` for anything else.
     """
-    identifier_class, find_phone_numbers, load_contact_data = _from_identifiers()
     url = written.rstrip(".,;:!?)]}")
     parts = urlsplit("http://" + _SCHEME.sub("", url, count=1))
     host = (parts.hostname or "").strip(".")
@@ -82,7 +76,7 @@ def identifier_from_url(written: str):
         return _handle("telegram", first, written)
     if host == "zalo.me" and first and first != "g":
         phones = find_phone_numbers(first)
-        return identifier_class("phone", phones[0].e164, written) if phones else _handle("zalo", first, written)
+        return Identifier("phone", phones[0].e164, written) if phones else _handle("zalo", first, written)
     if host in ("facebook.com", "fb.com", "fb.me", "m.me"):
         if first == "profile.php":
             profile = parse_qs(parts.query).get("id", [""])[0]
@@ -100,4 +94,4 @@ def identifier_from_url(written: str):
     data = load_contact_data()
     if domain in data.platform_domains or domain.rsplit(".", 1)[-1] not in data.website_tlds:
         return None
-    return identifier_class("website", domain, written)
+    return Identifier("website", domain, written)

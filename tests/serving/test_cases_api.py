@@ -100,7 +100,7 @@ def test_deletion_is_recorded_and_counted(service: Service, linked: dict) -> Non
     assert answer.json()["listing_ids"][1] is None and answer.json()["recorded"] == 1
     again = service.client.post("/v1/listings/gone", json=body, headers=service.keys.header("crawler"))
     assert again.json()["recorded"] == 0
-    case_id = service.client.get(f"/v1/cases?platform=facebook", headers=service.keys.header("reviewer")).json()
+    case_id = service.client.get("/v1/cases?platform=facebook", headers=service.keys.header("reviewer")).json()
     detail = service.client.get(f"/v1/cases/{case_id['items'][0]['case_id']}", headers=service.keys.header("reviewer"))
     body = detail.json()
     assert body["deleted_count"] == 1 and body["deleted_within_48h"] == 1

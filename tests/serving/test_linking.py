@@ -3,8 +3,6 @@ identifier (a courier's hotline) splits what it had merged; re-sent and edited l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 

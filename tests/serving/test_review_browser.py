@@ -251,10 +251,11 @@ def test_keyboard_review_in_the_browser(browser: object, live_site: LiveSite, ar
 def test_case_pages_in_the_browser(browser: object, live_site: LiveSite, artefacts: list[str]) -> None:
     """The case queue, a case page (shared number, deleted listing, duplicates), the evidence download, the link
     from a listing to its case, with axe at both sizes."""
+    written = [("facebook", "0912 345 678"), ("zalo", "0912.345.678"), ("tiktok", "+84 912 345 678")]
     posts = [
         {"id": f"case-{n}", "platform": platform, "title": f"Bóng cười giao nhanh {n}",
          "description": f"Bình khí cười 8 lít, giao kín đáo trong nội thành, gọi {phone}", "seller": {"id": f"acc-{n}"}}
-        for n, (platform, phone) in enumerate([("facebook", "0912 345 678"), ("zalo", "0912.345.678"), ("tiktok", "+84 912 345 678")])
+        for n, (platform, phone) in enumerate(written)
     ]  # fmt: skip
     with httpx.Client(base_url=live_site.base_url, timeout=30) as client:
         crawler = live_site.keys.header("crawler")
