@@ -1,6 +1,6 @@
 """Case commands of ``python -m serving``: ``verify-evidence`` (check a bundle), ``evidence-key`` (the public key
 that signs bundles), ``secret`` (a new random secret for SOI_IDENTIFIER_KEY / SOI_EVIDENCE_KEY) and ``link``
-(link listings stored before linking existed, or all of them again into a fresh index)."""
+(link listings stored before linking existed) and ``deletion-stats`` (whether deletion speed should feed the model)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from serving.evidence_verify import verify_file
 from serving.secrets import new_token, resolve_secret
 from serving.settings import get_settings
 from serving.storage.case_tables import ListingLinkRow
+from serving.storage.cases import reviewed_deletions
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import ListingRow, SnapshotRow
@@ -78,6 +79,30 @@ def run_link(args: argparse.Namespace) -> int:
     return 0
 
 
+MIN_REVIEWED = 200  # reviewed listings each group needs before deletion speed can be judged
+MIN_LIFT = 0.10  # how much more often fast-deleted listings must be risky to be worth a feature
+
+
+def run_deletion_stats(_args: argparse.Namespace) -> int:
+    """Is a listing deleted within 48 h more often risky, by reviewers' labels? Prints the counts and the verdict."""
+    database = Database(get_settings())
+    upgrade_database(database.engine)
+    with database.read() as session:
+        counts = reviewed_deletions(session)
+    database.dispose()
+    shares = {group: (risky / (risky + clean) if risky + clean else None) for group, (risky, clean) in counts.items()}
+    enough = all(sum(counts[group]) >= MIN_REVIEWED for group in counts)
+    lift = shares["fast"] - shares["other"] if enough else None  # type: ignore[operator]
+    if not enough:
+        verdict = f"not yet: each group needs {MIN_REVIEWED} reviewed listings to judge; keep it out of the model"
+    elif lift >= MIN_LIFT:
+        verdict = f"feed it: fast-deleted listings are risky {lift:.0%} more often (add it as a re-scoring feature)"
+    else:
+        verdict = f"keep it out: fast deletion adds {lift:.0%} to the risky share, under {MIN_LIFT:.0%}"
+    print(json.dumps({"reviewed": counts, "risky_share": shares, "verdict": verdict}, ensure_ascii=False))
+    return 0
+
+
 def add_case_commands(commands: argparse._SubParsersAction) -> None:
     """Register the case commands on ``python -m serving``'s sub-parsers."""
     verify = commands.add_parser("verify-evidence", help="check a case's evidence bundle: says what was altered")
@@ -89,3 +114,6 @@ def add_case_commands(commands: argparse._SubParsersAction) -> None:
     )
     commands.add_parser("secret", help="print a new random secret for SOI_*_KEY settings").set_defaults(func=run_secret)
     commands.add_parser("link", help="link stored listings not linked yet into cases").set_defaults(func=run_link)
+    commands.add_parser("deletion-stats", help="is fast deletion a sign of risk, by reviewers' labels?").set_defaults(
+        func=run_deletion_stats
+    )

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingGoneRow, ListingLinkRow, OperatorRow
-from serving.storage.models import ListingRow, ScoreRow
+from serving.storage.models import ListingRow, ReviewRow, ScoreRow
 
 MAX_MERGE_HOPS = 64  # merges go small into large, so a chain is at most log2(listings) long
 
@@ -185,3 +185,19 @@ def record_gone(
     session.flush()
     statement = select(ListingLinkRow.operator_id).where(ListingLinkRow.listing_id.in_(sorted(set(listing_ids))))
     return sorted(set(session.scalars(statement)))
+
+
+def reviewed_deletions(session: Session) -> dict[str, list[int]]:
+    """For reviewed listings, [risky, clean] counts (by their latest review) of those deleted within 48 h of
+    first seen ("fast") and of all others ("other"): what deciding whether deletion speed should feed the model
+    needs."""
+    counts = {"fast": [0, 0], "other": [0, 0]}
+    statement = (
+        select(ReviewRow.labels, ListingGoneRow.seconds_online, ListingGoneRow.gone_at, ListingRow.last_seen)
+        .join(ListingRow, ListingRow.latest_review_id == ReviewRow.id)
+        .outerjoin(ListingGoneRow, ListingGoneRow.listing_id == ListingRow.id)
+    )
+    for labels, seconds, gone_at, last_seen in session.execute(statement.execution_options(yield_per=1000)):
+        fast = seconds is not None and seconds <= 48 * 3600 and gone_at >= last_seen
+        counts["fast" if fast else "other"][0 if labels else 1] += 1
+    return counts

@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from serving.evidence_verify import verify_bundle
+from serving.storage.cases import reviewed_deletions
 from tests.serving.conftest import Service
 
 OPERATOR = [
@@ -123,6 +124,9 @@ def test_case_review_adds_ordinary_reviews_naming_the_case(service: Service, lin
     assert len(mine) == 3 and all(line["labels"] == ["prohibited"] for line in mine)
     history = service.client.get(f"/v1/listings/{linked['operator'][0]}", headers=headers).json()["reviews"]
     assert history[-1]["note"] == f"[vụ việc {case_id}] cùng một người bán"
+    with service.db.read() as session:  # what deciding whether deletion speed should feed the model reads
+        counts = reviewed_deletions(session)
+    assert counts["fast"] == [1, 0] and counts["other"][0] >= 2
     bad = service.client.post(f"/v1/cases/{case_id}/reviews", json={"labels": ["nope"]}, headers=headers)
     assert bad.status_code == 422
     assert service.client.post("/v1/cases/999999999/reviews", json={"labels": []}, headers=headers).status_code == 404
