@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from model.labels import check_labels, review_labels
 from model.schema import Priority
+from serving.schemas import make_review_model
 
 
 class CaseSummary(BaseModel):
@@ -138,24 +137,12 @@ class GoneOut(BaseModel):
 
 
 def make_case_review_model(max_note_chars: int) -> type[BaseModel]:
-    """A label decision for a case's listings, with the note limit from the settings."""
+    """A label decision for a case's listings: a listing review (same labels and note rules) plus which listings."""
 
-    class CaseReviewIn(BaseModel):
+    class CaseReviewIn(make_review_model(max_note_chars)):  # type: ignore[misc]
         """Labels for the case's listings ([] = clean), a note, and optionally only some of its listings."""
 
-        labels: list[str] = Field(description=f"Zero or more of {list(review_labels())}; [] means clean.")
-        note: str | None = Field(default=None, max_length=max_note_chars)
         listing_ids: list[int] | None = Field(default=None, max_length=10_000, description="Default: all of them.")
-
-        @field_validator("labels")
-        @classmethod
-        def _known(cls, value: list[str]) -> list[str]:
-            return check_labels(value, allowed=list(review_labels()))
-
-        @field_validator("note", mode="before")
-        @classmethod
-        def _nfc(cls, value: Any) -> Any:
-            return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
     return CaseReviewIn
 
