@@ -34,11 +34,12 @@ from serving.case_schemas import (
     IdentifierListings,
     TimelineEvent,
 )
+from serving.fingerprints import ListingFingerprint, fingerprint_listing
 from serving.storage import cases as store
 from serving.storage.case_tables import OperatorRow
 from serving.storage.components import refresh_operators
 from serving.storage.db import Database
-from serving.storage.linking import ListingFingerprint, fingerprint_listing, link_listings
+from serving.storage.linking import link_listings
 from serving.storage.models import ReviewRow, SnapshotRow, utc_now
 from serving.storage.repository import add_review, find_listing_ids
 

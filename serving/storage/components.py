@@ -28,19 +28,54 @@ from serving.storage.case_tables import (
 from serving.storage.models import ListingRow
 
 FAST_DELETION_S = 48 * 3600  # "deleted within 48 h of first seen"
-_CHUNK = 500
+CHUNK = 500  # values per IN (...) list
 
 
-def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
+def chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    """``values`` in slices of at most ``size``, for IN (...) lists."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class DisjointSets:
+    """Disjoint sets (union-find with path halving) of ids."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, item: int) -> int:
+        """The representative of ``item``'s set (adding it as a set of its own if new)."""
+        root = self.parent.setdefault(item, item)
+        while root != self.parent[root]:
+            root = self.parent[root]
+        while item != root:
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        """Join the sets of ``a`` and ``b``."""
+        self.parent[self.find(a)] = self.find(b)
+
+    def groups(self) -> list[set[int]]:
+        """The sets of two or more items."""
+        found: dict[int, set[int]] = defaultdict(set)
+        for item in self.parent:
+            found[self.find(item)].add(item)
+        return [group for group in found.values() if len(group) > 1]
+
+
+def new_operator_row(operator_id: int, now: datetime) -> dict:
+    """The row of an operator with no listings counted yet (its aggregates are refreshed in the same step)."""
+    return {"id": operator_id, "listing_count": 0, "seller_count": 0, "platforms": "|", "max_risk": 0.0, "flagged": "|",
+            "flagged_counts": {}, "first_seen": now, "last_seen": now, "gone_count": 0, "gone_within_48h": 0,
+            "is_case": False, "merged_into": None, "updated_at": now}  # fmt: skip
 
 
 def text_summaries(session: Session, listing_ids: Sequence[int]) -> dict[int, TextSummary]:
     """The stored text signatures of these listings."""
     found: dict[int, TextSummary] = {}
     columns = (ListingLinkRow.listing_id, ListingLinkRow.signature, ListingLinkRow.full_signature)
-    for chunk in _chunks(sorted(set(listing_ids))):
+    for chunk in chunks(sorted(set(listing_ids))):
         for listing_id, signature, full in session.execute(
             select(*columns).where(ListingLinkRow.listing_id.in_(chunk))
         ):
@@ -64,7 +99,7 @@ def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: dat
         *[func.sum(case((ListingRow.latest_flagged.like(f"%|{label}|%"), 1), else_=0)) for label in labels],
     ]
     updates = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         platforms: dict[int, set[str]] = defaultdict(set)
         for operator_id, platform in session.execute(
             select(ListingLinkRow.operator_id, ListingRow.platform)
@@ -108,23 +143,19 @@ def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: dat
 
 def _components(session: Session, members: list[int]) -> list[list[int]]:
     """Connected components of ``members`` by their uncommon shared identifiers and verified near-duplicates."""
-    parent = {m: m for m in members}
-
-    def find(item: int) -> int:
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
+    sets = DisjointSets()
+    for member in members:
+        sets.find(member)
 
     def join(group: Iterable[int]) -> None:
         group = list(group)
         for other in group[1:]:
-            parent[find(other)] = find(group[0])
+            sets.union(other, group[0])
 
     by_identifier: dict[str, list[int]] = defaultdict(list)
     by_bucket: dict[int, list[int]] = defaultdict(list)
     summaries = text_summaries(session, members)
-    for chunk in _chunks(members):
+    for chunk in chunks(members):
         for value_hash, listing_id in session.execute(
             select(IdentifierListingRow.value_hash, IdentifierListingRow.listing_id)
             .join(IdentifierRow, IdentifierRow.value_hash == IdentifierListingRow.value_hash)
@@ -140,14 +171,14 @@ def _components(session: Session, members: list[int]) -> list[list[int]]:
     checked: set[tuple[int, int]] = set()
     for group in by_bucket.values():
         for a, b in combinations(sorted(group), 2):
-            if (a, b) in checked or find(a) == find(b):
+            if (a, b) in checked or sets.find(a) == sets.find(b):
                 continue
             checked.add((a, b))
             if a in summaries and b in summaries and is_near_duplicate(summaries[a], summaries[b]):
                 join((a, b))
     components: dict[int, list[int]] = defaultdict(list)
     for member in members:
-        components[find(member)].append(member)
+        components[sets.find(member)].append(member)
     return sorted(components.values(), key=lambda c: (-len(c), min(c)))
 
 
@@ -172,28 +203,11 @@ def split_operator(session: Session, operator_id: int, *, now: datetime) -> set[
         result.add(new_id)
         existing = session.get(OperatorRow, new_id)
         if existing is None:
-            session.add(
-                OperatorRow(
-                    id=new_id,
-                    listing_count=0,
-                    seller_count=0,
-                    platforms="|",
-                    max_risk=0.0,
-                    flagged="|",
-                    flagged_counts={},
-                    first_seen=now,
-                    last_seen=now,
-                    gone_count=0,
-                    gone_within_48h=0,
-                    is_case=False,
-                    merged_into=None,
-                    updated_at=now,
-                )
-            )
+            session.add(OperatorRow(**new_operator_row(new_id, now)))
         else:
             existing.merged_into = None
         session.flush()
-        for chunk in _chunks(component):
+        for chunk in chunks(component):
             session.execute(
                 update(ListingLinkRow).where(ListingLinkRow.listing_id.in_(chunk)).values(operator_id=new_id),
                 execution_options={"synchronize_session": False},

@@ -18,80 +18,29 @@ near-duplicates arriving together in two transactions would otherwise miss each 
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from model.identifiers import extract_identifiers, identifier_hash
-from model.near_duplicates import TextFingerprint, fingerprint_text, is_near_duplicate
-from model.schema import Listing
+from model.near_duplicates import is_near_duplicate
+from serving.fingerprints import ListingFingerprint
 from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
-from serving.storage.components import refresh_operators, split_operator, text_summaries
+from serving.storage.components import (
+    DisjointSets,
+    chunks,
+    new_operator_row,
+    refresh_operators,
+    split_operator,
+    text_summaries,
+)
 from serving.storage.models import ListingRow
 from serving.storage.repository import insert_ignore
 
 LINK_LOCK_KEY = 0x50_1C_A5E5  # the advisory lock of the linking step (PostgreSQL)
 CANDIDATES_PER_OPERATOR = 3  # near-duplicate candidates verified per candidate operator, most shared bands first
-_CHUNK = 500  # values per IN (...) list
-
-
-@dataclass(frozen=True)
-class ListingFingerprint:
-    """What linking needs of a listing: its identifiers' keyed hashes, its seller key, its text fingerprint."""
-
-    identifiers: tuple[tuple[str, str], ...]  # (kind, keyed hash)
-    seller_key: str
-    text: TextFingerprint
-
-
-def seller_key(listing: Listing) -> str | None:
-    """Who posted it, hashed: platform + seller id, else seller name; None when the listing says nothing."""
-    seller = listing.seller
-    who = (seller.id or seller.name) if seller else None
-    if not who:
-        return None
-    return hashlib.sha256(f"{listing.platform or ''}\x00{who.strip().lower()}".encode()).hexdigest()[:32]
-
-
-def fingerprint_listing(listing: Listing, *, key: bytes, stop: frozenset[str] | None = None) -> ListingFingerprint:
-    """Identifiers (hashed with ``key``) and text fingerprint of a listing; pure CPU, done before storing."""
-    found = extract_identifiers(listing)
-    hashes = tuple(sorted({(i.kind, identifier_hash(key, i.kind, i.value)) for i in found}))
-    return ListingFingerprint(hashes, seller_key(listing) or "", fingerprint_text(listing, found, stop))
-
-
-def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-class _Unions:
-    """Disjoint sets of operator ids for one batch."""
-
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, item: int) -> int:
-        root = self.parent.setdefault(item, item)
-        while root != self.parent[root]:
-            root = self.parent[root]
-        while item != root:
-            self.parent[item], item = root, self.parent[item]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-    def groups(self) -> list[set[int]]:
-        found: dict[int, set[int]] = defaultdict(set)
-        for item in self.parent:
-            found[self.find(item)].add(item)
-        return [group for group in found.values() if len(group) > 1]
 
 
 def _store_links(
@@ -112,35 +61,13 @@ def _store_links(
     }
     new = [listing_id for listing_id in ids if listing_id not in existing]
     changed = [i for i in ids if i in existing and existing[i].snapshot_id != snapshots[i]]
-    empty = {"listing_count": 0, "seller_count": 0, "platforms": "|", "max_risk": 0.0, "flagged": "|"}
-    operator_rows = [
-        {
-            "id": i,
-            **empty,
-            "flagged_counts": {},
-            "first_seen": now,
-            "last_seen": now,
-            "gone_count": 0,
-            "gone_within_48h": 0,
-            "is_case": False,
-            "merged_into": None,
-            "updated_at": now,
-        }
-        for i in new
-    ]
-    insert_ignore(session, OperatorRow, operator_rows, ["id"])
+    insert_ignore(session, OperatorRow, [new_operator_row(i, now) for i in new], ["id"])
     link_rows = [
-        {
-            "listing_id": i,
-            "operator_id": i,
-            "snapshot_id": snapshots[i],
-            "signature": fingerprints[i].text.signature,
-            "full_signature": fingerprints[i].text.full_signature,
-            "seller_key": fingerprints[i].seller_key or f"listing:{i}",
-            "linked_at": now,
-        }
+        {"listing_id": i, "operator_id": i, "snapshot_id": snapshots[i], "signature": fingerprints[i].text.signature,
+         "full_signature": fingerprints[i].text.full_signature, "linked_at": now,
+         "seller_key": fingerprints[i].seller_key or f"listing:{i}"}
         for i in new
-    ]
+    ]  # fmt: skip
     insert_ignore(session, ListingLinkRow, link_rows, ["listing_id"])
     if changed:
         session.execute(
@@ -155,10 +82,25 @@ def _store_links(
                 for i in changed
             ],
         )
-        for chunk in _chunks(changed):  # an edited text replaces its bands; links already made stay
+        for chunk in chunks(changed):  # an edited text replaces its bands; links already made stay
             session.execute(LshBucketRow.__table__.delete().where(LshBucketRow.listing_id.in_(chunk)))
     operators = {i: i for i in new} | {i: existing[i].operator_id for i in changed}
     return operators, {i: snapshots[i] for i in operators}
+
+
+def _known(session: Session, hashes: list[str], keys: set[str]) -> tuple[set[tuple[str, int]], set[tuple[str, str]]]:
+    """Which (identifier, listing) and (identifier, seller) pairs among these are already indexed."""
+    known_pairs: set[tuple[str, int]] = set()
+    known_sellers: set[tuple[str, str]] = set()
+    for chunk in chunks(hashes):
+        found = session.execute(
+            select(IdentifierListingRow.value_hash, IdentifierListingRow.listing_id, IdentifierListingRow.seller_key)
+            .where(IdentifierListingRow.value_hash.in_(chunk))
+            .where(IdentifierListingRow.seller_key.in_(keys))
+        ).all()
+        known_sellers |= {(h, key) for h, _i, key in found}
+        known_pairs |= {(h, i) for h, i, _key in found}
+    return known_pairs, known_sellers
 
 
 def _index_identifiers(
@@ -176,27 +118,10 @@ def _index_identifiers(
         return {}, set()
     hashes = sorted({h for h, _ in pairs})
     keys = {i: fingerprints[i].seller_key or f"listing:{i}" for i in operators}
-    known_pairs: set[tuple[str, int]] = set()
-    known_sellers: set[tuple[str, str]] = set()
-    for chunk in _chunks(hashes):
-        found = session.execute(
-            select(IdentifierListingRow.value_hash, IdentifierListingRow.listing_id, IdentifierListingRow.seller_key)
-            .where(IdentifierListingRow.value_hash.in_(chunk))
-            .where(IdentifierListingRow.seller_key.in_(set(keys.values())))
-        ).all()
-        known_sellers |= {(h, key) for h, _i, key in found}
-        known_pairs |= {(h, i) for h, i, _key in found}
+    known_pairs, known_sellers = _known(session, hashes, set(keys.values()))
+    empty = {"listing_count": 0, "seller_count": 0, "common": False, "first_seen": now}
     identifier_rows = [
-        {
-            "value_hash": h,
-            "kind": pairs[(h, i)],
-            "operator_id": operators[i],
-            "listing_count": 0,
-            "seller_count": 0,
-            "common": False,
-            "first_seen": now,
-        }
-        for h, i in sorted(pairs)
+        {"value_hash": h, "kind": pairs[(h, i)], "operator_id": operators[i], **empty} for h, i in sorted(pairs)
     ]
     insert_ignore(session, IdentifierRow, identifier_rows, ["value_hash"])
     new_pairs = sorted(p for p in pairs if p not in known_pairs)
@@ -216,7 +141,7 @@ def _index_identifiers(
         if (h, keys[i]) not in known_sellers:
             sellers_added[h].add(keys[i])
     rows: dict[str, IdentifierRow] = {}
-    for chunk in _chunks(hashes):
+    for chunk in chunks(hashes):
         rows |= {
             row.value_hash: row
             for row in session.scalars(select(IdentifierRow).where(IdentifierRow.value_hash.in_(chunk)))
@@ -243,7 +168,7 @@ def _near_duplicate_edges(
     )
     by_bucket: dict[int, list[tuple[int, int]]] = defaultdict(list)
     buckets = sorted({b for b, _ in bucket_rows})
-    for chunk in _chunks(buckets):
+    for chunk in chunks(buckets):
         statement = (
             select(LshBucketRow.bucket, LshBucketRow.listing_id, ListingLinkRow.operator_id)
             .join(ListingLinkRow, ListingLinkRow.listing_id == LshBucketRow.listing_id)
@@ -275,7 +200,7 @@ def _near_duplicate_edges(
     return sorted(edges)
 
 
-def _merge(session: Session, unions: _Unions) -> dict[int, int]:
+def _merge(session: Session, unions: DisjointSets) -> dict[int, int]:
     """Relabel every group's smaller operators into its largest; returns old id -> surviving id."""
     moved: dict[int, int] = {}
     for group in unions.groups():
@@ -320,7 +245,7 @@ def link_listings(
         rows, became_common = _index_identifiers(
             session, fingerprints, operators, snapshots, now=now, max_sellers=max_sellers
         )
-        unions = _Unions()
+        unions = DisjointSets()
         for i in operators:
             unions.find(operators[i])
             for _kind, h in fingerprints[i].identifiers:
