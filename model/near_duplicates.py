@@ -12,7 +12,6 @@ the signatures' estimated Jaccard similarity reaches ``NEAR_DUPLICATE_THRESHOLD`
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -107,15 +106,24 @@ def shingles(words: Sequence[str], stop: frozenset[str] = frozenset()) -> set[st
     return grams - stop
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # splitmix64's constants: a fast, well-mixed 64-bit hash
+_MIX_A = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_B = np.uint64(0x94D049BB133111EB)
+
+
 def band_keys(hashvalues: np.ndarray) -> tuple[int, ...]:
-    """One signed 64-bit key per LSH band: a hash of the band's index and its rows of the signature."""
+    """One signed 64-bit key per LSH band: a hash of the band's index and its rows of the signature (splitmix64
+    steps over the rows, all bands at once)."""
     bands, rows = _lsh_shape()
-    values = np.asarray(hashvalues, dtype="<u4")
-    keys = []
-    for band in range(bands):
-        digest = hashlib.blake2b(values[band * rows : (band + 1) * rows].tobytes(), digest_size=8, salt=bytes([band]))
-        keys.append(int.from_bytes(digest.digest(), "little", signed=True))
-    return tuple(keys)
+    values = np.asarray(hashvalues, dtype="<u4")[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    with np.errstate(over="ignore"):
+        keys = (np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _MIX
+        for column in range(rows):
+            keys = keys ^ values[:, column]
+            keys = (keys ^ (keys >> np.uint64(30))) * _MIX_A
+            keys = (keys ^ (keys >> np.uint64(27))) * _MIX_B
+            keys = keys ^ (keys >> np.uint64(31))
+    return tuple(int(k) for k in keys.view(np.int64))
 
 
 def fingerprint_text(
@@ -126,14 +134,18 @@ def fingerprint_text(
     grams = every - (load_stop_shingles() if stop is None else stop)
     if len(grams) < MIN_SHINGLES:
         return TextFingerprint(len(grams), None, ())
-    kept, full = _minhash(grams), _minhash(every)
-    return TextFingerprint(len(grams), kept.tobytes(), band_keys(kept), full.tobytes())
+    kept = _minhash(grams)
+    full = kept.copy()  # a MinHash of a union is the MinHash of one part updated with the rest
+    full.update_batch([gram.encode("utf-8") for gram in every - grams])
+    kept_values = np.asarray(kept.hashvalues, dtype="<u4")
+    full_values = np.asarray(full.hashvalues, dtype="<u4")
+    return TextFingerprint(len(grams), kept_values.tobytes(), band_keys(kept_values), full_values.tobytes())
 
 
-def _minhash(grams: set[str]) -> np.ndarray:
+def _minhash(grams: set[str]) -> MinHash:
     minhash = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, permutations=_permutations(), scheme="affine32")
-    minhash.update_batch([gram.encode("utf-8") for gram in sorted(grams)])
-    return np.asarray(minhash.hashvalues, dtype="<u4")
+    minhash.update_batch([gram.encode("utf-8") for gram in grams])
+    return minhash
 
 
 def similarity(signature_a: bytes, signature_b: bytes) -> float:

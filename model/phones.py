@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 from model.contacts import load_contact_data
 
-_TOKEN = re.compile(r"\d+|[^\W\d_]+")
 # the mobile networks' prefixes since the 2018 renumbering (03x, 05x, 07x, 08x, 09x in use)
 _MOBILE_PREFIX = re.compile(r"3[2-9]|5[2689]|7[06-9]|8[1-9]|9\d")
 _MAX_GAP = 4  # separators between two pieces of one number: "0912 - 345", "0️⃣9️⃣", "(+84) 912"
@@ -37,16 +37,24 @@ def phone_e164(digits: str) -> str | None:
     return None
 
 
-def _digit_tokens(text: str) -> list[tuple[int, int, str | None]]:
-    """(start, end, digits) of each word or number in ``text``; digits None for a word that is not a digit."""
+@cache
+def _digitish() -> re.Pattern[str]:
+    """Numbers, and digit words standing alone between non-letters: the only tokens a phone number is made of
+    (any other word between two of them breaks the run, as a gap that holds letters)."""
+    words = "|".join(map(re.escape, sorted(load_contact_data().digit_words, key=len, reverse=True)))
+    return re.compile(rf"\d+|(?<![^\W\d_])(?:{words})(?![^\W\d_])")
+
+
+def _digit_tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of each number or digit word in ``text``."""
     words = load_contact_data().digit_words
-    tokens: list[tuple[int, int, str | None]] = []
-    for match in _TOKEN.finditer(text):
+    tokens: list[tuple[int, int, str]] = []
+    for match in _digitish().finditer(text):
         token = match.group()
         if token[0].isdigit():
             digits = token if token.isascii() else "".join(str(unicodedata.digit(ch, 0)) for ch in token)
         else:
-            digits = words.get(token)
+            digits = words[token]
         tokens.append((match.start(), match.end(), digits))
     return tokens
 
@@ -63,15 +71,15 @@ def find_phone_numbers(text: str) -> list[PhoneNumber]:
     i = 0
     while i < len(tokens):
         start, _end, digits = tokens[i]
-        glued = start > 0 and text[start - 1].isalpha() and digits is not None and digits[0].isdigit()
-        if digits is None or glued or not digits.startswith(("0", "84")):
+        glued = start > 0 and text[start - 1].isalpha()  # "sp0912345678" is a product code
+        if glued or not digits.startswith(("0", "84")):
             i += 1
             continue
         gathered, j, match = "", i, None
-        while j < len(tokens) and tokens[j][2] is not None and len(gathered) < 12:
+        while j < len(tokens) and len(gathered) < 12:
             if j > i and not _is_gap(text, tokens[j - 1][1], tokens[j][0]):
                 break
-            gathered += tokens[j][2] or ""
+            gathered += tokens[j][2]
             e164 = phone_e164(gathered)
             if e164:
                 match = PhoneNumber(e164, start, tokens[j][1])
