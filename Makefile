@@ -19,7 +19,7 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-hostile bench-review bench-team score serve migrate key export-reviews retrain drift rescore bench-rescore test lint format data clean
+.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-hostile bench-review bench-team bench-cases bench-cases-speed verify-evidence score serve migrate key export-reviews retrain drift rescore bench-rescore test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest, dev tools too)
 install: $(STAMP)
@@ -132,6 +132,19 @@ rescore: $(SCALE_STAMP) $(MODELS)/current
 ##                PostgreSQL too) and archive -> reports/bench_rescore.json
 bench-rescore: $(SCALE_STAMP) $(MODELS)/current
 	$(PY) scripts/bench_rescore.py --model $(MODELS) --out reports/bench_rescore.json $(if $(PG_URL),--pg-url "$(PG_URL)",)
+
+## bench-cases: linkage quality on a generated world of operators mixed into real listings -> reports/bench_cases.json
+bench-cases: $(STAMP)
+	$(PY) scripts/bench_cases.py --out reports/bench_cases.json
+
+## bench-cases-speed: linking cost per listing with 1,000,000 listings stored (SQLite; PostgreSQL with PG_URL=...)
+bench-cases-speed: $(STAMP)
+	$(PY) scripts/bench_cases_speed.py --stored $(or $(STORED),1000000) $(if $(PG_URL),--pg-url "$(PG_URL)",) --out reports/bench_cases_speed.json
+
+## verify-evidence: check a case's evidence bundle, e.g. make verify-evidence IN=soi-vu-viec-12.zip
+verify-evidence: $(STAMP)
+	@if [ -z "$(IN)" ]; then echo "usage: make verify-evidence IN=bundle.zip" >&2; exit 2; fi
+	$(PY) -m serving verify-evidence "$(IN)"
 
 ## test: install (with the scale extra, for the Ray engine's test) and run the test suite
 test: $(STAMP) $(SCALE_STAMP)

@@ -24,7 +24,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve_process import REPO, make_keys, start_server
 
-REAL = REPO.parent / "shared" / "data" / "real-listings" / "tiki_fashion.jsonl"
+REAL = (
+    Path(os.environ.get("SOI_SHARED_DIR") or REPO.parent / "shared") / "data" / "real-listings" / "tiki_fashion.jsonl"
+)
 SEED = REPO / "data" / "seed" / "listings.jsonl"
 CONTRACT_FIELDS = ("id", "platform", "url", "title", "description", "price", "category", "brand", "seller",
                    "ships_from", "sold_count", "image_count")  # fmt: skip
@@ -38,7 +40,7 @@ def load_listings(limit: int) -> tuple[list[dict[str, Any]], str]:
         for line in itertools.islice(handle, limit):
             raw = json.loads(line)
             listings.append({key: raw[key] for key in CONTRACT_FIELDS if key in raw})
-    return listings, str(path.relative_to(REPO.parent) if path == REAL else path.relative_to(REPO))
+    return listings, str(path.relative_to(REPO) if path == SEED else f"../shared/data/real-listings/{path.name}")
 
 
 def percentiles(latencies_s: list[float]) -> dict[str, float | None]:

@@ -63,6 +63,10 @@ def start_server(
     """Start the API and wait (up to 120 s) until /readyz answers 200."""
     port = free_port()
     env = {**os.environ, "SOI_DATABASE_URL": database_url, "SOI_WORKERS": str(workers), **(extra_env or {})}
+    # a benchmark's throwaway keys (PostgreSQL refuses to start without them)
+    env.setdefault("SOI_SESSION_SECRET", "bench-session-secret")
+    env.setdefault("SOI_IDENTIFIER_KEY", "bench-identifier-key")
+    env.setdefault("SOI_EVIDENCE_KEY", "bench-evidence-key")
     env.pop("SOI_AUTH_DISABLED", None)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("wb")

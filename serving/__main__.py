@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from model.errors import SoiError
 from model.jsonl import iter_listings
 from model.predictor import Predictor
+from serving.case_cli import add_case_commands
 from serving.logs import configure_logging
 from serving.reloads import load_predictor
 from serving.rescore.cli import add_parser as add_rescore_parser
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_score.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     p_score.set_defaults(func=run_score)
     add_rescore_parser(commands)
+    add_case_commands(commands)
     return parser
 
 

@@ -12,17 +12,18 @@ from fastapi import FastAPI
 
 from model.errors import ArtifactError
 from serving.auth import KeyCache
+from serving.case_setup import install_cases
 from serving.errors import install_error_handlers
 from serving.logs import configure_logging
 from serving.metrics import set_model_version
 from serving.middleware import RequestContextMiddleware
 from serving.reloads import ModelFollower, load_predictor
-from serving.routes import admin, operations, reviews, scoring, team
+from serving.routes import admin, cases, operations, reviews, scoring, team
+from serving.secrets import resolve_secret
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
 from serving.ui.routes import install_review_page
-from serving.ui.session import resolve_secret
 from serving.ui.team_pages import install_team_pages
 
 log = logging.getLogger("soi.serving")
@@ -61,7 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.migrate_on_start:
             # fail fast: a process that cannot reach or migrate its database should not start serving
             upgrade_database(app.state.db.engine)
-        app.state.session_secret = resolve_secret(app.state.db, settings)
+        app.state.session_secret = resolve_secret(settings, "session_secret")
         _load_model(app, settings)
         follower = ModelFollower(
             app.state,
@@ -88,6 +89,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(reviews.build_router(settings))
     app.include_router(team.build_router(settings))
     app.include_router(admin.router)
+    app.include_router(cases.build_router(settings))
+    install_cases(app, settings)
     install_review_page(app, settings)
     install_team_pages(app, settings)
     return app

@@ -74,8 +74,28 @@ class Settings(BaseSettings):
     session_ttl_s: int = Field(default=12 * 3600, ge=60, description="How long a review page sign-in lasts.")
     session_secret: str = Field(
         default="",
-        description="Mixed into the review page's session signatures; set one secret for all replicas so that "
-        "reading the database alone is not enough to forge a session.",
+        description="Keys the review page's session token hashes and CSRF tokens; the same for every replica. "
+        "Unset: generated into secrets_dir on SQLite, refused on PostgreSQL (see serving/secrets.py).",
+    )
+
+    # cases (see serving/secrets.py for what happens when a key is not set)
+    identifier_key: str = Field(
+        default="",
+        description="Key of the identifier index (HMAC-SHA256): the index alone reveals no phone number. Keep it for "
+        "the life of the database. Unset: generated into secrets_dir on SQLite, refused on PostgreSQL.",
+    )
+    evidence_key: str = Field(
+        default="",
+        description="Ed25519 private key (base64 of its 32 bytes) that signs evidence bundles; unset as above.",
+    )
+    secrets_dir: str = Field(
+        default="", description="Where generated secrets are kept (never the database); empty: beside the SQLite file."
+    )
+    linking: bool = Field(default=True, description="Link stored listings into operators (cases) at ingest.")
+    identifier_max_sellers: int = Field(
+        default=100,
+        ge=2,
+        description="An identifier on listings of more sellers than this is common (a hotline) and links nobody.",
     )
 
     # limits

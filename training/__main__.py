@@ -196,6 +196,15 @@ def run_bench_vispam(args: argparse.Namespace) -> int:
     return run_vispam(config_path=args.config, out=Path(args.out))
 
 
+def run_stop_shingles(args: argparse.Namespace) -> int:
+    """Learn the near-duplicate stop-list from clean listings."""
+    from training.stop_shingles import MIN_SELLERS, write_stop_shingles
+
+    count = write_stop_shingles(Path(args.out), real=args.real, min_sellers=args.min_sellers or MIN_SELLERS)
+    print(f"{count} stop shingles -> {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m training`` argument parser."""
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
@@ -242,6 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_vispam.add_argument("--config", default=None, help="TOML config (default: training/configs/vispam.toml)")
     p_vispam.add_argument("--out", default="reports/vispam.json")
     p_vispam.set_defaults(func=run_bench_vispam)
+    p_stop = commands.add_parser("stop-shingles", help="learn the near-duplicate stop-list from clean listings")
+    p_stop.add_argument("--out", default="model/stop_shingles.json")
+    p_stop.add_argument("--real", action="store_true", help="add ../shared's free real listings (then --out elsewhere)")
+    p_stop.add_argument("--min-sellers", type=int, default=None, help="default: training.stop_shingles.MIN_SELLERS")
+    p_stop.set_defaults(func=run_stop_shingles)
     return parser
 
 

@@ -26,6 +26,7 @@ from serving.reloads import load_predictor
 from serving.rescore.report import Failure, RescoreSummary, WorkerResult, WorkerStats, progress_bar
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
+from serving.storage.linking import refresh_operators_of
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
 from serving.storage.repository import queue_values, score_values
@@ -47,14 +48,14 @@ PROGRESS_RECORD_EVERY_S = 10.0
 def after_latest_scores_changed(
     session: Session, listing_ids: list[int], *, now: datetime, labels: tuple[str, ...]
 ) -> None:
-    """Hook, called in each write transaction with the listings whose latest score the rescore just replaced.
+    """Called in each write transaction with the listings whose latest score the rescore just replaced.
 
     The queue orders by the listing rows' latest fields, which the write itself updated, so it needs nothing
-    here. Anything that keeps its own aggregate of the listings' latest risk or flagged labels refreshes it
-    here, in the same transaction: cases (operators) keep their highest listing risk and flagged counts, so
-    once they are merged this refreshes the operators of ``listing_ids`` the way ingest does, under the same
-    lock as ingest's linking.
+    here. Cases (operators) keep their own aggregate of their listings' latest risk and flagged labels: it is
+    refreshed here, in the same transaction and under the same lock as ingest's linking, so each case's risk
+    follows the new model too.
     """
+    refresh_operators_of(session, listing_ids, now=now, labels=labels)
 
 
 @dataclass(frozen=True)

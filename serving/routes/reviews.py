@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from model.labels import review_labels
@@ -16,6 +15,7 @@ from serving import reviewing
 from serving.auth import ReviewerDep
 from serving.deps import DatabaseDep
 from serving.errors import NotFound
+from serving.routes.params import filter_time, invalid_parameter
 from serving.schemas import ListingDetail, QueuePage, ReviewOut, StorableText, error_responses, make_review_model
 from serving.settings import Settings
 from serving.storage.db import Database
@@ -25,22 +25,7 @@ from serving.team import load_trust
 ListingId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Soi's listing id (stored_listing_id).")]
 
 
-def _bad_query(field: str, message: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
-
-
 KNOWN_LABELS = list(review_labels())
-
-
-def _filter_time(value: datetime | None, field: str) -> datetime | None:
-    """A time filter in UTC; 422 naming the field when it is outside the range a filter may name."""
-    if value is None:
-        return None
-    utc = reviewing.filter_time_utc(value)
-    if utc is None:
-        first, last = reviewing.EARLIEST_FILTER_TIME.year, reviewing.LATEST_FILTER_TIME.year - 1
-        raise _bad_query(field, f"expected a time in the years {first} to {last}")
-    return utc
 
 
 def queue_filter(
@@ -57,12 +42,12 @@ def queue_filter(
 ) -> QueueFilter:
     """The queue's filters from the query, seen by the caller (others' claims skipped); 422 for an unknown label."""
     if label is not None and label not in KNOWN_LABELS:
-        raise _bad_query("label", f"unknown label: expected one of {KNOWN_LABELS}")
+        raise invalid_parameter("query", "label", f"unknown label: expected one of {KNOWN_LABELS}")
     return QueueFilter(
         label=label,
         platform=platform,
-        since=_filter_time(since, "since"),
-        until=_filter_time(until, "until"),
+        since=filter_time(since, "since"),
+        until=filter_time(until, "until"),
         priority=priority,
         viewer=reviewing.viewer_of(caller),
     )
@@ -93,7 +78,7 @@ def build_router(settings: Settings) -> APIRouter:
             try:
                 decoded = QueueCursor.decode(cursor)
             except ValueError as exc:
-                raise _bad_query("cursor", str(exc)) from exc
+                raise invalid_parameter("query", "cursor", str(exc)) from exc
         return reviewing.load_queue_page(db, settings, where, limit=limit, cursor=decoded)
 
     @router.get("/v1/listings/{listing_id}", response_model=ListingDetail)
@@ -141,7 +126,7 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> StreamingResponse:
         """Reviewed listings as JSONL: the latest snapshot in the listing contract, with the latest labels, their
         provenance (single, double_agreed, lead_decision, disputed) and training weight."""
-        lines = _export_lines(db, settings, _filter_time(since, "since"))
+        lines = _export_lines(db, settings, filter_time(since, "since"))
         first = next(lines, None)  # a database outage is a 503 here, before the stream has started
 
         def stream() -> Iterator[str]:

@@ -10,6 +10,8 @@ from pydantic import BaseModel
 from model.predictor import Predictor
 from model.schema import Listing, bound_description
 from serving.auth import CrawlerDep, Principal, authenticate
+from serving.case_setup import OptionalLinkerDep
+from serving.cases import CaseLinker
 from serving.deps import DatabaseDep, PredictorDep, RawJsonDep
 from serving.metrics import LISTINGS_SCORED
 from serving.schemas import StoredBatchResponse, StoredScore, error_responses, make_batch_model, make_listing_model
@@ -39,6 +41,7 @@ def score_and_store(
     db: Database,
     settings: Settings,
     dry_run: bool,
+    linker: CaseLinker | None = None,
 ) -> list[StoredScore]:
     """Score (the model reads a bounded description), then store everything in one transaction."""
     scores = predictor.score([bound_description(listing, settings.model_description_chars) for listing in listings])
@@ -50,8 +53,11 @@ def score_and_store(
             )
             for raw, listing, s in zip(raws, listings, scores, strict=True)
         ]
+        fingerprints = linker.fingerprint(listings) if linker else []  # CPU work, outside the transaction
         with db.write() as session:
             stored_ids = list(store_scored(session, items, thresholds=predictor.thresholds, now=utc_now()))
+            if linker:
+                linker.link(session, stored_ids, fingerprints)
     for priority, count in Counter(s.priority for s in scores).items():
         LISTINGS_SCORED.labels(priority=priority, model_version=predictor.version).inc(count)
     return [
@@ -92,10 +98,13 @@ def build_router(settings: Settings) -> APIRouter:
         predictor: PredictorDep,
         db: DatabaseDep,
         _caller: CrawlerDep,
+        linker: OptionalLinkerDep,
         dry_run: DryRun = False,
     ) -> Response:
         """Score one listing and store its snapshot and score; ``X-Soi-Listing-Id`` names the stored listing."""
-        result = score_and_store([listing], [raw], predictor=predictor, db=db, settings=settings, dry_run=dry_run)[0]
+        result = score_and_store(
+            [listing], [raw], predictor=predictor, db=db, settings=settings, dry_run=dry_run, linker=linker
+        )[0]
         headers = {} if result.stored_listing_id is None else {"X-Soi-Listing-Id": str(result.stored_listing_id)}
         return _json(result, headers)
 
@@ -106,6 +115,7 @@ def build_router(settings: Settings) -> APIRouter:
         predictor: PredictorDep,
         db: DatabaseDep,
         _caller: CrawlerDep,
+        linker: OptionalLinkerDep,
         dry_run: DryRun = False,
     ) -> Response:
         """Score up to ``max_batch_listings`` listings, stored in one transaction; results in the order sent."""
@@ -113,7 +123,9 @@ def build_router(settings: Settings) -> APIRouter:
         raws = raw.get("listings", []) if isinstance(raw, dict) else []
         if len(raws) != len(listings):
             raws = [None] * len(listings)
-        results = score_and_store(listings, raws, predictor=predictor, db=db, settings=settings, dry_run=dry_run)
+        results = score_and_store(
+            listings, raws, predictor=predictor, db=db, settings=settings, dry_run=dry_run, linker=linker
+        )
         return _json(StoredBatchResponse.model_construct(results=results))
 
     return router

@@ -8,7 +8,6 @@ pre-pinged pool and a short connect timeout, so an outage answers 503 quickly an
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from serving.settings import Settings
-from serving.storage.models import ServiceSecretRow, utc_now
+from serving.storage.models import ModelReloadRow, utc_now
 
 WRITE_OPTION = "soi_write"
 
@@ -125,7 +124,9 @@ class Database:
             free = shutil.disk_usage(self.sqlite_path.parent).free
             if free < min_free_bytes:
                 return f"only {free // 2**20} MiB free on the database's disk"
-        probe = insert(ServiceSecretRow).values(name=f"readyz-probe-{uuid.uuid4().hex}", value="", created_at=utc_now())
+        probe = insert(ModelReloadRow).values(
+            model_version="readyz-probe", requested_by="readyz", requested_at=utc_now()
+        )
         sqlite = self.dialect == "sqlite"
         with self.engine.connect() as connection:
             try:

@@ -177,17 +177,6 @@ class ReviewSessionRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class ServiceSecretRow(Base):
-    """A secret the service made for itself when none was configured (``SOI_SESSION_SECRET``), shared by every
-    worker and replica of one database."""
-
-    __tablename__ = "service_secrets"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
 class RescoreRunRow(Base):
     """Progress of rescoring every stored listing with one model version (``python -m serving rescore``).
 

@@ -64,6 +64,15 @@ def listing_key(listing: Listing, sha256: str) -> str:
     return canonical_json(["sha256", sha256])
 
 
+def find_listing_ids(session: Session, listings: Sequence[Listing]) -> list[int | None]:
+    """The stored ids of listings given by their identity (platform + id, else url), None for unknown ones."""
+    hashes = [_sha256(listing_key(listing, "")) for listing in listings]
+    found = dict(
+        session.execute(select(ListingRow.key_hash, ListingRow.id).where(ListingRow.key_hash.in_(hashes))).all()
+    )
+    return [found.get(key_hash) for key_hash in hashes]
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -106,12 +115,13 @@ class ScoredListing:
     score: Score
 
 
-def _insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]], conflict: list[str]) -> None:
+def insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]], conflict: list[str]) -> None:
     """INSERT … ON CONFLICT DO NOTHING, so that concurrent workers storing the same listing never collide."""
     if not rows:
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(row_class).on_conflict_do_nothing(index_elements=conflict)
+    # the table, not the mapped class: a Core executemany, without the ORM's per-row bulk bookkeeping
+    statement = dialect.insert(row_class.__table__).on_conflict_do_nothing(index_elements=conflict)
     session.execute(statement, rows)
 
 
@@ -147,7 +157,7 @@ def store_scored(
                 "last_seen": now,
             },
         )
-    _insert_ignore(session, ListingRow, [new_listings[k] for k in sorted(new_listings)], ["key_hash"])
+    insert_ignore(session, ListingRow, [new_listings[k] for k in sorted(new_listings)], ["key_hash"])
     listing_ids: dict[str, int] = dict(
         session.execute(select(ListingRow.key_hash, ListingRow.id).where(ListingRow.key_hash.in_(new_listings))).all()
     )
@@ -166,7 +176,7 @@ def store_scored(
                 "last_seen": now,
             },
         )
-    _insert_ignore(session, SnapshotRow, [snapshot_rows[k] for k in sorted(snapshot_rows)], ["listing_id", "sha256"])
+    insert_ignore(session, SnapshotRow, [snapshot_rows[k] for k in sorted(snapshot_rows)], ["listing_id", "sha256"])
     found = session.execute(
         select(SnapshotRow.listing_id, SnapshotRow.sha256, SnapshotRow.id).where(
             SnapshotRow.listing_id.in_(set(listing_ids.values())), SnapshotRow.sha256.in_(set(shas))
@@ -189,7 +199,7 @@ def store_scored(
             snapshot_id,
             {"listing_id": listing_id, "snapshot_id": snapshot_id, **score_values(item.score), "created_at": now},
         )
-    _insert_ignore(session, ScoreRow, [score_rows[k] for k in sorted(score_rows)], ["snapshot_id", "model_version"])
+    insert_ignore(session, ScoreRow, [score_rows[k] for k in sorted(score_rows)], ["snapshot_id", "model_version"])
     versions = {row["model_version"] for row in score_rows.values()}
     score_ids = dict(
         session.execute(

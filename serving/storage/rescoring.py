@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from serving.storage.db import Database
 from serving.storage.models import ListingRow, RescoreRunRow, ScoreRow, SnapshotRow
-from serving.storage.repository import _insert_ignore
+from serving.storage.repository import insert_ignore
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def write_rescored(session: Session, rescored: Sequence[RescoredSnapshot], *, no
         return []
     ordered = sorted(rescored, key=lambda item: item.snapshot_id)
     rows = [{"listing_id": r.listing_id, "snapshot_id": r.snapshot_id, **r.score, "created_at": now} for r in ordered]
-    _insert_ignore(session, ScoreRow, rows, ["snapshot_id", "model_version"])
+    insert_ignore(session, ScoreRow, rows, ["snapshot_id", "model_version"])
     versions = {row["model_version"] for row in rows}
     score_ids = dict(
         session.execute(

@@ -1,4 +1,4 @@
-"""Review-page sessions and the service's own secrets: reads and writes of their tables, in the caller's session.
+"""Review-page sessions: reads and writes of their table, in the caller's session.
 
 A session row keeps only a keyed hash of the cookie's token, so reading the database is not enough to sign in;
 revoking the row (sign-out) ends the session at once, on every worker and replica.
@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from serving.storage.models import ApiKeyRow, ReviewSessionRow, ServiceSecretRow
+from serving.storage.models import ApiKeyRow, ReviewSessionRow
 
 # Expired sessions are deleted this long after they expire (kept a while for the audit of recent sign-ins).
 EXPIRED_KEPT = timedelta(days=7)
@@ -48,16 +47,3 @@ def revoke_review_session(session: Session, token_hash: str, *, now: datetime) -
         return False
     row.revoked_at = now
     return True
-
-
-def get_or_create_secret(session: Session, name: str, candidate: str, *, now: datetime) -> tuple[str, bool]:
-    """(the stored secret ``name``, whether it was created now from ``candidate``). Concurrent workers starting
-    together all end up with the one value that was stored first."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = session.execute(
-        dialect.insert(ServiceSecretRow)
-        .values(name=name, value=candidate, created_at=now)
-        .on_conflict_do_nothing(index_elements=["name"])
-    ).rowcount
-    value = session.scalar(select(ServiceSecretRow.value).where(ServiceSecretRow.name == name))
-    return str(value), bool(inserted)

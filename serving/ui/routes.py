@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from model.labels import review_labels
 from model.schema import MAX_PLATFORM_CHARS, Listing, is_storable_text
 from serving import reviewing
+from serving.cases import listing_case
 from serving.deps import DatabaseDep, SettingsDep
 from serving.schemas import ListingDetail, make_review_model
 from serving.settings import Settings
@@ -308,6 +309,7 @@ def build_router(settings: Settings) -> APIRouter:
             "team": listing_team_view(db, settings, review_session.principal, detail),
             "renew_s": int(settings.claim_lease_s / 2),
             "undone": request.query_params.get("undone") == "1",
+            "case": listing_case(db, listing_id),  # (case id, listings): the link to the listing's case
             "saved": request.query_params.get("saved") == "1" and form_error is None,
             "form_error": form_error,
             "note": note,

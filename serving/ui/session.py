@@ -10,8 +10,9 @@ token keyed with the session secret, so
   key (the key row is read on every request);
 - several workers or replicas share the sessions through the database.
 
-The session secret is ``SOI_SESSION_SECRET``; without one (outside development mode) the service generates one,
-stores it in the database for every worker and replica, and says so loudly at startup (``resolve_secret``).
+The session secret is ``SOI_SESSION_SECRET``, resolved like the service's other secrets (``serving.secrets``):
+without one, a single-machine SQLite service generates it into its secrets folder (never the database) and says
+so loudly; PostgreSQL replicas refuse to start until it is set.
 
 Every POST of the page also has to come from the page itself: its ``Origin`` (or, failing that, its
 ``Referer``) must be this server, and a session's forms carry a token derived from the session.
@@ -33,21 +34,18 @@ from fastapi import Request
 
 from serving.auth import DEV_PRINCIPAL, Principal
 from serving.roles import REVIEW_ROLES
-from serving.settings import Settings
 from serving.storage.db import Database
 from serving.storage.models import utc_now
 from serving.storage.repository import find_api_key
 from serving.storage.sessions import (
     add_review_session,
     find_review_session,
-    get_or_create_secret,
     revoke_review_session,
 )
 
 log = logging.getLogger("soi.serving")
 COOKIE_NAME = "soi_review_session"
 COOKIE_PATH = "/review"
-SECRET_NAME = "session_secret"
 # what ``secrets.token_urlsafe(32)`` makes; anything else in the cookie is not looked up at all
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -70,24 +68,6 @@ def _mac(secret: str, message: str) -> str:
 
 def _token_hash(secret: str, token: str) -> str:
     return hmac.new(secret.encode(), f"session\x00{token}".encode(), hashlib.sha256).hexdigest()
-
-
-def resolve_secret(db: Database, settings: Settings) -> str:
-    """The session secret: ``SOI_SESSION_SECRET``; in development mode a throwaway one; else one generated once
-    and stored in the database (shared by every worker and replica), with a WARNING at every start."""
-    if settings.session_secret:
-        return settings.session_secret
-    if settings.auth_disabled:
-        return secrets.token_urlsafe(32)
-    with db.write() as session:
-        secret, created = get_or_create_secret(session, SECRET_NAME, secrets.token_urlsafe(32), now=utc_now())
-    log.warning(
-        "SOI_SESSION_SECRET IS NOT SET: the review page uses a session secret %s the database "
-        "(table service_secrets). Set SOI_SESSION_SECRET to a long random value for every replica, so that a copy "
-        "of the database alone is not enough to recognise review-page sessions.",
-        "generated now and stored in" if created else "generated earlier and stored in",
-    )
-    return secret
 
 
 def check_key(db: Database, key: str) -> tuple[Principal | None, str | None]:

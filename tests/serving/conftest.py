@@ -96,6 +96,12 @@ class Service:
 
 def start_service(trained: TrainResult, database_url: str, backend: str, **overrides: object) -> Iterator[Service]:
     """Build the app on ``database_url`` with auth on, create keys, yield it running."""
+    overrides = {
+        "session_secret": "test-session-secret",
+        "identifier_key": "test-identifier-key",
+        "evidence_key": "test-evidence-key",
+        **overrides,
+    }
     settings = get_settings(model_path=str(trained.model_dir.parent), database_url=database_url, **overrides)
     app = create_app(settings)
     with TestClient(app) as client:

@@ -42,15 +42,19 @@ def _objects(schema: dict, spec: dict) -> list[tuple]:
 
 
 def _path_values(service: Service, spec: dict) -> dict[str, str]:
-    """Valid path parameters: a stored listing, a review of it, and a key made to be revoked."""
+    """Valid path parameters: a stored listing, a review of it, its case, an identifier, a key made to be revoked."""
     listing = service.client.post("/v1/score", json={"title": "Áo thun"}, headers=service.keys.header("crawler"))
     listing_id = listing.json()["stored_listing_id"]
     review = service.client.post(f"/v1/listings/{listing_id}/reviews", json={"labels": []}, headers=_admin(service))
     key = service.client.post("/v1/admin/keys", json={"role": "crawler", "name": "victim"}, headers=_admin(service))
+    cases = service.client.get("/v1/cases", params={"min_listings": 1}, headers=_admin(service))
     return {
         "listing_id": str(listing_id),
         "review_id": str(review.json()["review_id"]),
         "key_id": str(key.json()["key_id"]),
+        "case_id": str(cases.json()["items"][0]["case_id"]),
+        "kind": "phone",
+        "value": "0912345678",
     }
 
 

@@ -268,3 +268,53 @@ def test_keyboard_review_in_the_browser(browser: object, live_site: LiveSite, ar
     (REPORTS / "bench_review.json").write_text(json.dumps(bench, indent=2) + "\n", encoding="utf-8")
     artefacts.extend(str(path.relative_to(REPORTS.parent)) for path in sorted(SCREENSHOTS.glob("*.png")))
     artefacts.append(f"reports/bench_review.json (median keyboard review {bench['median_s']} s)")
+
+
+def test_case_pages_in_the_browser(browser: object, live_site: LiveSite, artefacts: list[str]) -> None:
+    """The case queue, a case page (shared number, deleted listing, duplicates), the evidence download, the link
+    from a listing to its case, with axe at both sizes."""
+    written = [("facebook", "0912 345 678"), ("zalo", "0912.345.678"), ("tiktok", "+84 912 345 678")]
+    posts = [
+        {"id": f"case-{n}", "platform": platform, "title": f"Bóng cười giao nhanh {n}",
+         "description": f"Bình khí cười 8 lít, giao kín đáo trong nội thành, gọi {phone}", "seller": {"id": f"acc-{n}"}}
+        for n, (platform, phone) in enumerate(written)
+    ]  # fmt: skip
+    with httpx.Client(base_url=live_site.base_url, timeout=30) as client:
+        crawler = live_site.keys.header("crawler")
+        ids = [
+            r["stored_listing_id"]
+            for r in client.post("/v1/score/batch", json={"listings": posts}, headers=crawler).json()["results"]
+        ]
+        client.post("/v1/listings/gone", json={"listings": [{"platform": "zalo", "id": "case-1"}]}, headers=crawler)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{live_site.base_url}/review/signin")
+    page.locator("#key").fill(live_site.keys.reviewer)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/review/queue")
+    page.click("text=Vụ việc")
+    page.wait_for_url("**/review/cases")
+    _check_accessibility(page, "case queue")
+    page.locator("[data-case-id] a").first.click()
+    page.wait_for_selector("[data-shared-identifier]")
+    assert "+84912345678" in page.locator("[data-shared-identifier]").first.inner_text()
+    assert page.locator("[data-deleted]").count() == 1
+    assert page.locator("[data-near-duplicate]").count() == 3
+    _check_accessibility(page, "case page")
+    assert _no_horizontal_scroll(page)
+    page.screenshot(path=str(SCREENSHOTS / "case-1366x768.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("[data-evidence]")
+    assert download.value.suggested_filename.startswith("soi-vu-viec-")
+    page.goto(f"{live_site.base_url}/review/listings/{ids[0]}")
+    page.click("[data-case-link]")
+    page.wait_for_selector("[data-shared-identifier]")
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=context.storage_state())
+    phone_page = phone.new_page()
+    phone_page.goto(page.url)
+    assert _no_horizontal_scroll(phone_page), "the case page scrolls sideways at 390×844"
+    _check_accessibility(phone_page, "case page at 390×844")
+    phone_page.screenshot(path=str(SCREENSHOTS / "case-390x844.png"), full_page=True)
+    phone.close()
+    context.close()
+    artefacts.extend(["reports/screenshots/case-1366x768.png", "reports/screenshots/case-390x844.png"])

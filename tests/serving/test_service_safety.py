@@ -8,6 +8,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,10 +16,11 @@ from sqlalchemy import event, select
 
 from serving.app import create_app
 from serving.logs import JsonFormatter
+from serving.secrets import MissingSecretError
 from serving.settings import get_settings
 from serving.storage.db import Database
-from serving.storage.models import ReviewSessionRow, ServiceSecretRow
-from serving.ui.session import COOKIE_NAME, SECRET_NAME
+from serving.storage.models import ReviewSessionRow
+from serving.ui.session import COOKIE_NAME
 from tests.serving.conftest import Service
 from training.train import TrainResult
 
@@ -72,10 +74,15 @@ def test_sign_out_ends_the_session_on_the_server(service: Service) -> None:
     service.client.cookies.clear()
 
 
-def test_a_missing_session_secret_is_generated_persisted_shared_and_said_loudly(
-    trained: TrainResult, database_url: str, caplog: pytest.LogCaptureFixture
+def test_a_missing_session_secret_is_generated_beside_sqlite_shared_and_said_loudly_and_refused_on_postgresql(
+    trained: TrainResult, database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = get_settings(model_path=str(trained.model_dir), database_url=database_url, session_secret="")
+    keys = {"identifier_key": "k", "evidence_key": "e", "secrets_dir": str(tmp_path / "secrets")}
+    settings = get_settings(model_path=str(trained.model_dir), database_url=database_url, session_secret="", **keys)
+    if not database_url.startswith("sqlite"):  # replicas must agree on it: it has to be configured
+        with pytest.raises(MissingSecretError, match="SOI_SESSION_SECRET"), TestClient(create_app(settings)):
+            pass
+        return
     with (
         caplog.at_level(logging.WARNING, logger="soi.serving"),
         TestClient(create_app(settings)) as first,
@@ -83,11 +90,10 @@ def test_a_missing_session_secret_is_generated_persisted_shared_and_said_loudly(
     ):
         assert first.app.state.session_secret == second.app.state.session_secret  # type: ignore[attr-defined]
         secret = first.app.state.session_secret  # type: ignore[attr-defined]
-        db: Database = first.app.state.db  # type: ignore[attr-defined]
-        with db.read() as session:
-            stored = session.scalar(select(ServiceSecretRow.value).where(ServiceSecretRow.name == SECRET_NAME))
-    assert stored == secret and len(secret) >= 40
-    assert sum("SOI_SESSION_SECRET IS NOT SET" in record.getMessage() for record in caplog.records) == 2
+    saved = tmp_path / "secrets" / "session_secret"
+    assert saved.read_text(encoding="utf-8").strip() == secret and len(secret) >= 40
+    assert saved.stat().st_mode & 0o077 == 0  # readable by the service's user alone
+    assert sum("SOI_SESSION_SECRET was not set: GENERATED" in record.getMessage() for record in caplog.records) == 1
     configured = get_settings(model_path=str(trained.model_dir), database_url=database_url, session_secret="s" * 40)
     with TestClient(create_app(configured)) as client:
         assert client.app.state.session_secret == "s" * 40  # type: ignore[attr-defined]

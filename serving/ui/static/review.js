@@ -89,7 +89,11 @@
     if (help && help.open) { if (event.key === "?") { event.preventDefault(); toggleHelp(); } return; }
     var key = event.key;
     if (key === "?") { event.preventDefault(); toggleHelp(); return; }
-    if (page === "queue") {
+    if (page === "case") {  // a case review changes many listings: it is saved with its button only
+      if (key === "q" || key === "Q") { event.preventDefault(); follow("[data-nav=queue]"); }
+      return;
+    }
+    if (page === "queue" || page === "cases") {
       if (key === "j" || key === "J") { event.preventDefault(); moveInQueue(1); }
       else if (key === "k" || key === "K") { event.preventDefault(); moveInQueue(-1); }
       return;

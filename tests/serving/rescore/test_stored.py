@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from model.predictor import Predictor
 from model.schema import Listing, bound_description
+from serving.cases import CaseLinker
 from serving.rescore.report import RescoreSummary
 from serving.rescore.stored import BatchResult, StoredEngine, StoredJob, local_engine, make_job, rescore_stored
 from serving.settings import get_settings
+from serving.storage.case_tables import ListingLinkRow, OperatorRow
 from serving.storage.db import Database
 from serving.storage.models import ListingRow, ReviewRow, ScoreRow, SnapshotRow
 from serving.storage.repository import QueueFilter, add_review, read_queue, score_values
@@ -208,3 +210,29 @@ def test_the_cases_hook_sees_every_listing_whose_latest_score_changed(
     assert sorted(i for listing_ids, _, _ in calls for i in listing_ids) == sorted(ids)
     assert {labels for _, labels, _ in calls} == {("counterfeit", "smuggled", "prohibited")}
     assert {version for _, _, versions in calls for version in versions} == {summary.model_version}
+
+
+def test_each_case_follows_the_new_model(
+    database: Database, first_predictor: Predictor, second_model: TrainResult, listing_raws: list[dict]
+) -> None:
+    linker = CaseLinker(identifier_key=b"test", max_sellers=100, labels=first_predictor.labels)
+    # one operator: three listings sharing a phone number, each with its own text
+    raws = [{**raw, "description": f"{raw.get('description') or ''} zalo 0912 345 678"} for raw in listing_raws[:3]]
+    ids = store_listings(database, first_predictor, raws)
+    with database.write() as session:
+        linker.link(session, ids, linker.fingerprint([Listing.model_validate(raw) for raw in raws]))
+
+    def case_and_listings() -> tuple[OperatorRow, list[ListingRow]]:
+        with database.read() as session:
+            [operator_id] = set(session.scalars(select(ListingLinkRow.operator_id)))
+            listings = list(session.scalars(select(ListingRow).where(ListingRow.id.in_(ids))))
+            return session.get(OperatorRow, operator_id), listings
+
+    before, _ = case_and_listings()
+    _rescore(_job(database, second_model))
+    after, listings = case_and_listings()
+    assert {row.latest_model_version for row in listings} == {Predictor.load(second_model.model_dir).version}
+    assert after.max_risk == pytest.approx(max(row.latest_risk for row in listings))
+    assert after.max_risk != pytest.approx(before.max_risk)  # the second model disagrees with the first
+    for label in first_predictor.labels:
+        assert after.flagged_counts.get(label, 0) == sum(f"|{label}|" in row.latest_flagged for row in listings)

@@ -1,0 +1,47 @@
+"""Setting cases up in an app: the identifier key and evidence key (``serving.secrets``), the case linker that
+scoring calls at ingest, and the evidence signer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+
+from model.labels import review_labels
+from serving.cases import CaseLinker
+from serving.evidence import EvidenceSigner
+from serving.secrets import resolve_secret
+from serving.settings import Settings
+
+
+def build_linker(settings: Settings) -> CaseLinker:
+    """The case linker for these settings (resolving the identifier key)."""
+    key = resolve_secret(settings, "identifier_key")
+    return CaseLinker(
+        identifier_key=key.encode("utf-8"), max_sellers=settings.identifier_max_sellers, labels=tuple(review_labels())
+    )
+
+
+def install_cases(app: FastAPI, settings: Settings) -> None:
+    """Resolve the keys (refusing to start where one is missing and cannot be generated) and build the linker."""
+    from serving.ui import cases as case_pages  # the page imports the app's pieces; import it once they exist
+
+    app.state.case_linker = build_linker(settings)
+    app.state.evidence_signer = EvidenceSigner(resolve_secret(settings, "evidence_key"))
+    app.include_router(case_pages.build_router(settings))
+
+
+def optional_linker(request: Request) -> CaseLinker | None:
+    """The linker scoring uses at ingest, or None when linking is turned off (``SOI_LINKING=0``)."""
+    return request.app.state.case_linker if request.app.state.settings.linking else None
+
+
+OptionalLinkerDep = Annotated[CaseLinker | None, Depends(optional_linker)]
+
+
+def get_linker(request: Request) -> CaseLinker:
+    """The app's case linker (identifier key, thresholds), whether or not ingest links."""
+    return request.app.state.case_linker
+
+
+LinkerDep = Annotated[CaseLinker, Depends(get_linker)]

@@ -1,0 +1,281 @@
+"""Linking stored listings into operators, incrementally, in the transaction that stores a scored batch.
+
+Each listing's identifiers (keyed hashes) and text fingerprint are computed before the transaction
+(``fingerprint_listing``, CPU only); ``link_listings`` then, in a few set-based statements per batch:
+
+1. founds an operator for each new listing (its id is the listing's id) and records its link row;
+2. indexes its identifiers; an identifier found on listings of more than ``max_sellers`` different sellers
+   becomes *common* (a marketplace hotline, a courier's number): it links nobody, and the operator it had
+   linked is split again along the evidence that remains (``serving.storage.components``);
+3. finds its near-duplicate candidates by LSH bucket (an indexed lookup) and verifies each candidate operator's
+   best few by MinHash similarity;
+4. unites the operators found, the smaller relabelled into the larger (so a listing is relabelled O(log n)
+   times over its life), and refreshes the aggregates (risk, labels, platforms, deletions) of those it touched.
+
+On PostgreSQL the step holds a transaction-scoped advisory lock, so two workers never link at once (two
+near-duplicates arriving together in two transactions would otherwise miss each other); SQLite has one writer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.orm import Session
+
+from model.near_duplicates import is_near_duplicate
+from serving.fingerprints import ListingFingerprint
+from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
+from serving.storage.components import (
+    DisjointSets,
+    chunks,
+    new_operator_row,
+    refresh_operators,
+    split_operator,
+    text_summaries,
+)
+from serving.storage.models import ListingRow
+from serving.storage.repository import insert_ignore
+
+LINK_LOCK_KEY = 0x50_1C_A5E5  # the advisory lock of the linking step (PostgreSQL)
+CANDIDATES_PER_OPERATOR = 3  # near-duplicate candidates verified per candidate operator, most shared bands first
+
+
+def _store_links(
+    session: Session, fingerprints: dict[int, ListingFingerprint], *, now: datetime
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Insert new link rows and operators, update changed ones; returns (listing -> operator, listing -> snapshot)
+    for the listings whose snapshot is new to linking (unchanged ones need no linking again)."""
+    ids = sorted(fingerprints)
+    rows = session.execute(select(ListingRow.id, ListingRow.latest_snapshot_id).where(ListingRow.id.in_(ids))).all()
+    snapshots = {listing_id: snapshot_id for listing_id, snapshot_id in rows}
+    existing = {
+        row.listing_id: row
+        for row in session.execute(
+            select(ListingLinkRow.listing_id, ListingLinkRow.operator_id, ListingLinkRow.snapshot_id).where(
+                ListingLinkRow.listing_id.in_(ids)
+            )
+        )
+    }
+    new = [listing_id for listing_id in ids if listing_id not in existing]
+    changed = [i for i in ids if i in existing and existing[i].snapshot_id != snapshots[i]]
+    insert_ignore(session, OperatorRow, [new_operator_row(i, now) for i in new], ["id"])
+    link_rows = [
+        {"listing_id": i, "operator_id": i, "snapshot_id": snapshots[i], "signature": fingerprints[i].text.signature,
+         "full_signature": fingerprints[i].text.full_signature, "linked_at": now,
+         "seller_key": fingerprints[i].seller_key or f"listing:{i}"}
+        for i in new
+    ]  # fmt: skip
+    insert_ignore(session, ListingLinkRow, link_rows, ["listing_id"])
+    if changed:
+        session.execute(
+            update(ListingLinkRow),
+            [
+                {
+                    "listing_id": i,
+                    "snapshot_id": snapshots[i],
+                    "signature": fingerprints[i].text.signature,
+                    "full_signature": fingerprints[i].text.full_signature,
+                }
+                for i in changed
+            ],
+        )
+        for chunk in chunks(changed):  # an edited text replaces its bands; links already made stay
+            session.execute(LshBucketRow.__table__.delete().where(LshBucketRow.listing_id.in_(chunk)))
+    operators = {i: i for i in new} | {i: existing[i].operator_id for i in changed}
+    return operators, {i: snapshots[i] for i in operators}
+
+
+def _known(session: Session, hashes: list[str], keys: set[str]) -> tuple[set[tuple[str, int]], set[tuple[str, str]]]:
+    """Which (identifier, listing) and (identifier, seller) pairs among these are already indexed."""
+    known_pairs: set[tuple[str, int]] = set()
+    known_sellers: set[tuple[str, str]] = set()
+    for chunk in chunks(hashes):
+        found = session.execute(
+            select(IdentifierListingRow.value_hash, IdentifierListingRow.listing_id, IdentifierListingRow.seller_key)
+            .where(IdentifierListingRow.value_hash.in_(chunk))
+            .where(IdentifierListingRow.seller_key.in_(keys))
+        ).all()
+        known_sellers |= {(h, key) for h, _i, key in found}
+        known_pairs |= {(h, i) for h, i, _key in found}
+    return known_pairs, known_sellers
+
+
+def _index_identifiers(
+    session: Session,
+    fingerprints: dict[int, ListingFingerprint],
+    operators: dict[int, int],
+    snapshots: dict[int, int],
+    *,
+    now: datetime,
+    max_sellers: int,
+) -> tuple[dict[str, IdentifierRow], set[str]]:
+    """Index the identifiers; returns each one's row (after counting) and those that just became common."""
+    pairs = {(h, i): kind for i in operators for kind, h in fingerprints[i].identifiers}
+    if not pairs:
+        return {}, set()
+    hashes = sorted({h for h, _ in pairs})
+    keys = {i: fingerprints[i].seller_key or f"listing:{i}" for i in operators}
+    known_pairs, known_sellers = _known(session, hashes, set(keys.values()))
+    empty = {"listing_count": 0, "seller_count": 0, "common": False, "first_seen": now}
+    identifier_rows = [
+        {"value_hash": h, "kind": pairs[(h, i)], "operator_id": operators[i], **empty} for h, i in sorted(pairs)
+    ]
+    insert_ignore(session, IdentifierRow, identifier_rows, ["value_hash"])
+    new_pairs = sorted(p for p in pairs if p not in known_pairs)
+    insert_ignore(
+        session,
+        IdentifierListingRow,
+        [
+            {"value_hash": h, "listing_id": i, "snapshot_id": snapshots[i], "seller_key": keys[i], "first_seen": now}
+            for h, i in new_pairs
+        ],
+        ["value_hash", "listing_id"],
+    )
+    listings_added: dict[str, int] = defaultdict(int)
+    sellers_added: dict[str, set[str]] = defaultdict(set)
+    for h, i in new_pairs:
+        listings_added[h] += 1
+        if (h, keys[i]) not in known_sellers:
+            sellers_added[h].add(keys[i])
+    rows: dict[str, IdentifierRow] = {}
+    for chunk in chunks(hashes):
+        rows |= {
+            row.value_hash: row
+            for row in session.scalars(select(IdentifierRow).where(IdentifierRow.value_hash.in_(chunk)))
+        }
+    became_common = set()
+    for h, row in rows.items():
+        row.listing_count += listings_added.get(h, 0)
+        row.seller_count += len(sellers_added.get(h, ()))
+        if not row.common and row.seller_count > max_sellers:
+            row.common = True
+            became_common.add(h)
+    session.flush()
+    return rows, became_common
+
+
+def _near_duplicate_edges(
+    session: Session, fingerprints: dict[int, ListingFingerprint], operators: dict[int, int]
+) -> list[tuple[int, int]]:
+    """(listing, candidate operator) pairs verified as near-duplicates, via the LSH buckets."""
+    with_text = [i for i in operators if fingerprints[i].text.signature is not None]
+    bucket_rows = sorted({(b, i) for i in with_text for b in fingerprints[i].text.buckets})
+    insert_ignore(
+        session, LshBucketRow, [{"bucket": b, "listing_id": i} for b, i in bucket_rows], ["bucket", "listing_id"]
+    )
+    by_bucket: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    buckets = sorted({b for b, _ in bucket_rows})
+    for chunk in chunks(buckets):
+        statement = (
+            select(LshBucketRow.bucket, LshBucketRow.listing_id, ListingLinkRow.operator_id)
+            .join(ListingLinkRow, ListingLinkRow.listing_id == LshBucketRow.listing_id)
+            .where(LshBucketRow.bucket.in_(chunk))
+        )
+        for bucket, listing_id, operator_id in session.execute(statement):
+            by_bucket[bucket].append((listing_id, operator_id))
+    wanted: dict[int, list[tuple[int, int]]] = {}  # listing -> [(candidate listing, its operator)] to verify
+    for i in with_text:
+        shared: dict[tuple[int, int], int] = defaultdict(int)
+        for bucket in fingerprints[i].text.buckets:
+            for candidate in by_bucket.get(bucket, ()):
+                if candidate[0] != i:
+                    shared[candidate] += 1
+        per_operator: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for candidate, _count in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
+            if candidate[1] != operators[i] and len(per_operator[candidate[1]]) < CANDIDATES_PER_OPERATOR:
+                per_operator[candidate[1]].append(candidate)
+        wanted[i] = [c for group in per_operator.values() for c in group]
+    needed = sorted({c for group in wanted.values() for c, _ in group})
+    summaries = text_summaries(session, needed)
+    edges = set()
+    for i, candidates in wanted.items():
+        mine = fingerprints[i].text.summary
+        for candidate, operator_id in candidates:
+            other = summaries.get(candidate)
+            if other is not None and is_near_duplicate(mine, other):
+                edges.add((i, operator_id))
+    return sorted(edges)
+
+
+def _merge(session: Session, unions: DisjointSets) -> dict[int, int]:
+    """Relabel every group's smaller operators into its largest; returns old id -> surviving id."""
+    moved: dict[int, int] = {}
+    for group in unions.groups():
+        sizes = dict(
+            session.execute(select(OperatorRow.id, OperatorRow.listing_count).where(OperatorRow.id.in_(group))).all()
+        )
+        target = max(group, key=lambda o: (sizes.get(o, 0), -o))
+        moved |= {o: target for o in group if o != target}
+    if not moved:
+        return moved
+    pairs = [{"old": old, "new": new} for old, new in sorted(moved.items())]
+    for table, column in ((ListingLinkRow.__table__, "operator_id"), (IdentifierRow.__table__, "operator_id")):
+        session.execute(
+            table.update().where(table.c[column] == bindparam("old")).values({column: bindparam("new")}), pairs
+        )
+    # an old id's own row says where it went; a chain of merges is followed when read (storage.cases)
+    session.execute(
+        update(OperatorRow),
+        [{"id": old, "merged_into": new, "is_case": False, "listing_count": 0} for old, new in sorted(moved.items())],
+    )
+    return moved
+
+
+def _lock_linking(session: Session) -> None:
+    """Serialise linking (and the operator aggregates it maintains) across workers and replicas (PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LINK_LOCK_KEY})
+
+
+def refresh_operators_of(session: Session, listing_ids: Sequence[int], *, now: datetime, labels: Sequence[str]) -> None:
+    """Recompute the aggregates (highest risk, flagged counts…) of the operators of these listings, whose latest
+    scores just changed (a rescore), under linking's lock; listings never linked are skipped."""
+    if not listing_ids:
+        return
+    _lock_linking(session)
+    operator_ids: set[int] = set()
+    for chunk in chunks(sorted(set(listing_ids))):
+        operator_ids.update(
+            session.scalars(select(ListingLinkRow.operator_id).where(ListingLinkRow.listing_id.in_(chunk)))
+        )
+    refresh_operators(session, operator_ids, now=now, labels=labels)
+
+
+def link_listings(
+    session: Session,
+    fingerprints: dict[int, ListingFingerprint],
+    *,
+    now: datetime,
+    max_sellers: int,
+    labels: Sequence[str],
+) -> set[int]:
+    """Link stored listings (id -> fingerprint) into operators; returns the ids of the operators touched."""
+    if not fingerprints:
+        return set()
+    _lock_linking(session)
+    operators, snapshots = _store_links(session, fingerprints, now=now)
+    touched = set(
+        session.scalars(select(ListingLinkRow.operator_id).where(ListingLinkRow.listing_id.in_(sorted(fingerprints))))
+    )
+    if operators:
+        rows, became_common = _index_identifiers(
+            session, fingerprints, operators, snapshots, now=now, max_sellers=max_sellers
+        )
+        unions = DisjointSets()
+        for i in operators:
+            unions.find(operators[i])
+            for _kind, h in fingerprints[i].identifiers:
+                row = rows.get(h)
+                if row is not None and not row.common:
+                    unions.union(operators[i], row.operator_id)
+        for i, operator_id in _near_duplicate_edges(session, fingerprints, operators):
+            unions.union(operators[i], operator_id)
+        moved = _merge(session, unions)
+        touched = {moved.get(o, o) for o in touched | set(unions.parent)}
+        for h in sorted(became_common):
+            touched |= split_operator(session, moved.get(rows[h].operator_id, rows[h].operator_id), now=now)
+    refresh_operators(session, touched, now=now, labels=labels)
+    return touched

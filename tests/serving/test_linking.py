@@ -1,0 +1,88 @@
+"""Linking at the storage level: operators as connected components, maintained batch by batch; a common
+identifier (a courier's hotline) splits what it had merged; re-sent and edited listings; merges follow."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from model.schema import Listing, Score
+from serving.cases import CaseLinker
+from serving.storage.case_tables import IdentifierRow, ListingLinkRow, OperatorRow
+from serving.storage.cases import resolve_case
+from serving.storage.db import Database
+from serving.storage.models import ListingRow, utc_now
+from serving.storage.repository import ScoredListing, store_scored
+
+LABELS = ("counterfeit", "smuggled", "prohibited")
+
+
+@pytest.fixture
+def linker() -> CaseLinker:
+    return CaseLinker(identifier_key=b"test-key", max_sellers=3, labels=LABELS, stop=frozenset())
+
+
+def store(db: Database, linker: CaseLinker, raws: list[dict], *, risk: float = 0.9) -> list[int]:
+    listings = [Listing.model_validate(raw) for raw in raws]
+    items = [
+        ScoredListing(raw=raw, listing=listing, score=Score(listing_id=listing.id, model_version="m", risk=risk,
+                      probabilities={"prohibited": risk}, flagged=["prohibited"] if risk > 0.5 else [],
+                      priority="high" if risk > 0.5 else "low"))
+        for raw, listing in zip(raws, listings, strict=True)
+    ]  # fmt: skip
+    fingerprints = linker.fingerprint(listings)
+    with db.write() as session:
+        ids = store_scored(session, items, thresholds={"prohibited": 0.5}, now=utc_now())
+        linker.link(session, ids, fingerprints)
+    return ids
+
+
+def operators_of(db: Database) -> dict[str, int]:
+    with db.read() as session:
+        rows = session.execute(
+            select(ListingRow.external_id, ListingLinkRow.operator_id).join(
+                ListingLinkRow, ListingLinkRow.listing_id == ListingRow.id
+            )
+        )
+        return dict(rows.all())
+
+
+def seller(n: int, phone: str, *, hotline: bool) -> dict:
+    text = f"Bán hàng, gọi {phone}" + (". Hotline giao hàng 028 3812 4567" if hotline else "")
+    return {"id": f"s{n}", "platform": "shopee", "title": f"Sản phẩm số {n}", "description": text,
+            "seller": {"id": f"shop-{n}"}}  # fmt: skip
+
+
+def test_shared_identifier_links_across_batches_and_merges_small_into_large(
+    database: Database, linker: CaseLinker
+) -> None:
+    store(database, linker, [seller(1, "0912345678", hotline=False), seller(2, "0912345678", hotline=False)])
+    store(database, linker, [seller(3, "0987654321", hotline=False)])
+    store(
+        database,
+        linker,
+        [{"id": "b", "platform": "zalo", "title": "x", "description": "0987 654 321 hoặc 0912.345.678"}],
+    )
+    operators = operators_of(database)
+    assert len(set(operators.values())) == 1
+    with database.read() as session:
+        survivors = list(
+            session.scalars(select(OperatorRow).where(OperatorRow.merged_into.is_(None), OperatorRow.listing_count > 0))
+        )
+        assert len(survivors) == 1 and survivors[0].listing_count == 4 and survivors[0].is_case
+        for old in {row.id for row in session.scalars(select(OperatorRow))} - {survivors[0].id}:
+            assert resolve_case(session, old).id == survivors[0].id  # an old case id leads to the merged case
+
+
+def test_a_common_identifier_splits_what_it_had_merged(database: Database, linker: CaseLinker) -> None:
+    # five sellers, each with its own phone, all writing a courier's hotline; max_sellers=3
+    store(database, linker, [seller(1, "0912000001", hotline=True), seller(2, "0912000002", hotline=True)])
+    assert len(set(operators_of(database).values())) == 1  # two sellers: the hotline still links them
+    store(database, linker, [seller(3, "0912000003", hotline=True), seller(4, "0912000004", hotline=True)])
+    store(database, linker, [seller(5, "0912000005", hotline=True), seller(6, "0912000001", hotline=False)])
+    operators = operators_of(database)
+    assert len({operators[f"s{n}"] for n in range(1, 6)}) == 5  # the hotline links nobody any more
+    assert operators["s6"] == operators["s1"]  # a real shared phone still does
+    with database.read() as session:
+        common = list(session.scalars(select(IdentifierRow).where(IdentifierRow.common.is_(True))))
+        assert len(common) == 1 and common[0].kind == "phone" and common[0].seller_count >= 4
