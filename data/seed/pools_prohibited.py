@@ -610,7 +610,7 @@ POOLS = [
     # ------------------------------------------------------------------ 10. fake documents and certificates
     {
         "goods": "fake_documents",
-        "labels": ["prohibited", "counterfeit"],
+        "labels": ["prohibited"],
         "hard_negative": False,
         "category": ["Dịch vụ", "Giấy tờ", "Giáo dục", "Khác"],
         "brands": [],
@@ -623,6 +623,9 @@ POOLS = [
             "Thẻ sinh viên làm nhanh mọi trường", "Giấy phép lái xe container FC", "Chứng chỉ hành nghề dược làm nhanh",
             "Bằng đại học nước ngoài có công chứng", "Bảng điểm đại học làm theo yêu cầu", "Giấy khám sức khỏe lái xe không cần khám",
             "Bộ hồ sơ vay vốn sao kê lương làm sẵn",
+            "Khắc dấu tròn công ty lấy ngay không cần giấy phép", "Làm con dấu UBND xã phường giống 100%",
+            "Dấu giáp lai, dấu treo bệnh viện làm theo mẫu", "Tiền giả loại 1 mệnh giá 500k polymer",
+            "Tiền giả 100k in 2 mặt như thật tiêu được", "Tem đỏ công chứng, dấu nổi phòng công chứng làm sẵn",
         ],
         "title_extras": [
             "không cần thi", "bằng thật 100%", "có hồ sơ gốc", "tra cứu được", "lấy nhanh trong ngày",
@@ -641,6 +644,9 @@ POOLS = [
             "Nhận làm cả hồ sơ vay vốn: sao kê lương, hợp đồng lao động, xác nhận công tác.",
             "Phôi bằng nhập chuẩn, in màu sắc nét, mộc nổi rõ ràng.",
             "Hơn 10 năm trong nghề, đã làm cho hàng nghìn khách trên cả nước.",
+            "Khắc dấu tròn pháp nhân, dấu chức danh, dấu giáp lai theo mẫu, không cần giấy phép, lấy trong 1 giờ.",
+            "Tiền loại 1 in polymer chuẩn màu, sờ có gân, đưa qua đèn tối vẫn ổn, tỉ lệ 1 đổi 10.",
+            "Con dấu cơ quan làm giống từng nét, đóng lên giấy tờ không ai phân biệt được.",
         ],
         "social_posts": [
             "📜 LÀM BẰNG ĐẠI HỌC CÓ HỒ SƠ GỐC - tra cứu được - bao công chứng - ib nhận báo giá",
@@ -654,6 +660,9 @@ POOLS = [
             "#lambang #bangdaihoc #bangxe 🎓 uy tín 10 năm, cọc nhận bằng mới thanh toán",
             "Hồ sơ vay vốn trọn gói: sao kê, HĐLĐ, xác nhận lương, duyệt 99% 💰 ib kín",
             "Bằng cấp 3 bổ túc lấy trong 3 ngày, {price}, có bảng điểm",
+            "Nhận khắc dấu mọi loại: dấu tròn cty, dấu UBND, dấu bệnh viện 🔴 không cần giấy tờ, lấy ngay {price}",
+            "💵 Hàng loại 1 tỉ lệ 1:10, polymer chuẩn, tiêu chợ quê thoải mái, giao kín ib tele @hang_l1_demo",
+            "Tiền giả mệnh giá 200k 500k, sờ tay có gân, giá {price} cho 10 triệu mệnh giá, khách quen mới nhận",
         ],
         "price_vnd": [300_000, 40_000_000],
     },
