@@ -29,7 +29,15 @@ sys.path.insert(0, str(HERE))
 import seed_pairs  # noqa: E402  (beside this file)
 import seed_split  # noqa: E402
 
-POOL_MODULES = ("pools_counterfeit", "pools_smuggled", "pools_prohibited", "pools_clean")
+POOL_MODULES = (
+    "pools_counterfeit",
+    "pools_smuggled",
+    "pools_prohibited",
+    "pools_clean",
+    "pools_ip",
+    "pools_evasion",
+    "pools_pairs",
+)
 RISKY_PER_POOL = 62
 CLEAN_PER_POOL = 60
 

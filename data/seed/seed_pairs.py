@@ -38,12 +38,14 @@ def role_prices(item: dict[str, Any], rng: random.Random) -> dict[str, int]:
     """One price per role for one group of listings of an item."""
     low, high = item["new"]
     genuine = rng.uniform(low, high)
-    return {
+    prices = {
         "genuine": round_price(genuine),
-        "fake": round_price(genuine * rng.uniform(*FAKE_SHARE)),
+        "fake": round_price(genuine * rng.uniform(*item.get("fake_share", FAKE_SHARE))),
         "sale": round_price(genuine * rng.uniform(*SALE_SHARE)),
-        "used": round_price(rng.uniform(*item["used"])),
     }
+    if item["used"]:
+        prices["used"] = round_price(rng.uniform(*item["used"]))
+    return prices
 
 
 def shop_for(pool: dict[str, Any], side: str, marketplace: bool, state: dict, rng: random.Random, tools: dict) -> dict:
@@ -82,8 +84,10 @@ def group(pool: dict, view: dict, item: dict, side: str, state: dict, rng: rando
     new_words = words(view, product, marketplace, rng, tools)
     used_words = words(used_view, product, marketplace, rng, tools)
     prices = role_prices(item, rng)
+    state["pair_groups"] = state.get("pair_groups", 0) + 1
+    group_id = f"{pool['goods']}-{state['pair_groups']:04d}"
     listings = []
-    for role in ROLES:
+    for role in (r for r in ROLES if r in prices):
         title, description, used = used_words if role == "used" else new_words
         if folded:
             title, description = tools["fold_diacritics"](title), description and tools["fold_diacritics"](description)
@@ -100,7 +104,7 @@ def group(pool: dict, view: dict, item: dict, side: str, state: dict, rng: rando
             "brand": item.get("brand"),
         }
         listing = tools["finish_listing"](0, pool, shop, text, rng, product=product, used=used)
-        listing["pair_role"] = role
+        listing["pair_role"], listing["pair_group"] = role, group_id
         listings.append(listing)
     return listings
 

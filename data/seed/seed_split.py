@@ -18,6 +18,7 @@ SIDES = ("train", "valid", "test")
 SHARES = (0.70, 0.15, 0.15)
 # The kinds of pool string a listing is composed from; paired pools add their own (see seed_pairs).
 STRING_KINDS = ("products", "title_extras", "descriptions", "social_posts")
+CONTAINED_MIN = 12  # shorter strings ("giá sỉ") are common words, not quotations
 PAIR_KINDS = ("items", "title_extras", "descriptions", "social_posts", "used_extras", "used_descriptions", "used_posts")
 
 
@@ -54,6 +55,10 @@ def assign_sides(pools: list[dict[str, Any]]) -> dict[str, str]:
     )
     sides = {text: side_by_hash(text) for text in uses}
     for pool in pools:
+        follow_contained(
+            sorted({entry_text(e) for kind in pool_kinds(pool) for e in pool[kind]}, key=lambda s: (len(s), s)), sides
+        )
+    for pool in pools:
         for kind in pool_kinds(pool):
             texts = sorted({entry_text(e) for e in pool[kind]}, key=hash_unit)
             for side in SIDES:
@@ -72,6 +77,16 @@ def assign_sides(pools: list[dict[str, Any]]) -> dict[str, str]:
             if missing:
                 raise ValueError(f"pool {pool['goods']}: no {kind} on {sorted(missing)}")
     return sides
+
+
+def follow_contained(texts: list[str], sides: dict[str, str]) -> None:
+    """A string that quotes another string of its pool (a post that opens with a product) takes its side."""
+    for i, short in enumerate(texts):
+        if len(short) < CONTAINED_MIN:
+            continue
+        for long in texts[i + 1 :]:
+            if short in long:
+                sides[long] = sides[short]
 
 
 def side_view(pool: dict[str, Any], sides: dict[str, str], side: str) -> dict[str, Any]:
