@@ -271,8 +271,8 @@ def apply_teencode(text: str, rng: random.Random, rate: float) -> str:
 
 
 def obfuscate_word(word: str, rng: random.Random) -> str:
-    """One of the tricks sellers use to get a word past filters."""
-    if len(word) < 3:
+    """One of the tricks sellers use to get a word past filters; numbers (prices, sizes) are left as written."""
+    if len(word) < 3 or any(ch.isdigit() for ch in word):
         return word
     trick = rng.random()
     if trick < 0.35:
