@@ -1,11 +1,16 @@
 """Write the Soi seed dataset (``data/seed/listings.jsonl``) from the hand-written phrase pools beside this file.
 
-The pools (``pools_counterfeit.py``, ``pools_smuggled.py``, ``pools_prohibited.py``) hold hand-written product
+The pools (``pools_*.py``, listed in ``POOL_MODULES``) hold hand-written product
 names, title phrases, descriptions and social-media posts for each kind of goods, risky and clean. This script
 composes listings from them the way sellers post: marketplace titles with specs, chatty social posts, text
 without diacritics, teencode and deliberate obfuscation, with seller metadata that leans one way for risky
 sellers but overlaps heavily. Every style, decoration and platform is shared by clean and risky pools, so the
 style of a listing does not give its label away.
+
+Every pool string and every shop has a side of the split (``seed_split.py``); a shop composes its listings only
+from its side's strings, and each listing records its ``split`` and the ``pool_entry`` it was built on. Paired
+pools (``pools_pairs.py``) are written by ``seed_pairs.py``: the same product in the same words at a genuine, a
+fake and a sale price, and second-hand.
 
 Deterministic: the same pools give byte-identical output. Stdlib only. Run: ``python data/seed/generate.py``.
 """
