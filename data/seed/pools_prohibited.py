@@ -2,7 +2,8 @@
 
 Consumed by data/seed/generate.py (see POOL_FORMAT.md). Plain data, no imports.
 
-Risky pools carry ["prohibited"] (some also "smuggled" or "counterfeit"); clean pools carry [] and are
+Risky pools carry ["prohibited"] (some also "smuggled"; fake documents, forged seals and fake money are
+"prohibited" only: BLHS Điều 341 and 207, not hàng giả); clean pools carry [] and are
 mostly hard negatives that reuse the same words innocently (bóng bay mặt cười, cỏ mèo, dao bếp, pháo giấy,
 kẹo dẻo, photo công chứng...). All seller handles, Zalo numbers and Telegram names are fake placeholders.
 Drug, weapon and wildlife text stays at the level of how listings advertise; nothing about use or making.

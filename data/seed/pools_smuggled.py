@@ -3,7 +3,8 @@ clean look-alikes.
 
 Consumed by data/seed/generate.py (see POOL_FORMAT.md). Plain data, no imports.
 
-Risky pools carry ["smuggled"]; fake-brand cigarettes and adulterated foreign liquor also carry "counterfeit".
+Risky pools carry ["smuggled"]; fake-brand cigarettes brought across the border also carry "counterfeit".
+Adulterated foreign liquor (refilled and relabelled at home) is "counterfeit" only.
 Their cues range from open ("nhập lậu", "hàng tuồn qua biên") to subtle ("hàng về không tem", "không xuất hóa
 đơn", "đi đường tiểu ngạch", "có hàng ở Móng Cái", "bao ship kín", "rẻ hơn đại lý 40%"). Clean pools mirror the
 same goods in the same selling tone: official imports with stamps and VAT invoices, licensed domestic sugar
