@@ -1,11 +1,16 @@
 """Write the Soi seed dataset (``data/seed/listings.jsonl``) from the hand-written phrase pools beside this file.
 
-The pools (``pools_counterfeit.py``, ``pools_smuggled.py``, ``pools_prohibited.py``) hold hand-written product
+The pools (``pools_*.py``, listed in ``POOL_MODULES``) hold hand-written product
 names, title phrases, descriptions and social-media posts for each kind of goods, risky and clean. This script
 composes listings from them the way sellers post: marketplace titles with specs, chatty social posts, text
 without diacritics, teencode and deliberate obfuscation, with seller metadata that leans one way for risky
 sellers but overlaps heavily. Every style, decoration and platform is shared by clean and risky pools, so the
 style of a listing does not give its label away.
+
+Every pool string and every shop has a side of the split (``seed_split.py``); a shop composes its listings only
+from its side's strings, and each listing records its ``split`` and the ``pool_entry`` it was built on. Paired
+pools (``pools_pairs.py``) are written by ``seed_pairs.py``: the same product in the same words at a genuine, a
+fake and a sale price, and second-hand.
 
 Deterministic: the same pools give byte-identical output. Stdlib only. Run: ``python data/seed/generate.py``.
 """
@@ -25,7 +30,19 @@ from typing import Any
 SEED = 20261123
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "listings.jsonl"
-POOL_MODULES = ("pools_counterfeit", "pools_smuggled", "pools_prohibited", "pools_clean")
+sys.path.insert(0, str(HERE))
+import seed_pairs  # noqa: E402  (beside this file)
+import seed_split  # noqa: E402
+
+POOL_MODULES = (
+    "pools_counterfeit",
+    "pools_smuggled",
+    "pools_prohibited",
+    "pools_clean",
+    "pools_ip",
+    "pools_evasion",
+    "pools_pairs",
+)
 RISKY_PER_POOL = 62
 CLEAN_PER_POOL = 60
 
@@ -157,7 +174,6 @@ def fold_diacritics(text: str) -> str:
 
 def load_pools() -> list[dict[str, Any]]:
     """Every pool from the pool modules, each tagged with its module."""
-    sys.path.insert(0, str(HERE))
     pools = []
     for name in POOL_MODULES:
         module = importlib.import_module(name)
@@ -217,7 +233,8 @@ def make_seller(index: int, risky: bool, pool: dict[str, Any], rng: random.Rando
         "location": maybe(location, 0.5 if social else 0.95),
     }
     seller["name"] = maybe(make_shop_name(pool, rng), 0.8)
-    return {"platform": platform, "seller": seller, "ships_abroad": smuggled and rng.random() < 0.45}
+    side = seed_split.shop_side(seller["id"])
+    return {"platform": platform, "seller": seller, "ships_abroad": smuggled and rng.random() < 0.45, "side": side}
 
 
 SHOP_WORDS = ("Shop", "Store", "Kho sỉ", "Tiệm", "House", "Hàng Hiệu", "Nhà", "Góc nhỏ", "Xưởng", "Official")
@@ -259,8 +276,8 @@ def apply_teencode(text: str, rng: random.Random, rate: float) -> str:
 
 
 def obfuscate_word(word: str, rng: random.Random) -> str:
-    """One of the tricks sellers use to get a word past filters."""
-    if len(word) < 3:
+    """One of the tricks sellers use to get a word past filters; numbers (prices, sizes) are left as written."""
+    if len(word) < 3 or any(ch.isdigit() for ch in word):
         return word
     trick = rng.random()
     if trick < 0.35:
@@ -321,34 +338,42 @@ def misspell_brands(text: str | None, brands: list[str], rng: random.Random) -> 
     return text
 
 
-def compose_marketplace(pool: dict[str, Any], product: str, rng: random.Random) -> tuple[str, str | None]:
-    """A Shopee/Lazada/Tiki style title and description."""
+def compose_marketplace(
+    pool: dict[str, Any], product: str, rng: random.Random, used: list[str]
+) -> tuple[str, str | None]:
+    """A Shopee/Lazada/Tiki style title and description; the pool strings it uses are added to ``used``."""
     parts = []
     if rng.random() < 0.45:
         parts.append(rng.choice(TITLE_PREFIXES))
     parts.append(product)
     for extra in rng.sample(pool["title_extras"], k=min(len(pool["title_extras"]), rng.choice((0, 1, 1, 2)))):
         parts.append(extra if rng.random() < 0.6 else f"- {extra}")
+        used.append(extra)
     if rng.random() < 0.4:
         parts.append(rng.choice(TITLE_SUFFIXES))
     title = " ".join(parts)
     if rng.random() < 0.12:
         return title, None
     sentences = rng.sample(pool["descriptions"], k=min(len(pool["descriptions"]), rng.randint(1, 4)))
+    used.extend(sentences)
     sentences += rng.sample(MARKETPLACE_LINES, k=rng.randint(0, 2))
     rng.shuffle(sentences)
     return title, " ".join(sentences)
 
 
-def compose_social(pool: dict[str, Any], product: str, price: int, rng: random.Random) -> tuple[str, str]:
+def compose_social(
+    pool: dict[str, Any], product: str, price: int, rng: random.Random, used: list[str]
+) -> tuple[str, str]:
     """A Facebook/Zalo/TikTok post: the title is its first line, the description the whole post."""
-    post = rng.choice(pool["social_posts"]).replace("{price}", format_price_text(price, rng))
-    lines = [post]
+    post = rng.choice(pool["social_posts"])
+    used.append(post)
+    lines = [post.replace("{product}", product).replace("{price}", format_price_text(price, rng))]
     if rng.random() < 0.5:
         lines.insert(0 if rng.random() < 0.5 else 1, product)
     lines += rng.sample(SOCIAL_LINES, k=rng.randint(0, 2))
     if rng.random() < 0.3:
         lines.append(rng.choice(pool["descriptions"]))
+        used.append(lines[-1])
     text = apply_teencode("\n".join(lines), rng, rate=0.5)
     title = text.split("\n", 1)[0].strip()
     if len(title) > 120:
@@ -376,15 +401,15 @@ def make_url(platform: str, listing_id: int, rng: random.Random) -> str | None:
 def make_listing(
     number: int, pool: dict[str, Any], shop: dict[str, Any], product: str, rng: random.Random
 ) -> dict[str, Any]:
-    """One listing from a pool, posted by a shop, in a style drawn for it."""
-    platform = shop["platform"]
+    """One listing from a pool (as the shop's side sees it), posted by a shop, in a style drawn for it."""
+    platform, used = shop["platform"], [product]
     price = draw_price(pool, rng)
     if platform in MARKETPLACES or (platform == "website" and rng.random() < 0.5):
-        title, description = compose_marketplace(pool, product, rng)
+        title, description = compose_marketplace(pool, product, rng, used)
         style = "marketplace"
         shown_price: int | None = price
     else:
-        title, description = compose_social(pool, product, price, rng)
+        title, description = compose_social(pool, product, price, rng, used)
         style = "social"
         shown_price = price if rng.random() < 0.45 else None
     roll = rng.random()
@@ -399,6 +424,22 @@ def make_listing(
     if pool["brands"] and misspelling.random() < MISSPELT_BRAND_SHARE["counterfeit" in pool["labels"]]:
         title = misspell_brands(title, pool["brands"], misspelling) or title
         description = misspell_brands(description, pool["brands"], misspelling)
+    text = {"title": title, "description": description, "price": shown_price, "style": style}
+    return finish_listing(number, pool, shop, text, rng, product=product, used=used)
+
+
+def finish_listing(
+    number: int,
+    pool: dict[str, Any],
+    shop: dict[str, Any],
+    text: dict[str, Any],
+    rng: random.Random,
+    *,
+    product: str,
+    used: list[str],
+) -> dict[str, Any]:
+    """A listing's contract fields and extras around its composed text (title, description, price, style)."""
+    platform = shop["platform"]
     marketplace = platform in MARKETPLACES
     if shop["ships_abroad"] and rng.random() < 0.8:
         ships_from = rng.choice(ABROAD)
@@ -410,55 +451,86 @@ def make_listing(
         "id": f"seed-{number:05d}",
         "platform": platform,
         "url": make_url(platform, number, rng),
-        "title": unicodedata.normalize("NFC", title),
-        "description": unicodedata.normalize("NFC", description) if description else None,
-        "price": shown_price,
+        "title": unicodedata.normalize("NFC", text["title"]),
+        "description": unicodedata.normalize("NFC", text["description"]) if text["description"] else None,
+        "price": text["price"],
         "category": rng.choice(pool["category"]) if marketplace or rng.random() < 0.2 else None,
-        "brand": rng.choice(pool["brands"])
-        if pool["brands"] and rng.random() < (0.7 if marketplace else 0.2)
+        "brand": text.get("brand", rng.choice(pool["brands"]) if pool["brands"] else None)
+        if rng.random() < (0.7 if marketplace else 0.2)
         else None,
         "seller": shop["seller"],
         "ships_from": ships_from,
         "sold_count": int(math.exp(rng.uniform(0, 8))) - 1 if marketplace and rng.random() < 0.9 else None,
         "image_count": rng.randint(1, 12) if rng.random() < (0.95 if marketplace else 0.5) else None,
-        "labels": list(pool["labels"]),
+        "labels": list(text.get("labels", pool["labels"])),
         "goods": pool["goods"],
-        "style": style,
+        "style": text["style"],
         "hard_negative": bool(pool.get("hard_negative", False)),
+        "split": shop["side"],
+        "pool_entry": product,
+        "_used": sorted(set(used)),
     }
 
 
-def generate(rng: random.Random) -> list[dict[str, Any]]:
-    """All listings: each pool posted by its own sellers, some sellers mixing clean and risky goods."""
-    pools = load_pools()
+def post_pool(pool: dict[str, Any], views: dict[str, dict], state: dict[str, Any], rng: random.Random) -> list[dict]:
+    """The listings of one ordinary pool, each seller posting from its side's view of the pool."""
+    risky = bool(pool["labels"])
+    target = RISKY_PER_POOL if risky else CLEAN_PER_POOL
     listings: list[dict[str, Any]] = []
-    seller_index = 0
-    clean_shops: list[dict[str, Any]] = []
+    while len(listings) < target:
+        state["seller_index"] += 1
+        if risky and state["clean_shops"] and rng.random() < 0.08:
+            shop = rng.choice(state["clean_shops"])  # an established shop that also sells a few risky items
+            posts = rng.randint(1, 2)
+        else:
+            shop = make_seller(state["seller_index"], risky, pool, rng)
+            posts = min(target - len(listings), max(1, int(rng.expovariate(1 / 4))), 15)
+            if not risky:
+                state["clean_shops"].append(shop)
+        view = views[shop["side"]]
+        product = rng.choice(view["products"])
+        for _ in range(posts):
+            if rng.random() > 0.3:  # 30% of posts are reposts of the seller's previous product
+                product = rng.choice(view["products"])
+            listings.append(make_listing(0, view, shop, product, rng))
+    return listings
+
+
+# What the paired pools' writer (seed_pairs) borrows from this module.
+PAIR_TOOLS: dict[str, Any] = {
+    "MARKETPLACES": MARKETPLACES,
+    "make_seller": make_seller,
+    "compose_marketplace": compose_marketplace,
+    "compose_social": compose_social,
+    "finish_listing": finish_listing,
+    "fold_diacritics": fold_diacritics,
+    "format_price_text": format_price_text,
+}
+
+
+def generate(rng: random.Random, usage: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+    """All listings: each pool posted by its own sellers, some sellers mixing clean and risky goods.
+
+    ``usage``, when given, receives every listing's pool strings (by listing id), for the split's tests.
+    """
+    pools = load_pools()
+    sides = seed_split.assign_sides(pools)
+    listings: list[dict[str, Any]] = []
+    state: dict[str, Any] = {"seller_index": 0, "clean_shops": []}
     for pool in pools:
-        risky = bool(pool["labels"])
-        target = RISKY_PER_POOL if risky else CLEAN_PER_POOL
-        made = 0
-        while made < target:
-            seller_index += 1
-            if risky and clean_shops and rng.random() < 0.08:
-                shop = rng.choice(clean_shops)  # an established shop that also sells a few risky items
-                posts = rng.randint(1, 2)
-            else:
-                shop = make_seller(seller_index, risky, pool, rng)
-                posts = min(target - made, max(1, int(rng.expovariate(1 / 4))), 15)
-                if not risky:
-                    clean_shops.append(shop)
-            product = rng.choice(pool["products"])
-            for _ in range(posts):
-                if rng.random() > 0.3:  # 30% of posts are reposts of the seller's previous product
-                    product = rng.choice(pool["products"])
-                listings.append(make_listing(0, pool, shop, product, rng))
-                made += 1
+        views = {side: seed_split.side_view(pool, sides, side) for side in seed_split.SIDES}
+        if pool.get("kind") == "paired":
+            listings += seed_pairs.post_pairs(pool, views, state, rng, PAIR_TOOLS)
+        else:
+            listings += post_pool(pool, views, state, rng)
     rng.shuffle(listings)
     for number, listing in enumerate(listings, start=1):
         listing["id"] = f"seed-{number:05d}"
         if listing["url"] and listing["platform"] == "website":
             listing["url"] = make_url("website", number, random.Random(number))
+        used = listing.pop("_used")
+        if usage is not None:
+            usage[listing["id"]] = used
     return listings
 
 

@@ -2,7 +2,8 @@
 
 Consumed by data/seed/generate.py (see POOL_FORMAT.md). Plain data, no imports.
 
-Risky pools carry ["prohibited"] (some also "smuggled" or "counterfeit"); clean pools carry [] and are
+Risky pools carry ["prohibited"] (some also "smuggled"; fake documents, forged seals and fake money are
+"prohibited" only: BLHS Điều 341 and 207, not hàng giả); clean pools carry [] and are
 mostly hard negatives that reuse the same words innocently (bóng bay mặt cười, cỏ mèo, dao bếp, pháo giấy,
 kẹo dẻo, photo công chứng...). All seller handles, Zalo numbers and Telegram names are fake placeholders.
 Drug, weapon and wildlife text stays at the level of how listings advertise; nothing about use or making.
@@ -610,7 +611,7 @@ POOLS = [
     # ------------------------------------------------------------------ 10. fake documents and certificates
     {
         "goods": "fake_documents",
-        "labels": ["prohibited", "counterfeit"],
+        "labels": ["prohibited"],
         "hard_negative": False,
         "category": ["Dịch vụ", "Giấy tờ", "Giáo dục", "Khác"],
         "brands": [],
@@ -623,6 +624,9 @@ POOLS = [
             "Thẻ sinh viên làm nhanh mọi trường", "Giấy phép lái xe container FC", "Chứng chỉ hành nghề dược làm nhanh",
             "Bằng đại học nước ngoài có công chứng", "Bảng điểm đại học làm theo yêu cầu", "Giấy khám sức khỏe lái xe không cần khám",
             "Bộ hồ sơ vay vốn sao kê lương làm sẵn",
+            "Khắc dấu tròn công ty lấy ngay không cần giấy phép", "Làm con dấu UBND xã phường giống 100%",
+            "Dấu giáp lai, dấu treo bệnh viện làm theo mẫu", "Tiền giả loại 1 mệnh giá 500k polymer",
+            "Tiền giả 100k in 2 mặt như thật tiêu được", "Tem đỏ công chứng, dấu nổi phòng công chứng làm sẵn",
         ],
         "title_extras": [
             "không cần thi", "bằng thật 100%", "có hồ sơ gốc", "tra cứu được", "lấy nhanh trong ngày",
@@ -641,6 +645,9 @@ POOLS = [
             "Nhận làm cả hồ sơ vay vốn: sao kê lương, hợp đồng lao động, xác nhận công tác.",
             "Phôi bằng nhập chuẩn, in màu sắc nét, mộc nổi rõ ràng.",
             "Hơn 10 năm trong nghề, đã làm cho hàng nghìn khách trên cả nước.",
+            "Khắc dấu tròn pháp nhân, dấu chức danh, dấu giáp lai theo mẫu, không cần giấy phép, lấy trong 1 giờ.",
+            "Tiền loại 1 in polymer chuẩn màu, sờ có gân, đưa qua đèn tối vẫn ổn, tỉ lệ 1 đổi 10.",
+            "Con dấu cơ quan làm giống từng nét, đóng lên giấy tờ không ai phân biệt được.",
         ],
         "social_posts": [
             "📜 LÀM BẰNG ĐẠI HỌC CÓ HỒ SƠ GỐC - tra cứu được - bao công chứng - ib nhận báo giá",
@@ -654,6 +661,9 @@ POOLS = [
             "#lambang #bangdaihoc #bangxe 🎓 uy tín 10 năm, cọc nhận bằng mới thanh toán",
             "Hồ sơ vay vốn trọn gói: sao kê, HĐLĐ, xác nhận lương, duyệt 99% 💰 ib kín",
             "Bằng cấp 3 bổ túc lấy trong 3 ngày, {price}, có bảng điểm",
+            "Nhận khắc dấu mọi loại: dấu tròn cty, dấu UBND, dấu bệnh viện 🔴 không cần giấy tờ, lấy ngay {price}",
+            "💵 Hàng loại 1 tỉ lệ 1:10, polymer chuẩn, tiêu chợ quê thoải mái, giao kín ib tele @hang_l1_demo",
+            "Tiền giả mệnh giá 200k 500k, sờ tay có gân, giá {price} cho 10 triệu mệnh giá, khách quen mới nhận",
         ],
         "price_vnd": [300_000, 40_000_000],
     },
@@ -975,6 +985,8 @@ POOLS = [
             "In thẻ sinh viên, thẻ học viên cho trung tâm", "Hỗ trợ điền tờ khai xin visa du lịch", "Tư vấn thủ tục làm lại giấy khai sinh tại UBND",
             "Dịch vụ khám sức khỏe xin việc tại phòng khám đa khoa", "Ôn thi lý thuyết bằng lái C app trên điện thoại",
             "Khóa học ôn thi chứng chỉ hành nghề dược", "In tem nhãn mã vạch cho cửa hàng", "Sao y bản chính tại văn phòng công chứng",
+            "Khắc dấu tên, dấu chữ ký Shiny lấy ngay", "Khắc dấu công ty mới thành lập theo mẫu doanh nghiệp",
+            "Bao lì xì in hình con giáp 2026 xấp 50 cái",
         ],
         "title_extras": [
             "lấy ngay", "đúng quy định", "có hóa đơn", "hướng dẫn tận tình", "học thử miễn phí", "thi tại sở GTVT",
@@ -991,6 +1003,8 @@ POOLS = [
             "Chụp ảnh thẻ nền trắng đúng chuẩn hộ chiếu, lấy file ngay để nộp online.",
             "Khám sức khỏe xin việc tại phòng khám có giấy phép, có mặt trực tiếp để bác sĩ khám.",
             "Phí dịch vụ niêm yết rõ ràng, có hóa đơn, không phát sinh.",
+            "Khắc dấu pháp nhân cho doanh nghiệp: khách mang giấy chứng nhận đăng ký doanh nghiệp bản gốc, dấu theo mẫu công ty tự chọn.",
+            "Dấu tên, dấu chữ ký cá nhân dùng cho giáo viên, kế toán, không nhận khắc dấu của cơ quan nhà nước.",
             "Hỗ trợ điền tờ khai trực tuyến, hồ sơ do khách tự chuẩn bị và ký.",
             "Ép plastic bằng cấp khổ A4, khuyến cáo không ép bản gốc cần công chứng sau này.",
         ],
@@ -1006,6 +1020,8 @@ POOLS = [
             "#thibanglai #photocongchung #dichthuat 📑 giá niêm yết, có hóa đơn",
             "Khám sức khỏe xin việc tại phòng khám đa khoa, có kết quả trong ngày 🩺",
             "In card visit lấy nhanh 2h, giấy couche 300gsm, {price}/hộp",
+            "Khắc dấu tên, dấu chữ ký lấy ngay 15 phút {price} ✍️ dấu công ty mới thành lập mang ĐKKD bản gốc nha",
+            "Bao lì xì con giáp 2026 in nhũ vàng, xấp 50 cái {price} 🧧 sỉ cho shop tạp hóa",
         ],
         "price_vnd": [2_000, 18_000_000],
     },

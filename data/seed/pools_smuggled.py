@@ -3,7 +3,8 @@ clean look-alikes.
 
 Consumed by data/seed/generate.py (see POOL_FORMAT.md). Plain data, no imports.
 
-Risky pools carry ["smuggled"]; fake-brand cigarettes and adulterated foreign liquor also carry "counterfeit".
+Risky pools carry ["smuggled"]; fake-brand cigarettes brought across the border also carry "counterfeit".
+Adulterated foreign liquor (refilled and relabelled at home) is "counterfeit" only.
 Their cues range from open ("nhập lậu", "hàng tuồn qua biên") to subtle ("hàng về không tem", "không xuất hóa
 đơn", "đi đường tiểu ngạch", "có hàng ở Móng Cái", "bao ship kín", "rẻ hơn đại lý 40%"). Clean pools mirror the
 same goods in the same selling tone: official imports with stamps and VAT invoices, licensed domestic sugar
@@ -442,7 +443,7 @@ POOLS = [
     # ------------------------------------------------------------------ 5b. fake / adulterated foreign liquor
     {
         "goods": "fake_liquor",
-        "labels": ["smuggled", "counterfeit"],
+        "labels": ["counterfeit"],
         "hard_negative": False,
         "category": ["Rượu mạnh", "Rượu vang", "Đồ uống có cồn"],
         "brands": ["Chivas Regal", "Johnnie Walker", "Hennessy", "Ballantine's", "Rémy Martin"],
@@ -456,12 +457,12 @@ POOLS = [
             "Ballantine's loại 2 giá rẻ cho karaoke",
             "Johnnie Walker Red Label hàng chế 1L",
             "Vang Pháp giả nhãn Bordeaux thùng 6 chai",
-            "Rémy Martin VSOP hàng Tàu đóng lại",
+            "Rémy Martin VSOP chiết lại vỏ hãng",
             "Vỏ chai Chivas 18 kèm nắp và hộp",
             "Chivas Regal 25 hàng pha hộp gỗ",
             "Rượu Hennessy loại thường cho quán bar",
             "Champagne nhái nhãn Moët 750ml",
-            "Whisky hàng Trung đóng mác Scotland",
+            "Whisky rượu nền dán mác Scotland",
             "Hương liệu pha rượu ngoại vị Cognac 1L",
             "Chivas Mizunara hàng chế giá rẻ",
             "Johnnie Walker Blue hàng xưởng hộp da",
@@ -471,14 +472,14 @@ POOLS = [
         ],
         "title_extras": [
             "rượu ngoại giả", "hàng pha", "vỏ thật ruột pha", "hàng F1", "hàng xưởng", "loại 2 cho quán",
-            "giá bằng 1/3 hàng thật", "không tem nhập khẩu", "hàng cửa khẩu", "đóng lại", "nhãn in chuẩn",
+            "giá bằng 1/3 hàng thật", "tem nhập khẩu in lại", "hàng pha tại xưởng", "đóng lại", "nhãn in chuẩn",
             "nhận sỉ karaoke bar", "tem nắp in sẵn",
         ],
         "descriptions": [
             "Rượu pha loại 1, màu và mùi gần giống hàng thật, khách uống đã say thì không phân biệt được.",
             "Vỏ chai thu gom, nắp và tem in lại, ruột pha từ rượu nền và hương liệu nhập.",
             "Hàng loại 2 dành cho quán karaoke, bar bình dân, giá chỉ bằng 1/3 hàng thật nên lãi rất cao.",
-            "Hàng đi từ bên kia biên giới về, không tem nhập khẩu, không hóa đơn, không đổi trả.",
+            "Hàng pha tại xưởng, tem nhập khẩu in lại y như thật, không hóa đơn, không đổi trả.",
             "Hộp, túi giấy, nắp chống giả làm giống hãng, đặt trên kệ không ai để ý.",
             "Không cam kết chính hãng, khách hiểu rõ hàng rồi mới đặt, đặt rồi không hủy đơn.",
             "Nhận đặt nhãn mác theo mẫu, tối thiểu 100 chai một đơn.",
@@ -491,13 +492,13 @@ POOLS = [
         "social_posts": [
             "Rượu ngoại hàng pha loại 1 cho karaoke bar, Chivas JW Hennessy đủ cả, {price}/thùng, ib riêng",
             "Vỏ thật ruột pha, khách say rồi k phân biệt đâu 😂 quán nào cần hàng lãi cao thì nhắn em",
-            "Nhận sỉ rượu ngoại loại 2, hàng cửa khẩu đóng lại, giá bằng 1/3 hàng thật. Zalo 0966.xxx.xxx",
+            "Nhận sỉ rượu ngoại loại 2, hàng pha đóng lại, giá bằng 1/3 hàng thật. Zalo 0966.xxx.xxx",
             "Vỏ chai Chivas 18 kèm hộp và nắp, lấy từ 50 bộ {price}, ship kín toàn quốc",
             "Hương liệu pha rượu vị Cognac Whisky, 1 lít pha được 30 chai, ai cần công thức ib",
             "Hennessy hàng F1 hộp đẹp biếu sếp vẫn sang 😎 {price} một chai thôi, ko đổi trả",
             "Tem nắp chống giả rượu ngoại in sẵn, đủ mẫu, đặt số lượng lớn giá tốt #hangsi",
             "ae bar bình dân lấy rượu loại thường em để giá sỉ, giao tối, tiền mặt, khách quen giới thiệu mới nhận",
-            "Whisky hàng Trung đóng mác Scotland, vị ổn so với giá, thùng 12 chai {price}",
+            "Whisky rượu nền dán mác Scotland, vị ổn so với giá, thùng 12 chai {price}",
             "Champagne nhái nhãn Moët cho tiệc cưới, khai trương, mở bật nắp nổ đẹp 🍾 inbox em",
         ],
         "price_vnd": [60_000, 3_000_000],

@@ -42,7 +42,8 @@ def test_styles_and_platforms_are_shared_by_clean_and_risky(examples: list[Examp
 
 
 def test_titles_are_not_a_handful_of_templates(examples: list[Example]) -> None:
-    titles = [e.listing.title for e in examples]
+    # price pairs repeat their words on purpose (genuine, fake and sale listings differ only in price)
+    titles = [e.listing.title for e in examples if "pair_role" not in e.extras]
     assert len(set(titles)) / len(titles) > 0.85
     starts = Counter(" ".join(t.lower().split()[:2]) for t in titles)
     assert starts.most_common(1)[0][1] / len(titles) < 0.05
