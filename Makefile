@@ -152,12 +152,12 @@ test: $(STAMP) $(SCALE_STAMP)
 
 ## lint: ruff check and format check
 lint: $(STAMP)
-	$(VENV)/bin/ruff check model training serving tests scripts data/seed/generate.py
-	$(VENV)/bin/ruff format --check model training serving tests scripts data/seed/generate.py
+	$(VENV)/bin/ruff check model training serving tests scripts data/seed/generate.py data/seed/seed_split.py data/seed/seed_pairs.py data/blind_counterfeit/validate.py
+	$(VENV)/bin/ruff format --check model training serving tests scripts data/seed/generate.py data/seed/seed_split.py data/seed/seed_pairs.py data/blind_counterfeit/validate.py
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format model training serving tests scripts data/seed/generate.py
-	$(VENV)/bin/ruff check --fix model training serving tests scripts data/seed/generate.py
+	$(VENV)/bin/ruff format model training serving tests scripts data/seed/generate.py data/seed/seed_split.py data/seed/seed_pairs.py data/blind_counterfeit/validate.py
+	$(VENV)/bin/ruff check --fix model training serving tests scripts data/seed/generate.py data/seed/seed_split.py data/seed/seed_pairs.py data/blind_counterfeit/validate.py
 
 ## data: regenerate the committed seed dataset (deterministic)
 data:
