@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from model.market.match import is_accessory_title
 from model.market.phrases import tokenize
 from model.market.words import load_words
 from model.text import fold_diacritics, normalize_text
@@ -26,6 +27,9 @@ PER_BRAND_CAP = 300
 K = 15
 MIN_SIMILARITY = 0.3
 MIN_NEIGHBOURS = 3
+# Accessories of a brand's products ("dây đeo Apple Watch") are kept apart from the products themselves: each is
+# compared only with its own kind, so a strap is never priced against watches, nor a watch against straps.
+ACCESSORY_SUFFIX = " (phụ kiện)"
 
 
 @cache
@@ -39,6 +43,12 @@ def title_tokens(title: str) -> frozenset[str]:
     stop = _stop_words()
     words = [token for token in tokenize(folded) if len(token) > 1 and token not in stop]
     return frozenset(list(dict.fromkeys(words))[:MAX_TITLE_TOKENS])
+
+
+def neighbour_key(brand: str, title: str) -> str:
+    """The table key of a listing: its brand, or its brand's accessories when the title names an accessory."""
+    folded = fold_diacritics(normalize_text(title[:MAX_TITLE_CHARS]))
+    return brand + ACCESSORY_SUFFIX if is_accessory_title(tokenize(folded)) else brand
 
 
 @dataclass(frozen=True)
@@ -133,13 +143,14 @@ def fit_neighbour_table(
 ) -> NeighbourTable:
     """A table from (canonical brand, title, price) of genuine listings; at most ``per_brand_cap`` per brand.
 
-    Duplicates (same tokens and price) count once; a brand with more listings keeps a deterministic sample.
+    Keys are ``neighbour_key``s (a brand's accessories apart). Duplicates (same tokens and price) count once; a
+    brand with more listings keeps a deterministic sample.
     """
     by_brand: dict[str, dict[tuple[frozenset[str], float], None]] = {}
     for brand, title, price in items:
         tokens = title_tokens(title)
         if brand and tokens and price > 0:
-            by_brand.setdefault(brand, {})[(tokens, float(price))] = None
+            by_brand.setdefault(neighbour_key(brand, title), {})[(tokens, float(price))] = None
     entries = {}
     for brand, rows in sorted(by_brand.items()):
         kept = sorted(rows, key=lambda row: _stable_rank(*row))[:per_brand_cap]

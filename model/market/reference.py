@@ -16,7 +16,7 @@ from model.brands import brand_min_price
 from model.market.catalogue import Catalogue, load_catalogue
 from model.market.condition import Condition, read_condition
 from model.market.match import is_accessory_title, match_product
-from model.market.neighbours import NeighbourTable, title_tokens
+from model.market.neighbours import NeighbourTable, neighbour_key, title_tokens
 from model.market.phrases import tokenize
 from model.market.quantity import Quantity, read_quantity
 from model.text import fold_diacritics, normalize_text
@@ -95,7 +95,8 @@ def check_price(
         )  # fmt: skip
     if brand is None:
         return None
-    found = neighbours.nearest(brand, title_tokens(listing.title)) if neighbours is not None else None
+    key = neighbour_key(brand, listing.title)
+    found = neighbours.nearest(key, title_tokens(listing.title)) if neighbours is not None else None
     if found is not None:
         median = found.median_price_vnd
         return PriceCheck(

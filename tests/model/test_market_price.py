@@ -140,6 +140,16 @@ def test_neighbour_check_and_its_reason(catalogue: Catalogue) -> None:
     )
 
 
+def test_accessories_are_neighbours_of_accessories_only(catalogue: Catalogue) -> None:
+    straps = [(f"Dây đeo Apple Watch silicon màu {c}", 150e3) for c in ("đen", "trắng", "xanh", "đỏ")]
+    watches = [(f"Apple Watch Series 9 GPS 45mm màu {c}", 9e6) for c in ("đen", "trắng", "xanh", "đỏ")]
+    table = fit_neighbour_table([("Apple", title, price) for title, price in straps + watches])
+    strap = _check(catalogue, Listing(title="Dây đeo Apple Watch silicon", price=120e3), table)
+    watch = _check(catalogue, Listing(title="Apple Watch Series 9 GPS 45mm", price=1.2e6), table)
+    assert strap is not None and strap.reference_low_vnd == 150e3
+    assert watch is not None and watch.reference_low_vnd == 9e6
+
+
 def test_neighbour_table_is_capped_per_brand() -> None:
     table = fit_neighbour_table(
         ((("Nike", f"Giày Nike Air Force {i}", 1e6 + i)) for i in range(1000)), per_brand_cap=50
