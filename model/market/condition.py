@@ -30,8 +30,15 @@ def _index() -> PhraseIndex[str]:
     return PhraseIndex.build((phrase, group) for group in ("used", "receipt", "new") for phrase in words[group])
 
 
+@cache
+def _negations() -> frozenset[str]:
+    return frozenset(load_words()["condition"]["negation"])
+
+
 def read_condition(normalized: str) -> Condition:
-    """The condition stated in normalised (lower-case, accented or not) text."""
-    groups = {group for _start, _end, group in _index().find(tokenize(normalized))}
+    """The condition stated in normalised (lower-case, accented or not) text; negated phrases do not count."""
+    tokens = tokenize(normalized)
+    negations = _negations()
+    groups = {group for start, _end, group in _index().find(tokens) if start == 0 or tokens[start - 1] not in negations}
     state: State = "used" if "used" in groups else "new" if "new" in groups else "unknown"
     return Condition(state=state, receipt="receipt" in groups)

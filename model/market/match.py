@@ -1,7 +1,8 @@
 """Which catalogue product a listing sells: alias lookup, brand consistency, accessories refused, variant chosen.
 
 Aliases are looked up as token n-grams in a dictionary (``model.market.phrases``): linear in the text, whatever
-the catalogue's size. The title is read first, then the whole folded text. A listing that sells something *for*
+the catalogue's size. Only the title is read: descriptions list other goods ("tặng kèm", "shop còn bán"), and a
+product named only there is left unmatched rather than mistaken. A listing that sells something *for*
 a product ("ốp lưng iPhone 15 Pro Max", "sạc cho iPhone", "cường lực") matches nothing. The variant is the one the
 text writes ("256GB", "0.7l"); when none is written, the cheapest variant of the line, so that a price is never
 compared with a dearer variant than the one sold (fewer false alarms).
@@ -76,30 +77,44 @@ def _same_brand(listing_brand: str | None, product: Product) -> bool:
     return listing_brand is None or fold_diacritics(listing_brand).lower() == fold_diacritics(product.brand).lower()
 
 
-def _find_line(tokens: list[str], index: _CatalogueIndex, brand: str | None) -> tuple[tuple[str, str], str] | None:
-    """The longest alias in ``tokens`` of a line of the listing's brand, unless an accessory word precedes it."""
+def _find_line(
+    tokens: list[str], index: _CatalogueIndex, brand: str | None
+) -> tuple[tuple[str, str], str] | bool | None:
+    """The longest alias in ``tokens`` of a line of the listing's brand, unless an accessory word precedes it.
+
+    None when no alias is written; False when aliases are written but none fits (another brand, an accessory).
+    """
     found = sorted(index.aliases.find(tokens), key=lambda hit: (hit[0] - hit[1], hit[0]))
+    if not found:
+        return None
     for start, end, key in found:
         if not _same_brand(brand, index.lines[key][0][0]):
             continue
         if _accessory_before(tokens, start):
-            return None
+            return False
         return key, " ".join(tokens[start:end])
-    return None
+    return False
 
 
 def _choose_variant(
     variants: tuple[tuple[Product, Variant | None], ...], written: tuple[Variant, ...]
-) -> tuple[Product, bool]:
-    """The cheapest variant of the line that the text writes, else the cheapest variant of the line."""
+) -> tuple[Product, bool] | None:
+    """The cheapest variant of the line that the text writes, else the cheapest variant of the line.
+
+    None when the text writes a variant of the line's kind that the catalogue does not have ("3x20ml" of a
+    perfume sold in 50 and 100 ml): the product sold is not one the catalogue prices.
+    """
     for product, variant in variants:
         if variant is not None and variant in written:
             return product, True
+    kinds = {variant.kind for _product, variant in variants if variant is not None}
+    if any(variant.kind in kinds for variant in written):
+        return None
     return variants[0][0], False
 
 
-def match_product(title_folded: str, text_folded: str, brand: str | None, catalogue: Catalogue) -> ProductMatch | None:
-    """The catalogue product a listing sells (title first, then the whole text), or None.
+def match_product(title_folded: str, brand: str | None, catalogue: Catalogue) -> ProductMatch | None:
+    """The catalogue product a listing's (folded) title names, or None.
 
     ``brand`` is the listing's canonical brand, if known: a product of another brand is not matched.
     """
@@ -109,14 +124,11 @@ def match_product(title_folded: str, text_folded: str, brand: str | None, catalo
     title_tokens = tokenize(title_folded)
     if is_accessory_title(title_tokens):
         return None
-    where = title_folded
     line = _find_line(title_tokens, index, brand)
-    if line is None:
-        line = _find_line(tokenize(text_folded), index, brand)
-        where = text_folded
-    if line is None:
+    if not line:
         return None
-    key, alias = line
-    written = read_variants(title_folded) or read_variants(where)
-    product, variant_read = _choose_variant(index.lines[key], written)
-    return ProductMatch(product=product, alias=alias, variant_read=variant_read)
+    key, alias = line  # type: ignore[misc]
+    chosen = _choose_variant(index.lines[key], read_variants(title_folded))
+    if chosen is None:
+        return None
+    return ProductMatch(product=chosen[0], alias=alias, variant_read=chosen[1])

@@ -11,6 +11,7 @@ text; at most ``MAX_MENTIONS`` mentions are read from one text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,7 +20,10 @@ from model.market.words import load_words
 MAX_MENTIONS = 32
 MAX_QUANTITY = 500
 _NUMBER = r"(\d{1,4}(?:[.,]\d{1,3})?)"
-_VARIANT = re.compile(rf"(?=\d)(?<![\w.,]){_NUMBER}\s?(tb|gb|ml|cl|lit|lits|l|kg|gram|gr|g|dieu|mm)(?![a-z0-9])")
+# a number starts a word, or follows "3x" ("3x20ml": three bottles of 20 ml)
+_VARIANT = re.compile(
+    rf"(?=\d)(?:(?<![\w.,])|(?<=\dx)){_NUMBER}\s?(tb|gb|ml|cl|lit|lits|l|kg|gram|gr|g|dieu|mm)(?![a-z0-9])"
+)
 # unit -> (kind, factor to the kind's base unit: GB, ml, g, count, mm)
 _UNITS = {
     "tb": ("storage", 1024.0),
@@ -38,6 +42,7 @@ _UNITS = {
 }
 _STORAGE_SIZES = {16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0}
 _COMBO = re.compile(r"(?<![a-z0-9])(combo|set|loc|bo)\s?(\d{1,3})(?![\d.,]?\d)(?!\s?(?:ml|g|gb|l|kg)\b)")
+_COMBO_WORDS = {"loc": "lốc", "bo": "bộ"}
 _TIMES = re.compile(r"(?<![a-z0-9])x(\d{1,2})(?![a-z0-9])")
 _CASE = re.compile(r"(?<![a-z0-9])(?:(\d{1,2})\s?)?thung\s?(\d{1,3})(?![\d.,]?\d)")
 _CARTON = re.compile(r"(?<![a-z0-9])(?:(\d{1,2})\s?)?cay(?:\s?(\d{1,2})\s?(?:bao|goi))?(?![a-z0-9])")
@@ -103,31 +108,43 @@ def read_quantity(folded: str, unit: str) -> Quantity:
     """How many ``unit`` (a catalogue unit: "chai", "bao"...) a price in folded text buys; 1 when none is written.
 
     Counts are "N <unit>", "xN", "combo/set/bộ/lốc N", "thùng N" (times a leading number of thùng), and, for
-    cigarettes sold by the "bao", "cây" (10 bao, or as many as written). The largest count written wins
-    ("combo 3 hộp" is 3, not 9), capped at ``MAX_QUANTITY``.
+    cigarettes sold by the "bao", "cây" (10 bao, or as many as written). A count inside a thùng or cây reading
+    ("thùng 24 lon") is part of it. When the text writes different counts ("138k một cây, lấy từ 10 cây"), the
+    smallest wins: the unit price is then never lower than the text supports (fewer false alarms). At most
+    ``MAX_QUANTITY``.
     """
-    candidates: list[Quantity] = []
-    if unit == "bao":  # the most specific readings first: on a tie, the first one's wording is shown
+    specific: list[tuple[Quantity, tuple[int, int]]] = []
+    if unit == "bao":
         for match in _limited(_CARTON.finditer(folded)):
             cartons, packs = int(match.group(1) or 1), int(match.group(2) or 10)
-            candidates.append(Quantity(cartons * packs, f"{cartons} cây {cartons * packs} bao"))
+            specific.append((Quantity(cartons * packs, f"{cartons} cây {cartons * packs} bao"), match.span()))
     for match in _limited(_CASE.finditer(folded)):
         cases, inside = int(match.group(1) or 1), int(match.group(2))
-        candidates.append(Quantity(cases * inside, f"{cases} thùng {inside} {unit}"))
-    for match in _limited(_COMBO.finditer(folded)):
-        word = {"loc": "lốc", "bo": "bộ"}.get(match.group(1), match.group(1))
-        candidates.append(Quantity(int(match.group(2)), f"{word} {int(match.group(2))}"))
-    for match in _limited(_TIMES.finditer(folded)):
-        candidates.append(Quantity(int(match.group(1)), f"x{int(match.group(1))}"))
-    pattern = _count_pattern(unit)
-    if pattern is not None:
+        specific.append((Quantity(cases * inside, f"{cases} thùng {inside} {unit}"), match.span()))
+    spans = [span for _quantity, span in specific]
+    candidates = [quantity for quantity, _span in specific]
+    for pattern, note in _general_patterns(unit):
         for match in _limited(pattern.finditer(folded)):
-            candidates.append(Quantity(int(match.group(1)), f"{int(match.group(1))} {unit}"))
-    candidates = [q for q in candidates if q.count >= 1]
+            start, end = match.span()
+            if not any(start < other_end and other_start < end for other_start, other_end in spans):
+                candidates.append(note(match))
+    candidates = [q for q in candidates if q.count > 1]
     if not candidates:
         return Quantity()
-    best = max(candidates, key=lambda q: q.count)
-    return Quantity(min(best.count, MAX_QUANTITY), best.note) if best.count > 1 else Quantity()
+    best = min(candidates, key=lambda q: q.count)
+    return Quantity(min(best.count, MAX_QUANTITY), best.note)
+
+
+def _general_patterns(unit: str) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], Quantity]]]:
+    """The counts that need no context: combo/set/bộ/lốc N, xN, N <unit>."""
+    patterns: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Quantity]]] = [
+        (_COMBO, lambda m: Quantity(int(m.group(2)), f"{_COMBO_WORDS.get(m.group(1), m.group(1))} {int(m.group(2))}")),
+        (_TIMES, lambda m: Quantity(int(m.group(1)), f"x{int(m.group(1))}")),
+    ]
+    count = _count_pattern(unit)
+    if count is not None:
+        patterns.append((count, lambda m: Quantity(int(m.group(1)), f"{int(m.group(1))} {unit}")))
+    return patterns
 
 
 def _limited(matches):  # type: ignore[no-untyped-def]

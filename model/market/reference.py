@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from model.brands import brand_min_price
@@ -17,8 +18,9 @@ from model.market.catalogue import Catalogue, load_catalogue
 from model.market.condition import Condition, read_condition
 from model.market.match import is_accessory_title, match_product
 from model.market.neighbours import NeighbourTable, neighbour_key, title_tokens
-from model.market.phrases import tokenize
+from model.market.phrases import PhraseIndex, tokenize
 from model.market.quantity import Quantity, read_quantity
+from model.market.words import load_words
 from model.text import fold_diacritics, normalize_text
 
 if TYPE_CHECKING:
@@ -64,6 +66,16 @@ class PriceCheck:
         return self.unit_price_vnd / self.reference_low_vnd
 
 
+@cache
+def _partial_price_index() -> PhraseIndex[bool]:
+    return PhraseIndex.build((phrase, True) for phrase in load_words()["partial_price"])
+
+
+def is_partial_price(normalized: str) -> bool:
+    """Whether the text says its price is not the goods' price: instalments, deposits, trade-in, rental, "từ"."""
+    return any(True for _ in _partial_price_index().find(tokenize(normalized)))
+
+
 def fold_title(title: str) -> str:
     """The folded form of a title's start, as the matcher reads it."""
     return fold_diacritics(normalize_text(title[:MAX_TITLE_CHARS]))
@@ -76,17 +88,17 @@ def check_price(
     from model.features import listing_brand, listing_price  # features imports this module
 
     price = listing_price(listing, views)
-    if price is None or not price > 0 or not math.isfinite(price):
+    if price is None or not price > 0 or not math.isfinite(price) or is_partial_price(views.normalized):
         return None
     brand = listing_brand(listing, views)
     condition = read_condition(views.normalized)
     title = fold_title(listing.title)
-    match = match_product(title, views.folded, brand, catalogue if catalogue is not None else load_catalogue())
+    match = match_product(title, brand, catalogue if catalogue is not None else load_catalogue())
     if match is not None:
         product = match.product
-        quantity = read_quantity(title, product.unit)
-        if quantity.count == 1:
-            quantity = read_quantity(views.folded, product.unit)
+        # read in the title, where the price's quantity is written; the product's own name is not a count
+        # ("Optimum Gold 4 lon": stage 4, one can)
+        quantity = read_quantity(title.replace(match.alias, " ", 1), product.unit)
         used = condition.state == "used" and product.used_price_vnd is not None
         low, high = product.used_price_vnd if used and product.used_price_vnd else product.price_vnd
         return PriceCheck(

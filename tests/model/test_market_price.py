@@ -30,7 +30,7 @@ def _check(catalogue: Catalogue, listing: Listing, table: NeighbourTable | None 
 
 def _match(catalogue: Catalogue, title: str, brand: str | None = None) -> str | None:
     folded = fold_title(title)
-    found = match_product(folded, folded, brand, catalogue)
+    found = match_product(folded, brand, catalogue)
     return found.product.id if found else None
 
 
@@ -66,6 +66,10 @@ def test_alias_variant_and_brand(catalogue: Catalogue) -> None:
     # another brand's "15 Pro Max" is not Apple's
     assert _match(catalogue, "Xiaomi 15 Pro Max", brand="Xiaomi") is None
     assert _match(catalogue, "Áo thun trơn") is None
+    # a size the catalogue does not price is not its cheapest size
+    assert _match(catalogue, "Nước hoa Dior Sauvage EDP travel 3x10ml") is None
+    # the title names another brand's product than the listing's brand: nothing
+    assert _match(catalogue, "Hennessy XO 700ml", brand="Chivas Regal") is None
 
 
 def test_iphone_at_a_tenth_of_its_price_is_flagged_with_the_reason(catalogue: Catalogue) -> None:

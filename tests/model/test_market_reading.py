@@ -24,6 +24,7 @@ from model.market.quantity import Quantity, Variant, parse_variant, read_quantit
         ("sua similac 1.7kg", Variant("weight", 1700.0)),
         ("marlboro 20 dieu", Variant("pack", 20.0)),
         ("apple watch 45mm", Variant("size", 45.0)),
+        ("travel spray 3x20ml", Variant("volume", 20.0)),
     ],
 )
 def test_variants(text: str, expected: Variant) -> None:
@@ -58,6 +59,8 @@ def test_catalogue_variant_strings_parse_like_text() -> None:
         ("iphone x 64gb", "chiếc", 1),
         ("hennessy xo 700ml", "chai", 1),
         ("", "chai", 1),
+        ("marlboro gia 138 nghin mot cay, lay tu 10 cay bot them", "bao", 10),
+        ("thung 24 lon", "lon", 24),
     ],
 )
 def test_quantities(text: str, unit: str, count: int) -> None:
@@ -86,7 +89,10 @@ def test_quantity_note_says_how_it_was_read() -> None:
         ("mới 100% nguyên seal", "new", False),
         ("new seal chưa kích hoạt", "new", False),
         ("full box mới", "new", False),
-        ("giá 3 củ", "unknown", False),  # "củ" (a million đồng) is not "cũ"
+        ("giá 3 củ", "unknown", False),
+        ("hàng loại 1 giống auth 99%", "unknown", False),
+        ("mới 100%, không có hóa đơn", "new", False),
+        ("máy còn 95% có hóa đơn", "used", True),  # "củ" (a million đồng) is not "cũ"
         ("iphone 15 pro max", "unknown", False),
     ],
 )
