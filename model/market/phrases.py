@@ -1,7 +1,8 @@
 """Whole-word phrase lookup in linear time: a dictionary of token n-grams, looked up at each token position.
 
 Used for condition phrases, accessory words and product aliases: no regex per phrase, no scan per phrase. The
-cost is (number of tokens) x (longest phrase in tokens), and the longest phrase is bounded by the data.
+cost is (number of tokens) x (longest phrase in tokens) at most, and the longest phrase is bounded by the data;
+most words start no phrase and cost one dictionary lookup.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class PhraseIndex(Generic[T]):
 
     phrases: dict[tuple[str, ...], T]
     longest: int
+    first_words: dict[str, int]  # first word of a phrase -> the most tokens a phrase starting with it has
 
     @classmethod
     def build(cls, pairs: Iterable[tuple[str, T]]) -> PhraseIndex[T]:
@@ -36,14 +38,19 @@ class PhraseIndex(Generic[T]):
             key = tuple(tokenize(phrase.lower()))
             if key:
                 phrases.setdefault(key, value)
-        return cls(phrases=phrases, longest=max((len(key) for key in phrases), default=0))
+        first_words: dict[str, int] = {}
+        for key in phrases:
+            first_words[key[0]] = max(first_words.get(key[0], 0), len(key))
+        return cls(phrases=phrases, longest=max((len(key) for key in phrases), default=0), first_words=first_words)
 
     def find(self, tokens: list[str]) -> Iterator[tuple[int, int, T]]:
         """(start, end, value) of the longest phrase starting at each token position, left to right."""
-        if not self.phrases:
-            return
-        for start in range(len(tokens)):
-            for end in range(min(len(tokens), start + self.longest), start, -1):
+        first_words = self.first_words
+        for start, token in enumerate(tokens):
+            longest = first_words.get(token)
+            if longest is None:  # most words start no phrase: one set lookup
+                continue
+            for end in range(min(len(tokens), start + longest), start, -1):
                 value = self.phrases.get(tuple(tokens[start:end]))
                 if value is not None:
                     yield start, end, value

@@ -165,3 +165,26 @@ def test_ranges_are_written_the_vietnamese_way() -> None:
     assert format_vnd_range(27e6, 34e6) == "27–34 triệu ₫"
     assert format_vnd_range(1.5e6, 2e6) == "1,5–2 triệu ₫"
     assert format_vnd_range(35e3, 45e3) == "35–45 nghìn ₫"
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["iphone 15 pro max ", "cay 10 bao x3 combo 2 ", "ốp lưng cho ", "mới 100% có bill không ", "256gb 0.7l 900g "],
+)
+def test_price_check_of_hostile_text_is_linear(catalogue: Catalogue, unit: str) -> None:
+    """A 100k-character listing costs about ten times a 10k one (CPU time, generous bound): no blow-up."""
+    import time
+
+    table = fit_neighbour_table([("Apple", f"iPhone 15 Pro Max {n}GB", 30e6) for n in (128, 256, 512)])
+
+    def cost(chars: int) -> float:
+        text = (unit * (chars // len(unit) + 1))[:chars]
+        listing = Listing.model_construct(title=text, description=text, brand="Apple", price=1e6, labels=[])
+        views = build_text_views(listing, max_description_chars=chars, max_segmented_chars=0)
+        started = time.process_time()
+        check_price(listing, views, table, catalogue=catalogue)
+        return time.process_time() - started
+
+    small = min(cost(10_000) for _ in range(3))
+    large = min(cost(100_000) for _ in range(2))
+    assert large < 30 * small + 0.05, (large, small)
