@@ -7,6 +7,7 @@ title, title words, price). Never the false-alarm benchmark (``shopee_beauty``, 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -19,6 +20,8 @@ from model.market.neighbours import NeighbourTable, fit_neighbour_table
 from model.market.reference import fold_title
 from model.schema import Listing
 from training.dataset import FALSE_ALARM_FILES, find_shared_dir
+
+log = logging.getLogger(__name__)
 
 
 def _genuine(brand: str | None, price: float | None) -> bool:
@@ -59,5 +62,14 @@ def fit_price_neighbours(
         brand, price = listing_brand(listing, view), listing_price(listing, view)
         if not is_risky and _genuine(brand, price):
             items.append((brand, listing.title, float(price)))  # type: ignore[arg-type]
+    clean = len(items)
     items += _real_items(real_files)
-    return fit_neighbour_table(items)
+    table = fit_neighbour_table(items)
+    log.info(
+        "price neighbours: %d entries over %d brands, from %d clean training and %d real listings with a brand",
+        len(table),
+        len(table.entries),
+        clean,
+        len(items) - clean,
+    )
+    return table
