@@ -5,7 +5,8 @@ the catalogue's size. Only the title is read: descriptions list other goods ("t�
 product named only there is left unmatched rather than mistaken. A listing that sells something *for*
 a product ("ốp lưng iPhone 15 Pro Max", "sạc cho iPhone", "cường lực") matches nothing. The variant is the one the
 text writes ("256GB", "0.7l"); when none is written, the cheapest variant of the line, so that a price is never
-compared with a dearer variant than the one sold (fewer false alarms).
+compared with a dearer variant than the one sold (fewer false alarms). A title that names goods of other kinds than
+the product's ("Thắt lưng Gucci GG Marmont" is a belt, not the bag) matches nothing.
 """
 
 from __future__ import annotations
@@ -63,6 +64,18 @@ def _accessory_indexes() -> tuple[PhraseIndex[bool], PhraseIndex[bool]]:
     return anywhere, before
 
 
+@cache
+def _goods_index() -> PhraseIndex[frozenset[str]]:
+    return PhraseIndex.build(
+        (word, frozenset(group["kinds"])) for group in load_words()["goods"] for word in group["words"]
+    )
+
+
+def named_kinds(normalized_title: str) -> list[frozenset[str]]:
+    """The kinds of goods a normalised title names, one set of catalogue kinds per word ("giày" -> shoes)."""
+    return [kinds for _start, _end, kinds in _goods_index().find(tokenize(normalized_title))]
+
+
 def is_accessory_title(title_tokens: list[str]) -> bool:
     """Whether a (folded) title names an accessory or part ("ốp lưng", "cường lực", "dây đeo", "chiết")."""
     return any(True for _ in _accessory_indexes()[0].find(title_tokens))
@@ -113,14 +126,15 @@ def _choose_variant(
     return variants[0][0], False
 
 
-def match_product(title_folded: str, brand: str | None, catalogue: Catalogue) -> ProductMatch | None:
-    """The catalogue product a listing's (folded) title names, or None.
+def match_product(title_normalized: str, brand: str | None, catalogue: Catalogue) -> ProductMatch | None:
+    """The catalogue product a listing's title (normalised: lower case, tone marks kept) names, or None.
 
     ``brand`` is the listing's canonical brand, if known: a product of another brand is not matched.
     """
     index = _catalogue_index(catalogue)
     if not index.lines:
         return None
+    title_folded = fold_diacritics(title_normalized)
     title_tokens = tokenize(title_folded)
     if is_accessory_title(title_tokens):
         return None
@@ -130,5 +144,8 @@ def match_product(title_folded: str, brand: str | None, catalogue: Catalogue) ->
     key, alias = line  # type: ignore[misc]
     chosen = _choose_variant(index.lines[key], read_variants(title_folded))
     if chosen is None:
+        return None
+    named = named_kinds(title_normalized)
+    if named and not any(catalogue.kinds.get(chosen[0].id) in kinds for kinds in named):
         return None
     return ProductMatch(product=chosen[0], alias=alias, variant_read=chosen[1])

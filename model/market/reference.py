@@ -78,7 +78,12 @@ def is_partial_price(normalized: str) -> bool:
 
 def fold_title(title: str) -> str:
     """The folded form of a title's start, as the matcher reads it."""
-    return fold_diacritics(normalize_text(title[:MAX_TITLE_CHARS]))
+    return fold_diacritics(normalize_title(title))
+
+
+def normalize_title(title: str) -> str:
+    """The normalised form (lower case, tone marks kept) of a title's start."""
+    return normalize_text(title[:MAX_TITLE_CHARS])
 
 
 def check_price(
@@ -92,8 +97,9 @@ def check_price(
         return None
     brand = listing_brand(listing, views)
     condition = read_condition(views.normalized)
-    title = fold_title(listing.title)
-    match = match_product(title, brand, catalogue if catalogue is not None else load_catalogue())
+    normalized_title = normalize_title(listing.title)
+    title = fold_diacritics(normalized_title)
+    match = match_product(normalized_title, brand, catalogue if catalogue is not None else load_catalogue())
     if match is not None:
         product = match.product
         # read in the title, where the price's quantity is written; the product's own name is not a count

@@ -41,7 +41,7 @@ def test_sample_catalogue_loads_with_kinds_and_names() -> None:
     assert len(catalogue) >= 10
     by_id = {product.id: product for product in catalogue.products}
     assert by_id["apple-iphone-15-pro-max-256gb"].name == "iPhone 15 Pro Max 256GB"
-    assert catalogue.kinds["hennessy-xo-700ml"] == "consumables"
+    assert catalogue.kinds["hennessy-xo-700ml"] == "liquor_wine"
     assert load_catalogue(SAMPLE) is catalogue  # cached
 
 

@@ -11,7 +11,7 @@ from model.features import PRICE_FEATURE_NAMES, build_price_features, build_text
 from model.market.catalogue import Catalogue, load_catalogue
 from model.market.match import match_product
 from model.market.neighbours import NeighbourTable, fit_neighbour_table, title_tokens
-from model.market.reference import PriceCheck, check_price, fold_title
+from model.market.reference import PriceCheck, check_price, normalize_title
 from model.reasons import build_price_reason, describe_price_check, format_vnd_range
 from model.schema import Listing
 
@@ -29,8 +29,7 @@ def _check(catalogue: Catalogue, listing: Listing, table: NeighbourTable | None 
 
 
 def _match(catalogue: Catalogue, title: str, brand: str | None = None) -> str | None:
-    folded = fold_title(title)
-    found = match_product(folded, brand, catalogue)
+    found = match_product(normalize_title(title), brand, catalogue)
     return found.product.id if found else None
 
 
@@ -70,6 +69,11 @@ def test_alias_variant_and_brand(catalogue: Catalogue) -> None:
     assert _match(catalogue, "Nước hoa Dior Sauvage EDP travel 3x10ml") is None
     # the title names another brand's product than the listing's brand: nothing
     assert _match(catalogue, "Hennessy XO 700ml", brand="Chivas Regal") is None
+    # goods of another kind than the product's: a shirt printed with a cognac's name, a dummy phone
+    assert _match(catalogue, "Áo thun in logo Hennessy XO") is None
+    assert _match(catalogue, "Mô hình iPhone 15 Pro Max trưng bày") is None
+    assert _match(catalogue, "Rượu Hennessy XO 700ml") == "hennessy-xo-700ml"
+    assert _match(catalogue, "Điện thoại iPhone 15 Pro Max 256GB") == "apple-iphone-15-pro-max-256gb"
 
 
 def test_iphone_at_a_tenth_of_its_price_is_flagged_with_the_reason(catalogue: Catalogue) -> None:
