@@ -112,7 +112,7 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
 
     An absent directory is an empty catalogue. Ids must be unique across files.
     """
-    return _load(Path(directory or CATALOGUE_DIR).resolve())
+    return _load(Path(directory or CATALOGUE_DIR))  # no resolve(): a file-system call per listing scored
 
 
 @lru_cache(maxsize=8)
