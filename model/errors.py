@@ -21,3 +21,7 @@ def shorten(value: object, limit: int = 40) -> str:
     """``repr`` of a value found in input, cut to ``limit`` characters: messages quote input, boundedly."""
     text = value if isinstance(value, str) else repr(value)
     return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+class CatalogueError(DataError):
+    """A product catalogue file or entry does not follow the catalogue schema (model/market/catalogue.py)."""

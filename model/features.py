@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.brands import brand_min_price, brand_of, is_misspelt
+from model.brands import brand_of, is_misspelt
 from model.deobfuscation import find_price_mentions
 from model.lexicon import LexiconHit, load_lexicon
+from model.market.neighbours import NeighbourTable
+from model.market.reference import SOURCES, PriceCheck, check_price
 from model.schema import Listing
 from model.signals import TextSignals
 from model.text import normalize_text, read_text, segment_words
@@ -101,38 +103,63 @@ def listing_price(listing: Listing, views: TextViews) -> float | None:
     return listing.price if listing.price is not None else views.text_price
 
 
+# The price features, built from a ``PriceCheck`` (model.market.reference): how far below its reference a
+# listing's unit price is, per source of the reference, which source it was, the condition and the quantity.
+PRICE_FEATURE_NAMES: tuple[str, ...] = (
+    *(f"price_below_{source}" for source in SOURCES),
+    "price_far_below_reference",
+    *(f"price_source_{source}" for source in (*SOURCES, "none")),
+    "condition_used",
+    "condition_new_claimed",
+    "log_quantity",
+)
+
+
 def signal_feature_names() -> tuple[str, ...]:
-    """Names of the text-signal features: one per lexicon category, contact details, price anomaly."""
+    """Names of the text-signal features: one per lexicon category, contact details, price, brand spelling."""
     return (
         *(f"lexicon_{category}" for category in load_lexicon().category_ids),
         "has_phone",
         "has_messaging_handle",
         "has_bank_account",
         "price_only_in_text",
-        "price_vs_brand_reference",
-        "price_far_below_brand_reference",
-        "price_reference_missing",
-        "price_below_brand_min_price",
+        *PRICE_FEATURE_NAMES,
         "brand_misspelt",
         "lexicon_innocent_context",
     )
 
 
-# How far below the brand's reference price counts as "far below" (a log ratio: 30% of the reference).
+# How far below the reference price counts as "far below" (a log ratio: 30% of the low end of the reference).
 FAR_BELOW_LOG_RATIO = math.log(0.3)
 
 
-def price_log_ratio(listing: Listing, views: TextViews, reference: dict[str, float]) -> tuple[float, str] | None:
-    """(log(price / reference price of its brand), brand), or None when either is unknown."""
-    brand = listing_brand(listing, views)
-    price = listing_price(listing, views)
-    if brand is None or price is None or price <= 0 or brand not in reference:
-        return None
-    return math.log(price) - reference[brand], brand
+def build_price_features(check: PriceCheck | None) -> list[float]:
+    """The ``PRICE_FEATURE_NAMES`` values of a price check (all "none" when there is none)."""
+    below = [0.0] * len(SOURCES)
+    source = [0.0] * (len(SOURCES) + 1)
+    if check is None:
+        source[-1] = 1.0
+        return [*below, 0.0, *source, 0.0, 0.0, 0.0]
+    log_ratio = check.log_ratio
+    index = SOURCES.index(check.source)
+    below[index] = min(max(-log_ratio, -2.0), 5.0)  # positive below the reference, capped both ways
+    source[index] = 1.0
+    condition = check.condition.state
+    return [
+        *below,
+        float(log_ratio < FAR_BELOW_LOG_RATIO),
+        *source,
+        float(condition == "used"),
+        float(condition == "new"),
+        math.log(check.quantity.count),
+    ]
 
 
-def build_signal_features(listing: Listing, views: TextViews, reference: dict[str, float]) -> list[float]:
-    """Lexicon hits per category, contact details, and price against the brand's reference price."""
+def build_signal_features(listing: Listing, views: TextViews, reference: NeighbourTable | None) -> list[float]:
+    """Lexicon hits per category, contact details, price against its reference (``check_price``), brand spelling.
+
+    ``reference`` is the neighbour table learned in training (the model artifact's ``price_reference``).
+    """
     counts = {category: 0 for category in load_lexicon().category_ids}
     for hit in views.lexicon_hits:
         counts[hit.category] += 1
@@ -140,26 +167,10 @@ def build_signal_features(listing: Listing, views: TextViews, reference: dict[st
     signals = views.signals
     values += [float(bool(signals.phones)), float(bool(signals.handles)), float(bool(signals.bank_accounts))]
     values.append(float(listing.price is None and listing_price(listing, views) is not None))
-    ratio = price_log_ratio(listing, views, reference)
-    if ratio is None:
-        values += [0.0, 0.0, 1.0]
-    else:
-        log_ratio = min(max(ratio[0], -5.0), 2.0)
-        values += [-log_ratio, float(log_ratio < FAR_BELOW_LOG_RATIO), 0.0]
-    values.append(float(price_below_min_price(listing, views) is not None))
+    values += build_price_features(check_price(listing, views, reference))
     values.append(float(bool(misspelt_brands(views))))
     values.append(math.log1p(views.innocent_hits))
     return values
-
-
-def price_below_min_price(listing: Listing, views: TextViews) -> tuple[float, str, float] | None:
-    """(price, brand, its lowest genuine price) when the listing costs less than any genuine item of its brand."""
-    brand = listing_brand(listing, views)
-    price = listing_price(listing, views)
-    floor = brand_min_price(brand) if brand else None
-    if brand is None or price is None or floor is None or not 0 < price < floor:
-        return None
-    return price, brand, floor
 
 
 def misspelt_brands(views: TextViews) -> list[tuple[str, str]]:

@@ -37,6 +37,7 @@ from model.features import (
     signal_feature_names,
 )
 from model.lexicon import load_lexicon
+from model.market.neighbours import NeighbourTable
 from model.ngrams import NgramTfidf
 from model.schema import Listing
 from model.torch_free import import_without_torch
@@ -122,7 +123,8 @@ class LinearScorer:
     bias: np.ndarray  # (n_outputs,)
     calibration_slope: np.ndarray  # (n_outputs,)
     calibration_intercept: np.ndarray  # (n_outputs,)
-    price_reference: dict[str, float] = field(default_factory=dict)  # canonical brand -> median log price
+    # prices of similar genuine listings per brand (model.market.neighbours), learned in training
+    price_reference: NeighbourTable = field(default_factory=NeighbourTable)
     _blocks: list[FeatureBlock] = field(default_factory=list, repr=False)
     _ngrams: dict[str, NgramTfidf] = field(default_factory=dict, repr=False)
 
@@ -220,7 +222,7 @@ class LinearScorer:
                 "vectorizers": list(self.vectorizers),
                 "lexicon_categories": list(load_lexicon().category_ids),
                 "signal_features": list(signal_feature_names()),
-                "price_reference": self.price_reference,
+                "price_reference": self.price_reference.to_dict(),
             },
         )
         save_file(
@@ -271,5 +273,5 @@ class LinearScorer:
             bias=tensors["bias"],
             calibration_slope=tensors["calibration_slope"],
             calibration_intercept=tensors["calibration_intercept"],
-            price_reference={brand: float(value) for brand, value in config.get("price_reference", {}).items()},
+            price_reference=NeighbourTable.from_dict(config.get("price_reference")),
         )

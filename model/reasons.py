@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
-from model.features import (
-    METADATA_FEATURES,
-    TextViews,
-    listing_price,
-    misspelt_brands,
-    price_below_min_price,
-    price_log_ratio,
-)
+from model.features import METADATA_FEATURES, PRICE_FEATURE_NAMES, TextViews, misspelt_brands
 from model.labels import describe_label
 from model.lexicon import find_written_form, load_lexicon
+from model.market.neighbours import NeighbourTable
+from model.market.reference import PriceCheck, check_price
 from model.schema import Listing, Reason
 
 _METADATA_TEXT = dict(METADATA_FEATURES)
@@ -47,6 +40,67 @@ def format_vnd(amount: float) -> str:
     return f"{round(amount):,}".replace(",", ".") + " ₫"
 
 
+def _short_amount(amount: float, scale: float) -> str:
+    """An amount in millions or thousands, one decimal at most, decimal comma: 27, 1,5."""
+    return f"{round(amount / scale, 1):g}".replace(".", ",")
+
+
+def format_vnd_range(low: float, high: float) -> str:
+    """A price range the way Vietnamese shops write it: "27–34 triệu ₫", "35–45 nghìn ₫", "1.500.000 ₫"."""
+    scale, word = (1e6, "triệu") if low >= 1e6 else (1e3, "nghìn") if low >= 1e3 else (0.0, "")
+    if not scale:
+        return format_vnd(low) if low == high else f"{round(low)}–{format_vnd(high)}"
+    if low == high:
+        return f"{_short_amount(low, scale)} {word} ₫"
+    return f"{_short_amount(low, scale)}–{_short_amount(high, scale)} {word} ₫"
+
+
+def _share(check: PriceCheck) -> str:
+    share = check.share_of_reference
+    return "dưới 1%" if share < 0.005 else f"khoảng {share:.0%}"
+
+
+_CONDITION_VI = {"new": " mới", "used": " đã qua sử dụng", "unknown": ""}
+
+
+def describe_price_check(check: PriceCheck) -> str:
+    """The sentence a reviewer checks in a second, built from the price check alone.
+
+    "Giá 3.000.000 ₫ cho iPhone 15 Pro Max 256GB mới, bằng khoảng 10% giá chính hãng tham khảo (27–34 triệu ₫, 2025)."
+    """
+    price = format_vnd(check.price_vnd)
+    if check.source == "catalogue":
+        what = f"{check.subject}{_CONDITION_VI[check.condition.state]}"
+        if check.quantity.count > 1:
+            what += f" ({check.quantity.note}: {format_vnd(check.unit_price_vnd)}/{check.unit})"
+        kind = "giá hàng đã qua sử dụng tham khảo" if check.used_reference else "giá chính hãng tham khảo"
+        span = format_vnd_range(check.reference_low_vnd, check.reference_high_vnd)
+        year = f", {check.year}" if check.year else ""
+        return f"Giá {price} cho {what}, bằng {_share(check)} {kind} ({span}{year})."
+    if check.source == "neighbours":
+        return (
+            f"Giá {price}, bằng {_share(check)} giá trung vị của {check.n_neighbours} tin tương tự cùng hãng "
+            f"{check.brand} ({format_vnd(check.reference_low_vnd)})."
+        )
+    return (
+        f"Giá {price}, bằng {_share(check)} giá thấp nhất của hàng {check.brand} chính hãng "
+        f"(khoảng {format_vnd(check.reference_low_vnd)})."
+    )
+
+
+def build_price_reason(check: PriceCheck | None, *, label: str, weight: float) -> Reason | None:
+    """The price reason of a listing whose unit price is below its reference; None otherwise."""
+    if check is None or check.log_ratio >= 0:
+        return None
+    return Reason(
+        kind="price",
+        label=label,
+        evidence=format_vnd(check.price_vnd),
+        weight=round(weight, 4),
+        text=describe_price_check(check),
+    )
+
+
 def _metadata_value(name: str, listing: Listing) -> str:
     """The raw value behind a continuous metadata feature, formatted for reviewers."""
     seller = listing.seller
@@ -68,17 +122,7 @@ _SIGNAL_TEXT = {
     "has_bank_account": "Tin đăng để lại số tài khoản ngân hàng để chuyển khoản trực tiếp.",
 }
 _KIND_VI = {"term": "từ khóa", "code_word": "từ lóng", "emoji": "biểu tượng"}
-
-
-def _price_reason(label: str, price: float, weight: float, below: str) -> Reason:
-    """A price reason: "Giá 1.500.000 ₫, <how far below what>"."""
-    return Reason(
-        kind="price",
-        label=label,
-        evidence=format_vnd(price),
-        weight=round(weight, 4),
-        text=f"Giá {format_vnd(price)}, {below}.",
-    )
+_PRICE = frozenset(PRICE_FEATURE_NAMES)
 
 
 def build_signal_reasons(
@@ -87,11 +131,20 @@ def build_signal_reasons(
     label: str,
     listing: Listing,
     views: TextViews,
-    price_reference: dict[str, float],
+    price_reference: NeighbourTable | None,
 ) -> list[Reason]:
-    """Evidence from the text signals: lexicon terms as written, price against the brand, contact details."""
+    """Evidence from the text signals: lexicon terms as written, price against its reference, contact details.
+
+    The price reason is shown once, when the price features together raise the score, and its text comes
+    from the listing's ``PriceCheck``, not from the feature names.
+    """
     lexicon = load_lexicon()
     reasons: list[Reason] = []
+    price_weight = sum(weight for kind, name, _v, weight in contributions if kind == "signals" and name in _PRICE)
+    if price_weight > 0:
+        reason = build_price_reason(check_price(listing, views, price_reference), label=label, weight=price_weight)
+        if reason is not None:
+            reasons.append(reason)
     for kind, name, _value, weight in contributions:
         if kind != "signals" or weight <= 0:
             continue
@@ -113,20 +166,6 @@ def build_signal_reasons(
                         f"{category.name_vi} ({describe_label(category.label)}).",
                     )
                 )
-        elif name in ("price_vs_brand_reference", "price_far_below_brand_reference"):
-            ratio = price_log_ratio(listing, views, price_reference)
-            price = listing_price(listing, views)
-            if ratio is None or price is None or ratio[0] >= 0:
-                continue
-            reference = format_vnd(math.exp(price_reference[ratio[1]]))
-            below = f"thấp hơn {1 - math.exp(ratio[0]):.0%} so với giá tham chiếu của {ratio[1]} ({reference})"
-            reasons.append(_price_reason(label, price, weight, below))
-        elif name == "price_below_brand_min_price":
-            found = price_below_min_price(listing, views)
-            if found is not None:
-                price, brand, floor = found
-                below = f"thấp hơn giá thấp nhất của hàng {brand} chính hãng (khoảng {format_vnd(floor)})"
-                reasons.append(_price_reason(label, price, weight, below))
         elif name == "brand_misspelt":
             for written, canonical in misspelt_brands(views):
                 as_written = find_written_form(written, views.raw) or written

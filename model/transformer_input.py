@@ -18,6 +18,7 @@ import numpy as np
 
 from model.errors import ArtifactError
 from model.features import TextViews, build_metadata_matrix, build_signal_features
+from model.market.neighbours import NeighbourTable
 from model.schema import Listing
 from model.text import segment_words
 
@@ -32,9 +33,18 @@ class TransformerInputConfig:
 
     max_length: int = 128
     segment_words: bool = False
-    price_reference: dict[str, float] = field(default_factory=dict)
+    price_reference: dict[str, Any] = field(default_factory=dict)  # NeighbourTable.to_dict() of the linear scorer
     dense_mean: list[float] = field(default_factory=list)
     dense_scale: list[float] = field(default_factory=list)
+
+
+def _neighbour_table(config: TransformerInputConfig) -> NeighbourTable:
+    """The config's neighbour table, built once per config object (kept outside its fields, which are saved)."""
+    table = config.__dict__.get("_neighbour_table")
+    if table is None:
+        table = NeighbourTable.from_dict(config.price_reference)
+        config.__dict__["_neighbour_table"] = table
+    return table
 
 
 def transformer_text(view: TextViews, *, segment: bool) -> str:
@@ -45,7 +55,7 @@ def transformer_text(view: TextViews, *, segment: bool) -> str:
 
 
 def raw_dense_features(
-    listings: Sequence[Listing], views: Sequence[TextViews], price_reference: dict[str, float]
+    listings: Sequence[Listing], views: Sequence[TextViews], price_reference: NeighbourTable | None
 ) -> np.ndarray:
     """Metadata and signal features (the linear scorer's code) before standardisation, rows = listings."""
     metadata = build_metadata_matrix(listings)
@@ -60,7 +70,7 @@ def dense_features(
     listings: Sequence[Listing], views: Sequence[TextViews], config: TransformerInputConfig
 ) -> np.ndarray:
     """Standardised metadata and signal features, as the transformer's metadata MLP reads them."""
-    raw = raw_dense_features(listings, views, config.price_reference)
+    raw = raw_dense_features(listings, views, _neighbour_table(config))
     mean = np.asarray(config.dense_mean, dtype=np.float32)
     scale = np.asarray(config.dense_scale, dtype=np.float32)
     if raw.shape[1] != mean.shape[0]:

@@ -32,6 +32,7 @@ def test_train_then_eval_from_the_command_line(tiny_data_path: Path, tmp_path: P
     report = json.loads(report_path.read_text(encoding="utf-8"))
     assert set(report["test"]["per_label"]) == {"counterfeit", "smuggled", "prohibited"}
     assert "false_alarm_note" in report
+    assert report["price_coverage"]["seed test"]["listings"] == report["test"]["listings"]
 
 
 def test_training_with_a_bad_config_exits_2(tmp_path: Path, capsys) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from model.errors import SoiError
 from model.predictor import Predictor
 from training.config import config_from_dict, load_config
+from training.coverage import coverage_report
 from training.dataset import load_examples, load_false_alarm_listings
 from training.evaluate import evaluate_predictor, evaluate_scorers, false_alarm_rate
 from training.report import nan_to_none, render_metrics_table, render_scorer_comparison, render_slices_table
@@ -70,6 +71,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print()
         print(render_slices_table(report[key]["slices"]))
         print()
+    report["price_coverage"] = coverage_report(predictor, test_listings, root=config.resolve("."))
     real, note = load_false_alarm_listings()
     report["false_alarm_note"] = note
     if real:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import shutil
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,15 +25,12 @@ from model.artifact import (
     point_current,
     write_json,
 )
-from model.brands import brand_min_price
 from model.errors import DataError
 from model.features import (
     METADATA_FEATURE_NAMES,
     TextViews,
     build_metadata_matrix,
     build_text_views,
-    listing_brand,
-    listing_price,
 )
 from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
 from model.onnx_scorer import TransformerScorer, write_transformer_config
@@ -54,6 +49,7 @@ from training.dataset import (
 )
 from training.ensemble import choose_served, cross_fitted_scores, fit_ensemble, macro_ap
 from training.evaluate import compute_metrics
+from training.price_neighbours import fit_price_neighbours
 from training.report import render_model_card
 
 log = logging.getLogger(__name__)
@@ -105,20 +101,6 @@ def _targets_with_any(examples: list[Example], labels: tuple[str, ...]) -> np.nd
     return np.hstack([matrix, matrix.max(axis=1, keepdims=True)])
 
 
-def fit_price_reference(
-    listings: list[Listing], views: list[TextViews], *, risky: np.ndarray, min_listings: int = 3
-) -> dict[str, float]:
-    """Median log price per canonical brand over clean training listings seen at least ``min_listings`` times."""
-    prices: dict[str, list[float]] = defaultdict(list)
-    for listing, view, is_risky in zip(listings, views, risky, strict=True):
-        brand, price = listing_brand(listing, view), listing_price(listing, view)
-        # a price below any genuine item of the brand is a fake's price, even in a listing presumed clean
-        floor = brand_min_price(brand) if brand else None
-        if not is_risky and brand and price and price > 0 and (floor is None or price >= floor):
-            prices[brand].append(math.log(price))
-    return {brand: float(np.median(values)) for brand, values in sorted(prices.items()) if len(values) >= min_listings}
-
-
 def fit_linear_scorer(config: TrainConfig, train: list[Example], sample_weight: np.ndarray) -> LinearScorer:
     """Fit vectorizers, weights and held-out-fold sigmoid calibration on weighted training examples."""
     return fit_linear_scorer_with_held_out(config, train, sample_weight)[0]
@@ -150,7 +132,9 @@ def fit_linear_scorer_with_held_out(
     for name, vectorizer in scorer.vectorizers.items():
         vectorizer.fit([getattr(view, TEXT_VIEWS[name]) for view in views])
     targets = _targets_with_any(train, config.labels)
-    scorer.price_reference = fit_price_reference(listings, views, risky=targets[:, -1].astype(bool))
+    scorer.price_reference = fit_price_neighbours(
+        listings, views, risky=targets[:, -1].astype(bool), real_files=config.real_negative_files
+    )
     features = scorer.transform(listings, views)
     for column, output in enumerate(scorer.outputs):
         if targets[:, column].min() == targets[:, column].max():

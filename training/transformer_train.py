@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from model.artifact import TRANSFORMER_DIR
 from model.features import TextViews
+from model.market.neighbours import NeighbourTable
 from model.onnx_scorer import write_transformer_config
 from model.schema import Listing
 from model.transformer import ListingTransformer, build_model, export_onnx, save_weights
@@ -143,7 +144,7 @@ def train_transformer(
     labels: tuple[str, ...],
     train: tuple[Sequence[Listing], Sequence[TextViews], np.ndarray, np.ndarray],
     valid: tuple[Sequence[Listing], Sequence[TextViews], np.ndarray],
-    price_reference: dict[str, float],
+    price_reference: NeighbourTable,
     model_dir: Path,
     seed: int,
 ) -> TransformerTrainResult:
@@ -178,7 +179,7 @@ def train_transformer(
     input_config = TransformerInputConfig(
         max_length=max_length,
         segment_words=config.segment_words,
-        price_reference=dict(price_reference),
+        price_reference=price_reference.to_dict(),
         dense_mean=[float(v) for v in raw.mean(axis=0)],
         dense_scale=[float(v) if v > 1e-6 else 1.0 for v in scale],
     )
@@ -292,7 +293,7 @@ def train_transformer(
         "labels": list(labels),
         "backbone": config.backbone,
         "backbone_model_type": str(getattr(model.encoder.config, "model_type", "")),
-        "input": input_config.__dict__,
+        "input": {k: v for k, v in input_config.__dict__.items() if not k.startswith("_")},
         "dense_hidden": config.dense_hidden,
         "dropout": config.dropout,
         "onnx_files": onnx_files,

@@ -168,24 +168,28 @@ def test_lexicon_reasons_carry_the_written_form_and_legal_basis(trained: TrainRe
     assert reason.evidence in "Bán B.Ó.N.G C.Ư.Ờ.I, bình khí cười N2O 8 lít"
 
 
-def test_price_reference_and_anomaly_features() -> None:
+def test_price_neighbours_and_anomaly_features() -> None:
     from model.features import build_signal_features, build_text_views, signal_feature_names
-    from training.train import fit_price_reference
+    from model.linear import LinearScorer
+    from training.price_neighbours import fit_price_neighbours
 
     genuine = [
         Listing(title=f"Đồng hồ Rolex Submariner chính hãng {i}", price=price, brand="Rolex")
         for i, price in enumerate([250e6, 300e6, 280e6])
     ]
     views = [build_text_views(x, max_description_chars=100, max_segmented_chars=0) for x in genuine]
-    reference = fit_price_reference(genuine, views, risky=np.zeros(3, dtype=bool))
-    assert reference == {"Rolex": pytest.approx(np.log(280e6))}
+    reference = fit_price_neighbours(genuine, views, risky=np.zeros(3, dtype=bool))
+    assert len(reference) == 3 and reference.nearest("Rolex", frozenset({"rolex", "submariner"})) is not None
+    # a risky listing never feeds the reference
+    assert len(fit_price_neighbours(genuine, views, risky=np.ones(3, dtype=bool))) == 0
 
     def signals(listing: Listing) -> dict[str, float]:
         views = build_text_views(listing, max_description_chars=100, max_segmented_chars=0)
         return dict(zip(signal_feature_names(), build_signal_features(listing, views, reference), strict=True))
 
     features = signals(Listing(title="Đồng hồ Rolexx Submariner", price=1.5e6))
-    assert features["price_far_below_brand_reference"] == 1 and features["price_reference_missing"] == 0
-    assert features["price_vs_brand_reference"] >= 4.5  # log(280e6 / 1.5e6) = 5.2, capped at 5
+    assert features["price_source_neighbours"] == 1 and features["price_far_below_reference"] == 1
+    assert features["price_below_neighbours"] == 5.0  # log(280e6 / 1.5e6) = 5.2, capped at 5
     features = signals(Listing(title="Áo thun trơn", price=99000))
-    assert features["price_reference_missing"] == 1 and features["price_far_below_brand_reference"] == 0
+    assert features["price_source_none"] == 1 and features["price_far_below_reference"] == 0
+    assert LinearScorer.__dataclass_fields__["price_reference"].default_factory is not None

@@ -12,6 +12,7 @@ from safetensors.numpy import load_file
 
 from model.artifact import TRANSFORMER_DIR, TRANSFORMER_WEIGHTS_FILE
 from model.features import build_text_views
+from model.market.neighbours import NeighbourTable
 from model.schema import Listing
 from tests.conftest import TINY_ITEMS, make_tiny_transformer_config
 from training.config import TransformerTrainConfig, config_from_dict
@@ -90,7 +91,7 @@ def test_fine_tuning_is_reproducible(tiny_checkpoint: Path, tmp_path: Path) -> N
             labels=("counterfeit", "smuggled", "prohibited"),
             train=(listings, views, target, np.ones(len(listings), dtype=np.float32)),
             valid=(listings[:25], views[:25], target[:25]),
-            price_reference={},
+            price_reference=NeighbourTable(),
             model_dir=tmp_path / run,
             seed=3,
         )

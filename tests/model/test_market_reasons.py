@@ -1,0 +1,48 @@
+"""The price reason appears only when the price features raise the score, with text from the PriceCheck."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model.features import build_text_views
+from model.market import catalogue as catalogue_module
+from model.reasons import build_signal_reasons
+from model.schema import Listing
+
+SAMPLE = Path(__file__).parent / "data" / "catalogue_sample"
+
+
+@pytest.fixture
+def sample_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalogue_module, "CATALOGUE_DIR", SAMPLE)
+
+
+def _reasons(listing: Listing, contributions: list[tuple[str, str, float, float]]) -> list[str]:
+    views = build_text_views(listing, max_description_chars=500, max_segmented_chars=0)
+    reasons = build_signal_reasons(
+        contributions, label="counterfeit", listing=listing, views=views, price_reference=None
+    )
+    return [reason.text for reason in reasons if reason.kind == "price"]
+
+
+@pytest.mark.usefixtures("sample_catalogue")
+def test_price_reason_only_when_price_features_raise_the_score() -> None:
+    fake = Listing(title="Điện thoại iPhone 15 Pro Max 256GB mới 100% nguyên seal", price=3_000_000)
+    raised = [("signals", "price_below_catalogue", 2.2, 0.6), ("signals", "price_far_below_reference", 1.0, 0.3)]
+    texts = _reasons(fake, raised)
+    assert texts == [
+        "Giá 3.000.000 ₫ cho iPhone 15 Pro Max 256GB mới, bằng khoảng 11% giá chính hãng tham khảo "
+        "(27–34 triệu ₫, 2025)."
+    ]
+    assert _reasons(fake, [("signals", "price_below_catalogue", 2.2, -0.6)]) == []
+    assert _reasons(fake, [("signals", "has_phone", 1.0, 0.6)]) == []
+
+
+@pytest.mark.usefixtures("sample_catalogue")
+def test_no_price_reason_for_a_genuine_price_or_an_unknown_product() -> None:
+    raised = [("signals", "price_below_catalogue", 0.1, 0.6)]
+    assert _reasons(Listing(title="iPhone 15 Pro Max 256GB mới", price=30_000_000), raised) == []
+    assert _reasons(Listing(title="Áo thun trơn", price=20_000), raised) == []
+    assert _reasons(Listing(title="iPhone 15 Pro Max 256GB mới"), raised) == []
