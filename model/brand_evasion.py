@@ -46,6 +46,9 @@ _TRAILING = "\"')]}>,;:.!?-_*"
 # a word that may be a brand written with substitutes: letters, digits, the substitute symbols and separators only
 _EVASIVE_WORD = re.compile(r"[a-z0-9@$!|.\-_*]++")
 _LETTERS = re.compile(r"[a-z]")
+# letters then a run of digits, or digits then letters: a model or size code ("sk1-1", "b12", "10ve"), not a name
+# with letters swapped for digits ("d10r", "chan3l", "adida5" keep a letter after the digits or one digit only)
+_MODEL_CODE = re.compile(r"[a-z]++\d{2,}+|\d{2,}+[a-z]++")
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ def _is_evasive_word(word: str) -> bool:
 def _brand_of_word(word: str) -> str | None:
     """The brand a single evasive word spells exactly once de-leeted, if any."""
     exact = load_brand_index().exact
-    if word in exact:  # a brand as written ("3ce", "sk2"): not evasive, the brand index reads it
+    if word in exact or _MODEL_CODE.fullmatch(word.translate(_SEPARATORS)):  # "3ce", "sk2"; "sk1-1", "k55"
         return None
     for reading in _deleet(word):
         if len(reading) >= MIN_DELEETED_LETTERS and reading.isalpha() and reading in exact:
@@ -123,7 +126,7 @@ def _brand_of_word(word: str) -> str | None:
 def _brand_of_pair(first: str, second: str) -> str | None:
     """The two-word brand a pair of words spells exactly, one of them or both de-leeted ("stone 1sland")."""
     exact = load_brand_index().exact
-    if f"{first} {second}" in exact:
+    if f"{first} {second}" in exact or any(_MODEL_CODE.fullmatch(w.translate(_SEPARATORS)) for w in (first, second)):
         return None
     for one in _deleet(first) if _is_evasive_word(first) else (first,):
         for two in _deleet(second) if _is_evasive_word(second) else (second,):

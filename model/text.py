@@ -95,7 +95,7 @@ def read_text(text: str) -> ReadText:
     "khoa chanel"); ``evasive_brands`` says which brands were written that way.
     """
     from model.brand_evasion import brands_spelled_away, reveal_brands
-    from model.brands import canonicalize_brands, find_brands
+    from model.brands import canonicalize_brands, drop_other_words, find_brands
 
     surface = surface_text(text)
     normalized = as_written = _normalize_surface(surface)
@@ -119,7 +119,7 @@ def read_text(text: str) -> ReadText:
         normalized = again
     signals = TextSignals(phones=tuple(phones), handles=tuple(handles), bank_accounts=tuple(banks))
     folded, evasive = reveal_brands(fold_diacritics(normalized))
-    brands = tuple(find_brands(folded))
+    brands = tuple(drop_other_words(find_brands(folded), as_written))  # "mặc" is not MAC
     if brands and normalized != as_written:  # undoing tricks may have spelled a brand out ("chan3l")
         evasive += brands_spelled_away(brands, fold_diacritics(as_written), evasive)
     return ReadText(
