@@ -13,17 +13,20 @@ Two rules keep everyday words and model numbers out:
   ``HINT_WINDOW_WORDS`` words before it; the abbreviations and their context words are data
   (``lexicon/brand_hints.json``).
 
-Linear in the text: one split on spaces, each distinct word de-leeted once (a word longer than any brand spelling
-is skipped before any work), a fixed window of words looked at per abbreviation, at most ``MAX_BRANDS_FOUND``
-distinct spellings rewritten, and the text rebuilt in one pass.
+Linear in the text: one scan for substitutes beside letters (each word holding one is read once, and a word
+longer than any brand spelling is skipped whole), one scan for abbreviations with a fixed window of words looked at
+before each, words and pairs de-leeted once (a bounded cache: they are no longer than a brand), at most
+``MAX_BRANDS_FOUND`` distinct spellings rewritten, and the text rebuilt in one pass.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -35,6 +38,8 @@ HINTS_FILE = Path(__file__).with_name("lexicon") / "brand_hints.json"
 MIN_DELEETED_LETTERS = 4
 # an abbreviation is a brand only after a context word among this many words before it
 HINT_WINDOW_WORDS = 3
+# words and pairs of words (each no longer than a brand spelling) already de-leeted: "a4", "100ml" recur everywhere
+WORD_CACHE_SIZE = 8192
 # characters sellers put for letters; "1", "|" may stand for "i" or "l", so both readings are tried
 _LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "0": "o", "5": "s", "$": "s", "7": "t", "!": "i"})
 _AMBIGUOUS = ("1|", "il")
@@ -112,6 +117,7 @@ def _is_evasive_word(word: str) -> bool:
     )
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)  # words of at most a brand's length: the cache stays small
 def _brand_of_word(word: str) -> str | None:
     """The brand a single evasive word spells exactly once de-leeted, if any."""
     exact = load_brand_index().exact
@@ -123,6 +129,7 @@ def _brand_of_word(word: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _brand_of_pair(first: str, second: str) -> str | None:
     """The two-word brand a pair of words spells exactly, one of them or both de-leeted ("stone 1sland")."""
     exact = load_brand_index().exact
@@ -144,72 +151,128 @@ def _core(chunk: str) -> tuple[str, str, str]:
     return before, core, word[len(core) :]
 
 
-def _hinted_brand(cores: list[str], index: int, hints: BrandHints) -> str | None:
-    """The brand an abbreviation stands for when a context word of that brand is among the words before it."""
-    brand, context = hints.abbreviations[cores[index]]
-    window = cores[max(0, index - HINT_WINDOW_WORDS) : index]
-    pairs = (f"{a} {b}" for a, b in pairwise(window))
-    return brand if any(word in context for word in (*window, *pairs)) else None
+# a digit, substitute symbol or separator beside a letter ("d!or", "st0ne", "l.v"); written to start with the
+# substitute, which is rarer than a letter, so the engine tests few positions beyond their first character
+_MIXED = re.compile(r"[0-9@$!|.\-_*](?:(?<=[a-z][0-9@$!|.\-_*])|(?=[a-z]))")
+_OPENING = " \"'([{<"
+_CLOSING = " \"')]}>,;:.!?"
+# (start, end, as written, brand, how) of a span of the folded text to be spelled as the brand
+Span = tuple[int, int, str, str, str]
 
 
-def _brand_at(cores: list[str], index: int, joined: list[bool], hints: BrandHints) -> tuple[int, str, str] | None:
-    """(words taken, brand, how) for an evasive brand starting at word ``index``, if one starts there."""
-    core = cores[index]
-    evasive = _is_evasive_word(core)
-    if index + 1 < len(cores) and joined[index] and (evasive or _is_evasive_word(cores[index + 1])):
-        canonical = _brand_of_pair(core, cores[index + 1])
-        if canonical:
-            return 2, canonical, "symbols"
-    if evasive:
-        canonical = _brand_of_word(core)
-        if canonical:
-            return 1, canonical, "symbols"
-    if core in hints.abbreviations and core not in load_brand_index().exact:
-        canonical = _hinted_brand(cores, index, hints)
-        if canonical:
-            return 1, canonical, "hint"
-    return None
+def _neighbour(text: str, start: int, end: int, *, after: bool) -> tuple[int, int, str] | None:
+    """(start, end, word) of the word next to ``text[start:end]`` across one space, with nothing but letters,
+    digits and substitutes at the touching side; None when there is none or it is longer than any brand word."""
+    reach = _longest_spelling() + 8
+    if after:
+        if end + 1 >= len(text) or text[end] != " ":
+            return None
+        stop = text.find(" ", end + 1, end + 1 + reach)
+        stop = len(text) if stop == -1 and end + 1 + reach >= len(text) else stop
+        if stop == -1:
+            return None
+        word = text[end + 1 : stop].rstrip(_TRAILING)
+        return (end + 1, end + 1 + len(word), word) if word and word[0] not in _LEADING else None
+    if start < 2 or text[start - 1] != " ":
+        return None
+    low = max(0, start - 1 - reach)
+    begin = text.rfind(" ", low, start - 1) + 1
+    if begin == 0 and low > 0:
+        return None
+    word = text[begin : start - 1].lstrip(_LEADING)
+    return (start - 1 - len(word), start - 1, word) if word and word[-1] not in _TRAILING else None
+
+
+def _mixed_words(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each space-separated word that mixes letters with substitutes, once per word, in order.
+
+    A word longer than any brand spelling (plus punctuation) is skipped whole, with one search for its end, so a
+    text without spaces costs one pass however many substitutes it holds.
+    """
+    reach = _longest_spelling() + 8
+    done = 0
+    for m in _MIXED.finditer(text):
+        at = m.start()
+        if at < done:
+            continue
+        start = text.rfind(" ", max(0, at - reach), at) + 1
+        end = text.find(" ", at, at + reach)
+        end = len(text) if end == -1 and at + reach >= len(text) else end
+        if (start == 0 and at > reach) or end == -1:  # too long to be a brand
+            found = text.find(" ", at)
+            done = len(text) if found == -1 else found
+            continue
+        done = end
+        yield start, end
+
+
+def _spelled_spans(text: str) -> list[Span]:
+    """Words (or a word and its neighbour) that spell a brand once de-leeted, in text order, not overlapping."""
+    spans: list[Span] = []
+    reached = 0
+    for start, end in _mixed_words(text):
+        before, core, _after = _core(text[start:end])
+        first, last = start + len(before), start + len(before) + len(core)
+        if not core or first < reached or not _is_evasive_word(core):
+            continue
+        span = None
+        previous = _neighbour(text, first, last, after=False)
+        if previous and previous[0] >= reached and (brand := _brand_of_pair(previous[2], core)):
+            span = (previous[0], last, f"{previous[2]} {core}", brand)
+        following = None if span else _neighbour(text, first, last, after=True)
+        if following and (brand := _brand_of_pair(core, following[2])):
+            span = (first, following[1], f"{core} {following[2]}", brand)
+        if span is None and (brand := _brand_of_word(core)):
+            span = (first, last, core, brand)
+        if span is not None:
+            spans.append((*span, "symbols"))
+            reached = span[1]
+    return spans
+
+
+def _hinted_spans(text: str, hints: BrandHints) -> list[Span]:
+    """Abbreviations standing as a word after a context word of their brand ("khoa cc", "kinh r.b"), in order."""
+    pattern = _hint_pattern()
+    if pattern is None:
+        return []
+    exact = load_brand_index().exact
+    spans: list[Span] = []
+    for m in pattern.finditer(text):
+        first, last = m.span(1)
+        abbreviation = m.group(1)
+        if abbreviation in exact or (first and text[first - 1] not in _OPENING):
+            continue
+        if last < len(text) and text[last] not in _CLOSING:
+            continue
+        brand, context = hints.abbreviations[abbreviation]
+        low = max(0, first - 16 * HINT_WINDOW_WORDS)
+        words = text[low:first].split()
+        if low > 0 and text[low - 1] != " ":
+            words = words[1:]  # cut by the window: not a whole word
+        window = [_core(word)[1] for word in words[-HINT_WINDOW_WORDS:]]
+        if any(word in context for word in (*window, *(f"{a} {b}" for a, b in pairwise(window)))):
+            spans.append((first, last, abbreviation, brand, "hint"))
+    return spans
 
 
 def reveal_brands(folded_text: str) -> tuple[str, list[EvasiveBrand]]:
     """Folded text with evasively written brands spelled as the brand ("tui d!or" -> "tui dior"), and those brands
     (at most ``MAX_BRANDS_FOUND`` distinct spellings; further ones are left as written)."""
     hints = load_brand_hints()
-    if not _might_hide_a_brand(folded_text, hints):
+    spans = list(heapq.merge(_spelled_spans(folded_text), _hinted_spans(folded_text, hints)))
+    if not spans:
         return folded_text, []
-    chunks = folded_text.split(" ")
-    parts = [_core(chunk) for chunk in chunks]
-    cores = [core for _before, core, _after in parts]
-    # two words are read as one name only when nothing but a space stands between them ("stone 1sland")
-    joined = [not parts[i][2] and not parts[i + 1][0] for i in range(len(parts) - 1)] + [False]
     found: dict[str, EvasiveBrand] = {}
     out: list[str] = []
-    index = 0
-    while index < len(chunks):
-        at = _brand_at(cores, index, joined, hints) if cores[index] else None
-        if at is not None:
-            taken, canonical, how = at
-            written = " ".join(cores[index : index + taken])
-            if written in found or len(found) < MAX_BRANDS_FOUND:
-                found.setdefault(written, EvasiveBrand(written=written, canonical=canonical, how=how))
-                out.append(parts[index][0] + _fold(canonical) + parts[index + taken - 1][2])
-                index += taken
-                continue
-        out.append(chunks[index])
-        index += 1
-    return " ".join(out), list(found.values())
-
-
-# a letter beside a digit, substitute symbol or separator: without one, no word hides a brand by spelling
-_MIXED = re.compile(r"[a-z][0-9@$!|.\-_*]|[0-9@$!|.\-_*][a-z]")
-
-
-def _might_hide_a_brand(folded_text: str, hints: BrandHints) -> bool:
-    """A quick scan in C: whether any word mixes letters with substitutes, or an abbreviation of a hint appears."""
-    if _MIXED.search(folded_text):
-        return True
-    pattern = _hint_pattern()
-    return pattern is not None and pattern.search(folded_text) is not None
+    done = 0
+    for first, last, written, brand, how in spans:
+        if first < done or (written not in found and len(found) >= MAX_BRANDS_FOUND):
+            continue
+        found.setdefault(written, EvasiveBrand(written=written, canonical=brand, how=how))
+        out += (folded_text[done:first], _fold(brand))
+        done = last
+    out.append(folded_text[done:])
+    return "".join(out), list(found.values())
 
 
 @cache
