@@ -10,8 +10,7 @@ Two rules keep everyday words and model numbers out:
   is a brand spelling as written ("3ce", "g7", "555") is left alone, so "iphone 15", "mp3", "4g", "5s" and "b12"
   never become brands;
 - an abbreviation ("cc", "rb", "gg") counts only after a word of the brand's goods among the
-  ``HINT_WINDOW_WORDS`` words before it; the abbreviations and their context words are data
-  (``lexicon/brand_hints.json``).
+  words before it (``model/brand_hints.py``; the abbreviations and their context words are data).
 
 Linear in the text: one scan for substitutes beside letters (each word holding one is read once, and a word
 longer than any brand spelling is skipped whole), one scan for abbreviations with a fixed window of words looked at
@@ -22,22 +21,17 @@ before each, words and pairs de-leeted once (a bounded cache: they are no longer
 from __future__ import annotations
 
 import heapq
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import pairwise
-from pathlib import Path
 
+from model.brand_hints import Span, hinted_spans
 from model.brands import MAX_BRANDS_FOUND, load_brand_index
 from model.text import fold_diacritics
 
-HINTS_FILE = Path(__file__).with_name("lexicon") / "brand_hints.json"
 # a de-leeted word must be a brand spelling of at least this many letters: "m4c" or "j3t" are more likely codes
 MIN_DELEETED_LETTERS = 4
-# an abbreviation is a brand only after a context word among this many words before it
-HINT_WINDOW_WORDS = 3
 # words and pairs of words (each no longer than a brand spelling) already de-leeted: "a4", "100ml" recur everywhere
 WORD_CACHE_SIZE = 8192
 # characters sellers put for letters; "1", "|" may stand for "i" or "l", so both readings are tried
@@ -65,33 +59,8 @@ class EvasiveBrand:
     how: str  # "symbols" (digits, symbols or separated letters in the name) or "hint" (abbreviation in context)
 
 
-@dataclass(frozen=True)
-class BrandHints:
-    """Abbreviation as written (every separator variant) -> (canonical brand, its folded context words)."""
-
-    abbreviations: dict[str, tuple[str, frozenset[str]]]
-
-
 def _fold(text: str) -> str:
     return " ".join(fold_diacritics(text.lower()).split())
-
-
-@cache
-def load_brand_hints(path: Path = HINTS_FILE) -> BrandHints:
-    """The hint table from ``brand_hints.json`` (empty if absent); a hint naming an unknown brand is an error."""
-    if not path.is_file():
-        return BrandHints(abbreviations={})
-    known = set(load_brand_index().kinds)
-    table: dict[str, tuple[str, frozenset[str]]] = {}
-    for entry in json.loads(path.read_text(encoding="utf-8"))["hints"]:
-        if entry["brand"] not in known:
-            raise ValueError(f"{path.name}: hint brand {entry['brand']!r} is not a name in brands.json")
-        context = frozenset(_fold(word) for word in entry["context"])
-        for abbreviation in entry["abbreviations"]:
-            letters = _fold(abbreviation).replace(" ", "")
-            for joiner in ("", ".", "-"):
-                table[joiner.join(letters)] = (entry["brand"], context)
-    return BrandHints(abbreviations=table)
 
 
 @cache
@@ -154,10 +123,6 @@ def _core(chunk: str) -> tuple[str, str, str]:
 # a digit, substitute symbol or separator beside a letter ("d!or", "st0ne", "l.v"); written to start with the
 # substitute, which is rarer than a letter, so the engine tests few positions beyond their first character
 _MIXED = re.compile(r"[0-9@$!|.\-_*](?:(?<=[a-z][0-9@$!|.\-_*])|(?=[a-z]))")
-_OPENING = " \"'([{<"
-_CLOSING = " \"')]}>,;:.!?"
-# (start, end, as written, brand, how) of a span of the folded text to be spelled as the brand
-Span = tuple[int, int, str, str, str]
 
 
 def _neighbour(text: str, start: int, end: int, *, after: bool) -> tuple[int, int, str] | None:
@@ -230,36 +195,10 @@ def _spelled_spans(text: str) -> list[Span]:
     return spans
 
 
-def _hinted_spans(text: str, hints: BrandHints) -> list[Span]:
-    """Abbreviations standing as a word after a context word of their brand ("khoa cc", "kinh r.b"), in order."""
-    pattern = _hint_pattern()
-    if pattern is None:
-        return []
-    exact = load_brand_index().exact
-    spans: list[Span] = []
-    for m in pattern.finditer(text):
-        first, last = m.span(1)
-        abbreviation = m.group(1)
-        if abbreviation in exact or (first and text[first - 1] not in _OPENING):
-            continue
-        if last < len(text) and text[last] not in _CLOSING:
-            continue
-        brand, context = hints.abbreviations[abbreviation]
-        low = max(0, first - 16 * HINT_WINDOW_WORDS)
-        words = text[low:first].split()
-        if low > 0 and text[low - 1] != " ":
-            words = words[1:]  # cut by the window: not a whole word
-        window = [_core(word)[1] for word in words[-HINT_WINDOW_WORDS:]]
-        if any(word in context for word in (*window, *(f"{a} {b}" for a, b in pairwise(window)))):
-            spans.append((first, last, abbreviation, brand, "hint"))
-    return spans
-
-
 def reveal_brands(folded_text: str) -> tuple[str, list[EvasiveBrand]]:
     """Folded text with evasively written brands spelled as the brand ("tui d!or" -> "tui dior"), and those brands
     (at most ``MAX_BRANDS_FOUND`` distinct spellings; further ones are left as written)."""
-    hints = load_brand_hints()
-    spans = list(heapq.merge(_spelled_spans(folded_text), _hinted_spans(folded_text, hints)))
+    spans = list(heapq.merge(_spelled_spans(folded_text), hinted_spans(folded_text)))
     if not spans:
         return folded_text, []
     found: dict[str, EvasiveBrand] = {}
@@ -273,13 +212,6 @@ def reveal_brands(folded_text: str) -> tuple[str, list[EvasiveBrand]]:
         done = last
     out.append(folded_text[done:])
     return "".join(out), list(found.values())
-
-
-@cache
-def _hint_pattern() -> re.Pattern[str] | None:
-    from model.patterns import compile_word_pattern
-
-    return compile_word_pattern(load_brand_hints().abbreviations)
 
 
 def brands_spelled_away(

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model import brand_evasion
-from model.brand_evasion import load_brand_hints, reveal_brands, written_form
+from model.brand_evasion import reveal_brands, written_form
+from model.brand_hints import load_brand_hints
 from model.text import read_text
 
 
