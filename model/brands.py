@@ -259,3 +259,32 @@ def canonicalize_brands(folded_text: str, found: Sequence[tuple[str, str]] | Non
         if written != target:
             folded_text = re.sub(rf"(?<![a-z0-9]){re.escape(written)}(?![a-z0-9])", target, folded_text)
     return folded_text
+
+
+@cache
+def _accented_spellings() -> dict[str, str]:
+    """Folded spelling -> the spelling as brands.json writes it, tone marks kept ("bo huc" -> "bò húc")."""
+    spellings: dict[str, str] = {}
+    if BRANDS_FILE.is_file():
+        for brand in json.loads(BRANDS_FILE.read_text(encoding="utf-8"))["brands"]:
+            for written in (brand["name"], *brand.get("aliases", [])):
+                spellings.setdefault(_fold(written), written.lower())
+    return spellings
+
+
+def drop_other_words(found: Sequence[tuple[str, str]], original: str) -> list[tuple[str, str]]:
+    """Brands found in folded text, less those the seller wrote only as a Vietnamese word with other tone marks.
+
+    "mặc" (to wear) and "mác" (a label) fold to "mac", which is MAC's spelling; the original text tells them apart,
+    as it tells "giá" from "giả" for the lexicon. A spelling written without marks anywhere is kept; so is a
+    misspelling, or a brand the text spells only with tricks, which cannot be compared letter for letter. At most
+    ``MAX_BRANDS_FOUND`` searches of ``original``, each linear.
+    """
+    from model.lexicon import tones_agree_somewhere
+
+    kept = []
+    for written, canonical in found:
+        accented = _accented_spellings().get(written)
+        if accented is None or tones_agree_somewhere(accented, original):
+            kept.append((written, canonical))
+    return kept

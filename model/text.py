@@ -14,9 +14,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from model.deobfuscation import deobfuscate
 from model.signals import TextSignals, extract_signals
+
+if TYPE_CHECKING:
+    from model.brand_evasion import EvasiveBrand
 
 # A tag never spans another "<": each character is then scanned from one "<" only, so a flood of "<" is linear
 # (with ``[^>]`` every "<" would rescan the next 500 characters).
@@ -79,18 +83,22 @@ class ReadText:
     folded: str
     signals: TextSignals
     brands: tuple[tuple[str, str], ...]
+    # brands the seller wrote with digits, symbols or separated letters ("D!or", "chan3l") or hinted ("khóa CC")
+    evasive_brands: tuple[EvasiveBrand, ...] = ()
 
 
 def read_text(text: str) -> ReadText:
     """The full reading: normalise, take out contact details, undo obfuscation and teencode, fold, fix brands.
 
     ``surface`` is the text as written (see ``surface_text``); ``normalized`` keeps the tone marks; ``folded``
-    has none and spells misspelt brands canonically.
+    has none and spells misspelt, obfuscated and hinted brands canonically ("d!or", "khoa cc" -> "dior",
+    "khoa chanel"); ``evasive_brands`` says which brands were written that way.
     """
-    from model.brands import canonicalize_brands, find_brands
+    from model.brand_evasion import brands_spelled_away, reveal_brands
+    from model.brands import canonicalize_brands, drop_other_words, find_brands
 
     surface = surface_text(text)
-    normalized = _normalize_surface(surface)
+    normalized = as_written = _normalize_surface(surface)
     phones: list[str] = []
     handles: list[str] = []
     banks: list[str] = []
@@ -110,14 +118,17 @@ def read_text(text: str) -> ReadText:
             break
         normalized = again
     signals = TextSignals(phones=tuple(phones), handles=tuple(handles), bank_accounts=tuple(banks))
-    folded = fold_diacritics(normalized)
-    brands = tuple(find_brands(folded))
+    folded, evasive = reveal_brands(fold_diacritics(normalized))
+    brands = tuple(drop_other_words(find_brands(folded), as_written))  # "mặc" is not MAC
+    if brands and normalized != as_written:  # undoing tricks may have spelled a brand out ("chan3l")
+        evasive += brands_spelled_away(brands, fold_diacritics(as_written), evasive)
     return ReadText(
         surface=surface,
         normalized=normalized,
         folded=canonicalize_brands(folded, brands),
         signals=signals,
         brands=brands,
+        evasive_brands=tuple(evasive),
     )
 
 

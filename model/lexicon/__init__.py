@@ -25,7 +25,7 @@ from model.text import fold_diacritics
 LEXICON_FILE = Path(__file__).with_name("risk_lexicon.json")
 # Vietnamese letters grouped by the plain letter they fold to, to find a term as written in the original text.
 _VIETNAMESE_LETTERS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵdđbcfghjklmnpqrstvwxz"
-_SUBSTITUTES = {"a": "4@", "e": "3", "i": "1", "o": "0", "s": "5$", "t": "7"}
+_SUBSTITUTES = {"a": "4@", "e": "3", "i": "1!|", "l": "1|", "o": "0", "s": "5$", "t": "7"}
 # Separators between the words of a term as written ("bóng  .  cười"): bounded, so evidence stays short.
 _WORD_GAP = r"[\s.\-_*]{0,16}"
 # Written-form patterns kept compiled: the lexicon's terms plus misspelt brands, which sellers choose freely.
@@ -223,9 +223,16 @@ def tones_agree_somewhere(term: str, original: str, plain: str | None = None) ->
     return not found
 
 
-def find_written_form(term: str, original: str) -> str | None:
-    """The term as the seller wrote it in the original text ('B.Ó.N.G cười' for 'bóng cười'), if found."""
+def find_written_form(term: str, original: str, *, whole_word: bool = False) -> str | None:
+    """The term as the seller wrote it in the original text ('B.Ó.N.G cười' for 'bóng cười'), if found.
+
+    ``whole_word`` skips places inside a longer word (an abbreviation "cc" is not the one inside "accessories").
+    """
     if not term or not original:
         return None
-    m = _written_pattern(term).search(_plain_letters(original))
-    return original[m.start() : m.end()].strip(" .-_*") if m else None
+    for m in _written_pattern(term).finditer(_plain_letters(original)):
+        before = original[m.start() - 1] if m.start() > 0 else " "
+        after = original[m.end()] if m.end() < len(original) else " "
+        if not whole_word or not (before.isalnum() or after.isalnum()):
+            return original[m.start() : m.end()].strip(" .-_*")
+    return None
