@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.brand_evasion import EvasiveBrand
 from model.brands import brand_of, is_misspelt
 from model.deobfuscation import find_price_mentions
 from model.lexicon import LexiconHit, load_lexicon
@@ -56,6 +57,7 @@ class TextViews:
     lexicon_hits: tuple[LexiconHit, ...]
     innocent_hits: int  # lexicon phrases that use risky words innocently ("cây ngà voi", "cỏ mèo")
     text_price: float | None  # the first price written in the text ("giá 350k"), if any
+    evasive_brands: tuple[EvasiveBrand, ...] = ()  # brands written with symbols or hinted ("D!or", "khóa CC")
 
 
 def build_listing_text(listing: Listing, *, max_description_chars: int) -> str:
@@ -86,6 +88,7 @@ def build_text_views(listing: Listing, *, max_description_chars: int, max_segmen
         lexicon_hits=tuple(hits),
         innocent_hits=innocent,
         text_price=next(iter(find_price_mentions(read.normalized)), None),
+        evasive_brands=read.evasive_brands,
     )
 
 
@@ -168,7 +171,7 @@ def build_signal_features(listing: Listing, views: TextViews, reference: Neighbo
     values += [float(bool(signals.phones)), float(bool(signals.handles)), float(bool(signals.bank_accounts))]
     values.append(float(listing.price is None and listing_price(listing, views) is not None))
     values += build_price_features(check_price(listing, views, reference))
-    values.append(float(bool(misspelt_brands(views))))
+    values.append(float(bool(misspelt_brands(views) or views.evasive_brands)))
     values.append(math.log1p(views.innocent_hits))
     return values
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from model.brand_evasion import written_form
 from model.features import METADATA_FEATURES, PRICE_FEATURE_NAMES, TextViews, misspelt_brands
 from model.labels import describe_label
 from model.lexicon import find_written_form, load_lexicon
@@ -125,6 +126,33 @@ _KIND_VI = {"term": "từ khóa", "code_word": "từ lóng", "emoji": "biểu t�
 _PRICE = frozenset(PRICE_FEATURE_NAMES)
 
 
+_MISSPELT_TEXT = "Tên thương hiệu viết chệch “{written}” ({brand}): cách viết né bộ lọc thường gặp ở hàng nhái."
+_EVASIVE_TEXT = (
+    "Tên thương hiệu viết lách “{written}” ({brand}): viết bằng ký hiệu, chữ số hoặc chữ viết tắt để né bộ lọc, "
+    "thường gặp ở hàng nhái."
+)
+
+
+def _written_brand_reasons(views: TextViews, *, label: str, weight: float) -> list[Reason]:
+    """Brands written other than their known spellings: misspelt ("Rolexx"), or with symbols and hints ("D!or")."""
+    found = [
+        (find_written_form(written, views.raw) or written, brand, _MISSPELT_TEXT)
+        for written, brand in misspelt_brands(views)
+    ]
+    found += [(written_form(evasive, views.raw), evasive.canonical, _EVASIVE_TEXT) for evasive in views.evasive_brands]
+    return [
+        Reason(
+            kind="term",
+            label=label,
+            evidence=written,
+            normalized=brand,
+            weight=round(weight, 4),
+            text=template.format(written=written, brand=brand),
+        )
+        for written, brand, template in found
+    ]
+
+
 def build_signal_reasons(
     contributions: list[tuple[str, str, float, float]],
     *,
@@ -167,19 +195,7 @@ def build_signal_reasons(
                     )
                 )
         elif name == "brand_misspelt":
-            for written, canonical in misspelt_brands(views):
-                as_written = find_written_form(written, views.raw) or written
-                reasons.append(
-                    Reason(
-                        kind="term",
-                        label=label,
-                        evidence=as_written,
-                        normalized=canonical,
-                        weight=round(weight, 4),
-                        text=f"Tên thương hiệu viết chệch “{as_written}” ({canonical}): cách viết né bộ lọc "
-                        "thường gặp ở hàng nhái.",
-                    )
-                )
+            reasons += _written_brand_reasons(views, label=label, weight=weight)
         elif name in _SIGNAL_TEXT:
             reasons.append(
                 Reason(kind="metadata", label=label, evidence=name, weight=round(weight, 4), text=_SIGNAL_TEXT[name])

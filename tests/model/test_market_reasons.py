@@ -46,3 +46,20 @@ def test_no_price_reason_for_a_genuine_price_or_an_unknown_product() -> None:
     assert _reasons(Listing(title="iPhone 15 Pro Max 256GB mới", price=30_000_000), raised) == []
     assert _reasons(Listing(title="Áo thun trơn", price=20_000), raised) == []
     assert _reasons(Listing(title="iPhone 15 Pro Max 256GB mới"), raised) == []
+
+
+def test_a_brand_written_with_symbols_is_a_reason_in_the_sellers_spelling() -> None:
+    listing = Listing(title="Túi D!or Saddle da bò hàng đẹp", price=900_000)
+    views = build_text_views(listing, max_description_chars=500, max_segmented_chars=0)
+    assert [brand.canonical for brand in views.evasive_brands] == ["Dior"]
+    reasons = build_signal_reasons(
+        [("signals", "brand_misspelt", 1.0, 0.4)],
+        label="counterfeit",
+        listing=listing,
+        views=views,
+        price_reference=None,
+    )
+    assert [reason.text for reason in reasons] == [
+        "Tên thương hiệu viết lách “D!or” (Dior): viết bằng ký hiệu, chữ số hoặc chữ viết tắt để né bộ lọc, "
+        "thường gặp ở hàng nhái."
+    ]
