@@ -50,11 +50,11 @@ from training.dataset import (
     load_examples,
     load_real_negatives,
     sample_examples,
-    split_by_seller,
 )
 from training.ensemble import choose_served, cross_fitted_scores, fit_ensemble, macro_ap
 from training.evaluate import compute_metrics
 from training.report import render_model_card
+from training.split import split_examples
 
 log = logging.getLogger(__name__)
 
@@ -179,13 +179,15 @@ def _label_counts(examples: list[Example], labels: tuple[str, ...]) -> dict[str,
 
 
 def load_split(config: TrainConfig) -> Split:
-    """The config's labelled data, sampled and split by seller exactly as training does it."""
+    """The config's labelled data, sampled and split (by phrase pool or by seller) exactly as training does it."""
     examples = sample_examples(
         load_examples(config.resolve(config.data_path), labels=config.labels),
         max_listings=config.max_listings,
         seed=config.seed,
     )
-    return split_by_seller(examples, valid_share=config.valid_share, test_share=config.test_share, seed=config.seed)
+    return split_examples(
+        examples, mode=config.split, valid_share=config.valid_share, test_share=config.test_share, seed=config.seed
+    )
 
 
 def _thresholds(probability: np.ndarray, target: np.ndarray, labels: tuple[str, ...]) -> dict[str, float]:
@@ -371,6 +373,7 @@ def train(
             "path": str(config.data_path),
             "sha256": data_hash,
             "split": split.description,
+            "split_mode": split.mode,
             "real_negatives": {
                 "files": [path.name for path in negative_paths],
                 "listings": len(negatives),
