@@ -83,6 +83,13 @@ def split_by_pool(examples: list[Example], *, valid_share: float, test_share: fl
     return Split(train=parts["train"], valid=parts["valid"], test=parts["test"], description=description, mode="pool")
 
 
+def inherit_split(review: Example, seed: Example) -> Example:
+    """A reviewed copy of a seed listing keeps the seed's ``split`` and ``pool_entry``, so a review never moves a
+    test listing's phrases into training."""
+    kept = {key: seed.extras[key] for key in (SPLIT_FIELD, POOL_ENTRY_FIELD) if key in seed.extras}
+    return Example(listing=review.listing, extras={**review.extras, **kept}) if kept else review
+
+
 def split_examples(examples: list[Example], *, mode: str, valid_share: float, test_share: float, seed: int) -> Split:
     """The split of ``examples`` for a config's ``split`` mode; its ``mode`` says which it resolved to."""
     make = split_by_pool if resolve_split_mode(mode, examples) == "pool" else split_by_seller
