@@ -11,9 +11,9 @@ it became:
 - ``evasive_brand``: the brand written evasively (letters to digits, symbols: "N1k3", "A.d.i.d.a.s"): ``counterfeit``
   (branded);
 - ``social``: the same title rewritten as a chatty social post without tone marks, with a phone/Zalo number:
-  clean (a way of writing is not a risk);
-- ``original``: the real listing unchanged beside its counterfeit edits: clean, so that a pair differs only by
-  the edit.
+  clean (a way of writing is not a risk); ``social_replica``: the same with replica wording: ``counterfeit``;
+- ``original``: the real listing beside its counterfeit edits, clean, so that a pair differs only by the edit
+  (beside a price cut, the original also says "hàng mới 100%": the pair differs by the price alone).
 
 A brand counts only when it is a fashion, shoe, watch or perfume brand (in fashion files, "iPad" names a bag's
 compartment), its exact spelling is written in the title itself (not found through folding: "mặc" is not MAC;
@@ -40,7 +40,7 @@ from training.dataset import FALSE_ALARM_FILES, WEIGHT_FIELD, Example, _unit_has
 
 # brands of the goods these files sell: an "iPad" in a bag's title is a compartment, not an Apple product
 EDITED_KINDS = ("fashion", "shoes", "watch", "perfume")
-COUNTERFEIT_KINDS = ("price_cut", "replica", "evasive_brand")
+COUNTERFEIT_KINDS = ("price_cut", "replica", "evasive_brand", "social_replica")
 REPLICA_PHRASES = ("rep 1:1", "like auth", "hàng F1", "siêu cấp", "hàng rep 1:1 siêu cấp", "F1 like auth")
 NEW_PHRASE = "hàng mới 100%"
 # words that make a branded title an accessory for the brand, not the brand's goods (folded, lower case)
@@ -120,12 +120,16 @@ def edit_listing(listing: Listing, kind: str, *, brand: str | None, seed: int) -
         if title is None:
             return None
         update |= {"title": title, "brand": None, "description": None}
-    elif kind == "social":
-        text = social_rewrite(listing.title, listing.price, rng)
-        update |= {"title": text, "description": text, "labels": [], "brand": None}
+    elif kind == "social" or (kind == "social_replica" and branded):
+        title = f"{listing.title} {rng.choice(REPLICA_PHRASES)}" if kind == "social_replica" else listing.title
+        text = social_rewrite(title, listing.price, rng)
+        update |= {"title": text, "description": text, "brand": None}
+        update["labels"] = update["labels"] if kind == "social_replica" else []
         update["platform"] = rng.choice(("facebook", "zalo", "tiktok"))
-    elif kind == "original":
+    elif kind in ("original", "original_new"):
         update["labels"] = []
+        if kind == "original_new":  # the price-cut pair: the same words at the genuine price
+            update["title"] = f"{listing.title} {NEW_PHRASE}"
     else:
         return None
     # every edit of one real listing shares a seller id, so calibration folds keep them together
@@ -149,7 +153,7 @@ def plan_edits(listings: Sequence[Listing], *, count: int, seed: int) -> list[tu
     wanted = {"counterfeit": count // 2, "original": count // 5, "social": count // 5}
     wanted["unbranded_price_cut"] = count - sum(wanted.values())
     edits: list[tuple[str, Listing]] = []
-    edited_origins: list[str] = []
+    edited_origins: list[tuple[str, str]] = []
     plans = (
         ("counterfeit", _pairs(branded, COUNTERFEIT_KINDS, seed)),
         ("social", _pairs(branded[::2] + unbranded, ("social",), seed + 1)),
@@ -165,9 +169,9 @@ def plan_edits(listings: Sequence[Listing], *, count: int, seed: int) -> list[tu
                 edits.append((kind, edited))
                 made += 1
                 if part == "counterfeit":
-                    edited_origins.append(key)
-    for key in list(dict.fromkeys(edited_origins))[: wanted["original"]]:
-        original = edit_listing(by_id[key], "original", brand=brands[key], seed=seed)
+                    edited_origins.append((key, "original_new" if kind == "price_cut" else "original"))
+    for key, kind in list(dict.fromkeys(edited_origins))[: wanted["original"]]:
+        original = edit_listing(by_id[key], kind, brand=brands[key], seed=seed)
         if original is not None:
             edits.append(("original", original))
     return edits

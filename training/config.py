@@ -105,8 +105,8 @@ class TrainConfig:
     ensemble_min_gain: float = 0.0
     # Counterfeit edits of lawful real titles (training.augment), training split only, when ../shared is there.
     real_edit_files: tuple[str, ...] = ()
-    real_edit_count: int = 1200
-    real_edit_weight: float = 0.7
+    real_edit_count: int = 600
+    real_edit_weight: float = 0.5
 
     def __post_init__(self) -> None:
         check_labels(self.labels, allowed=list(load_label_catalog()))

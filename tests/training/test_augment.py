@@ -96,7 +96,7 @@ def test_plan_is_deterministic_and_half_counterfeit() -> None:
     assert len(first) <= 30
     counterfeit = [e for _k, e in first if e.labels]
     assert len(counterfeit) == 15
-    assert {k for k, e in first if e.labels} <= {"price_cut", "replica", "evasive_brand"}
+    assert {k for k, e in first if e.labels} <= {"price_cut", "replica", "evasive_brand", "social_replica"}
     titles = {listing.id: listing.title for listing in listings}
     assert all(named_brand(titles[e.id.split("-", 2)[2]]) for e in counterfeit)  # type: ignore[union-attr]
     other = plan_edits(listings, count=30, seed=14)
