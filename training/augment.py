@@ -144,16 +144,16 @@ def _pairs(ids: Sequence[str], kinds: Sequence[str], seed: int) -> list[tuple[st
 
 
 def plan_edits(listings: Sequence[Listing], *, count: int, seed: int) -> list[tuple[str, Listing]]:
-    """``count`` edited listings: half counterfeit edits of branded titles, the rest clean (originals of the
-    edited titles, social rewrites, price cuts of unbranded titles); deterministic for a seed."""
+    """``count`` edited listings, deterministic for a seed: 40% counterfeit edits of branded titles, each beside
+    its clean original (40%), so that naming a brand in a real title is not itself the tell; 10% clean social
+    rewrites; 10% clean price cuts of unbranded titles."""
     by_id = {listing.id: listing for listing in listings if listing.id}
     brands = {key: named_brand(listing.title) for key, listing in by_id.items()}
     branded = [key for key, brand in brands.items() if brand]
     unbranded = [key for key, brand in brands.items() if not brand]
-    wanted = {"counterfeit": count // 2, "original": count // 5, "social": count // 5}
-    wanted["unbranded_price_cut"] = count - sum(wanted.values())
+    wanted = {"counterfeit": count * 2 // 5, "social": count // 10}
+    wanted["unbranded_price_cut"] = count - 2 * wanted["counterfeit"] - wanted["social"]
     edits: list[tuple[str, Listing]] = []
-    edited_origins: list[tuple[str, str]] = []
     plans = (
         ("counterfeit", _pairs(branded, COUNTERFEIT_KINDS, seed)),
         ("social", _pairs(branded[::2] + unbranded, ("social",), seed + 1)),
@@ -165,16 +165,14 @@ def plan_edits(listings: Sequence[Listing], *, count: int, seed: int) -> list[tu
             if made >= wanted[part]:
                 break
             edited = edit_listing(by_id[key], kind, brand=brands[key], seed=seed)
-            if edited is not None:
-                edits.append((kind, edited))
-                made += 1
-                if part == "counterfeit":
-                    edited_origins.append((key, "original_new" if kind == "price_cut" else "original"))
-    for key, kind in list(dict.fromkeys(edited_origins))[: wanted["original"]]:
-        original = edit_listing(by_id[key], kind, brand=brands[key], seed=seed)
-        if original is not None:
-            edits.append(("original", original))
-    return edits
+            if edited is None:
+                continue
+            edits.append((kind, edited))
+            made += 1
+            if part == "counterfeit":
+                pair_kind = "original_new" if kind == "price_cut" else "original"
+                edits.append(("original", edit_listing(by_id[key], pair_kind, brand=brands[key], seed=seed)))
+    return edits  # type: ignore[return-value]
 
 
 def build_real_edits(config: TrainConfig) -> tuple[list[Example], list[Path], dict[str, Any]]:
