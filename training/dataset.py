@@ -44,6 +44,7 @@ class Split:
     valid: list[Example]
     test: list[Example]
     description: str  # written to the model card: every split says how it was made
+    mode: str = "seller"  # "pool" (the data's split field, by phrase pool) or "seller" (seller hash)
 
 
 # The extra field of a data line that weighs it in training (reviewed listings: the reviewer's measured reliability).

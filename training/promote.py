@@ -41,6 +41,7 @@ from training.evaluate import compute_metrics
 from training.label_issues import LabelIssue, find_label_issues, out_of_fold_probabilities
 from training.report import nan_to_none
 from training.review_weights import WeightingSummary, apply_weights, render_weighting, summarize
+from training.split import inherit_split
 from training.train import load_split, train
 
 log = logging.getLogger("training.promote")
@@ -85,7 +86,8 @@ def merge_reviews(
         key = listing_key(example.listing)
         if key in frozen:
             continue  # the same listing is frozen for evaluation: its seed copy must not train either
-        merged.append(unused.pop(key, example))
+        review = unused.pop(key, None)
+        merged.append(example if review is None else inherit_split(review, example))
     merged += unused.values()
     return merged, list(frozen.values())
 

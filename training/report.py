@@ -75,19 +75,21 @@ def render_model_card(card: dict[str, Any]) -> str:
         f"- created: {card['created_at']}; training time: {card['training_seconds']} s",
         f"- data: `{card['data']['path']}` (sha256 {card['data']['sha256'][:16]}…); split {card['data']['split']}",
         "- listings: " + ", ".join(f"{name} {counts[name]['total']}" for name in ("train", "valid", "test")),
-        f"- thresholds (chosen for F1 on valid): {json.dumps(card['thresholds'])}",
+        f"- real-title edits (training only): {card['data'].get('real_edits', {}).get('note', 'none')}",
+        f"- thresholds (chosen for F1 on the selection data): {json.dumps(card['thresholds'])}",
         f"- priority: high if risk ≥ {cutoffs['high']}, medium if ≥ {cutoffs['medium']}",
         "",
         *(
             [
-                "## Scorers (test split; served: chosen on validation)",
+                "## Scorers (test split; served: chosen on the selection data)",
                 "",
                 render_scorer_comparison(
                     {kind: part["metrics"]["test"] for kind, part in card["scorers"].items()}, served=card["scorer"]
                 ),
                 "",
-                "- validation macro AP used for selection: "
-                + json.dumps(card["selection"]["valid_macro_average_precision"]),
+                f"- selection rule: {card['selection'].get('rule', 'validation macro AP')}",
+                "- selection scores (macro AP per part and their mean): "
+                + json.dumps(card["selection"].get("scores", card["selection"]["valid_macro_average_precision"])),
                 "",
             ]
             if len(card.get("scorers", {})) > 1

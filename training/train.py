@@ -6,7 +6,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,8 @@ from model.features import (
 from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
 from model.onnx_scorer import TransformerScorer, write_transformer_config
 from model.schema import Listing
-from training.calibration import choose_threshold, fit_sigmoid_calibration
+from training.augment import build_real_edits
+from training.calibration import fit_sigmoid_calibration
 from training.config import TrainConfig
 from training.dataset import (
     Example,
@@ -45,12 +46,12 @@ from training.dataset import (
     load_examples,
     load_real_negatives,
     sample_examples,
-    split_by_seller,
 )
-from training.ensemble import choose_served, cross_fitted_scores, fit_ensemble, macro_ap
-from training.evaluate import compute_metrics
+from training.ensemble import cross_fitted_scores, fit_ensemble
 from training.price_neighbours import fit_price_neighbours
 from training.report import render_model_card
+from training.selection import load_selection_data, score_scorers, select, selection_record
+from training.split import split_examples
 
 log = logging.getLogger(__name__)
 
@@ -163,17 +164,15 @@ def _label_counts(examples: list[Example], labels: tuple[str, ...]) -> dict[str,
 
 
 def load_split(config: TrainConfig) -> Split:
-    """The config's labelled data, sampled and split by seller exactly as training does it."""
+    """The config's labelled data, sampled and split (by phrase pool or by seller) exactly as training does it."""
     examples = sample_examples(
         load_examples(config.resolve(config.data_path), labels=config.labels),
         max_listings=config.max_listings,
         seed=config.seed,
     )
-    return split_by_seller(examples, valid_share=config.valid_share, test_share=config.test_share, seed=config.seed)
-
-
-def _thresholds(probability: np.ndarray, target: np.ndarray, labels: tuple[str, ...]) -> dict[str, float]:
-    return {label: choose_threshold(probability[:, i], target[:, i]) for i, label in enumerate(labels)}
+    return split_examples(
+        examples, mode=config.split, valid_share=config.valid_share, test_share=config.test_share, seed=config.seed
+    )
 
 
 def _train_transformer_scorers(
@@ -185,11 +184,13 @@ def _train_transformer_scorers(
     model_dir: Path,
     valid: tuple[list[Listing], list[TextViews], np.ndarray, np.ndarray],
     test: tuple[list[Listing], list[TextViews], np.ndarray],
-) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, Any], float]:
-    """Fine-tune the transformer, calibrate it on validation, fit the ensemble.
+    valid_rows: int,
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, Any], np.ndarray]:
+    """Fine-tune the transformer (early stopping and calibration on the validation split), fit the ensemble.
 
-    Returns (valid, test) label probabilities of ``transformer`` and ``ensemble``, the settings for the model
-    card, and the ensemble's cross-fitted validation macro average precision (what selection compares).
+    ``valid`` is the selection data (``training.selection``), its first ``valid_rows`` rows the validation split.
+    Returns (selection data, test) label probabilities of ``transformer`` and ``ensemble``, the settings for the
+    model card, and the ensemble's 2-fold cross-fitted logits on the selection data (what selection judges).
     """
     from training.transformer_train import train_transformer
 
@@ -212,20 +213,21 @@ def _train_transformer_scorers(
     ]
     valid_listings, valid_views, valid_target, linear_valid = valid
     test_listings, test_views, linear_test = test
+    n = valid_rows
     result = train_transformer(
         settings,
         labels=config.labels,
         train=(listings, views, label_matrix(listings, config.labels).astype(np.float32), weight),
-        valid=(valid_listings, valid_views, valid_target),
+        valid=(valid_listings[:n], valid_views[:n], valid_target[:n]),
         price_reference=linear.price_reference,
         model_dir=model_dir,
         seed=config.seed,
     )
     # calibrate what is served: the int8 ONNX model's logits, not PyTorch's
     onnx_scorer = TransformerScorer.load(model_dir, quantized=settings.quantize)
-    valid_logits = onnx_scorer.logits(valid_listings, valid_views).astype(np.float64)
+    valid_logits = onnx_scorer.logits(valid_listings[:n], valid_views[:n]).astype(np.float64)
     calibration = [
-        fit_sigmoid_calibration(valid_logits[:, i], valid_target[:, i], name=label)
+        fit_sigmoid_calibration(valid_logits[:, i], valid_target[:n, i], name=label)
         for i, label in enumerate(config.labels)
     ]
     onnx_scorer.calibration_slope = np.asarray([a for a, _ in calibration])
@@ -241,7 +243,7 @@ def _train_transformer_scorers(
     transformer_test = onnx_scorer.predict_proba(test_listings, test_views)
     ensemble = fit_ensemble(linear_valid, transformer_valid, valid_target, labels=config.labels)
     ensemble.save(model_dir)
-    cross_fitted = macro_ap(valid_target, cross_fitted_scores(linear_valid, transformer_valid, valid_target))
+    cross_fitted = cross_fitted_scores(linear_valid, transformer_valid, valid_target)
     probabilities = {
         "transformer": (transformer_valid, transformer_test),
         "ensemble": (
@@ -274,7 +276,7 @@ def train(
     """Train, evaluate on validation and test splits, save the artifact, and (by default) make it current.
 
     Trains the linear scorer and, when the config enables it, the transformer and their ensemble; the
-    served scorer is chosen on validation macro average precision (``training.ensemble.choose_served``).
+    served scorer is chosen on the validation split plus the blind holdout (``training.selection``).
     ``split`` and ``data_files`` let a benchmark bring its own fixed splits (``training.vispam``).
     """
     started = time.perf_counter()
@@ -285,59 +287,59 @@ def train(
         config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
     )
     log.info("real negatives: %s", negative_note)
+    # counterfeit edits of lawful real titles: training split only, each carrying its weight
+    edits, edit_paths, edit_record = build_real_edits(config)
+    log.info("real edits: %s", edit_record["note"])
     # reviewed listings weigh what their reviewer's measured reliability says (the export's weight); the rest 1
-    weights = np.concatenate([example_weights(split.train), np.full(len(negatives), config.real_negative_weight)])
-    scorer = fit_linear_scorer(config, split.train + negatives, weights)
+    weights = np.concatenate(
+        [example_weights(split.train + edits), np.full(len(negatives), config.real_negative_weight)]
+    )
+    scorer = fit_linear_scorer(config, split.train + edits + negatives, weights)
 
     labels = config.labels
-    valid_listings = [e.listing for e in split.valid]
+    # the served scorer, thresholds and ensemble weights are chosen on validation + blind holdout
+    selection = load_selection_data(config, [e.listing for e in split.valid])
+    log.info("selection data: %s", {name: len(rows) for name, rows in selection.parts.items()})
+    valid_listings, valid_target = selection.listings, selection.target
     test_listings = [e.listing for e in split.test]
     # each set is read once and every scorer shares the reading
     valid_views, test_views = scorer.build_views(valid_listings), scorer.build_views(test_listings)
-    valid_target = label_matrix(valid_listings, labels)
     test_target = label_matrix(test_listings, labels)
     linear_valid = scorer.predict_proba(scorer.transform(valid_listings, valid_views))[:, : len(labels)]
     linear_test = scorer.predict_proba(scorer.transform(test_listings, test_views))[:, : len(labels)]
     probabilities = {"linear": (linear_valid, linear_test)}
 
-    data_hash = hash_files([*(data_files or [data_path]), *negative_paths])
+    data_hash = hash_files([*(data_files or [data_path]), *dict.fromkeys([*negative_paths, *edit_paths])])
     models_dir = config.resolve(config.models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     # trained under a temporary name: the version id names the served scorer, known only after selection
     work_dir = models_dir / f".training-{os.getpid()}-{int(time.time())}"
     work_dir.mkdir(parents=True, exist_ok=False)
     transformer_card: dict[str, Any] | None = None
-    selection_ap: dict[str, float] = {}
+    cross_fitted: dict[str, np.ndarray] = {}
     try:
         scorer.save(work_dir)
         if config.transformer.enabled:
-            more, transformer_card, selection_ap["ensemble"] = _train_transformer_scorers(
+            more, transformer_card, cross_fitted["ensemble"] = _train_transformer_scorers(
                 config,
-                split=split,
+                split=replace(split, train=split.train + edits),
                 negatives=negatives,
                 linear=scorer,
                 model_dir=work_dir,
                 valid=(valid_listings, valid_views, valid_target, linear_valid),
                 test=(test_listings, test_views, linear_test),
+                valid_rows=selection.valid_rows,
             )
             probabilities.update(more)
     except BaseException:
         shutil.rmtree(work_dir, ignore_errors=True)  # no half-written artifact is left behind
         raise
 
-    scorers: dict[str, dict[str, Any]] = {}
-    for kind, (valid_probability, test_probability) in probabilities.items():
-        thresholds = _thresholds(valid_probability, valid_target, labels)
-        scorers[kind] = {
-            "thresholds": thresholds,
-            "metrics": {
-                "valid": compute_metrics(valid_target, valid_probability, labels=labels, thresholds=thresholds),
-                "test": compute_metrics(test_target, test_probability, labels=labels, thresholds=thresholds),
-            },
-        }
-        selection_ap.setdefault(kind, scorers[kind]["metrics"]["valid"]["macro_average_precision"])
-    served = choose_served(selection_ap, min_gain=config.ensemble_min_gain)
-    log.info("validation macro AP %s: serving %s", selection_ap, served)
+    scorers, scores = score_scorers(
+        probabilities, selection=selection, test_target=test_target, labels=labels, cross_fitted=cross_fitted
+    )
+    served = select(scores, min_gain=config.ensemble_min_gain)
+    log.info("selection scores %s: serving %s", {kind: score["mean"] for kind, score in scores.items()}, served)
 
     version = new_version_id(served, data_hash)
     model_dir = models_dir / version
@@ -355,12 +357,14 @@ def train(
             "path": str(config.data_path),
             "sha256": data_hash,
             "split": split.description,
+            "split_mode": split.mode,
             "real_negatives": {
                 "files": [path.name for path in negative_paths],
                 "listings": len(negatives),
                 "weight": config.real_negative_weight,
                 "note": negative_note,
             },
+            "real_edits": edit_record,
             "counts": {
                 name: _label_counts(part, labels)
                 for name, part in (("train", split.train), ("valid", split.valid), ("test", split.test))
@@ -368,12 +372,7 @@ def train(
         },
         "metrics": scorers[served]["metrics"],
         "scorers": scorers,
-        "selection": {
-            "rule": "best validation macro average precision; the ensemble only if it beats both single scorers "
-            f"by more than {config.ensemble_min_gain} (its validation AP is 2-fold cross-fitted)",
-            "valid_macro_average_precision": selection_ap,
-            "served": served,
-        },
+        "selection": selection_record(scores, served=served, selection=selection, min_gain=config.ensemble_min_gain),
         "training_seconds": round(time.perf_counter() - started, 1),
     }
     if transformer_card is not None:
