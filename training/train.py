@@ -49,6 +49,7 @@ from training.dataset import (
 )
 from training.ensemble import cross_fitted_scores, fit_ensemble
 from training.price_neighbours import fit_price_neighbours
+from training.price_sanity import drop_implausible_clean
 from training.report import render_model_card
 from training.selection import load_selection_data, score_scorers, select, selection_record
 from training.split import split_examples
@@ -165,14 +166,18 @@ def _label_counts(examples: list[Example], labels: tuple[str, ...]) -> dict[str,
 
 def load_split(config: TrainConfig) -> Split:
     """The config's labelled data, sampled and split (by phrase pool or by seller) exactly as training does it."""
-    examples = sample_examples(
+    loaded, dropped = drop_implausible_clean(
         load_examples(config.resolve(config.data_path), labels=config.labels),
-        max_listings=config.max_listings,
-        seed=config.seed,
+        max_description_chars=config.text.max_description_chars,
     )
-    return split_examples(
+    examples = sample_examples(loaded, max_listings=config.max_listings, seed=config.seed)
+    split = split_examples(
         examples, mode=config.split, valid_share=config.valid_share, test_share=config.test_share, seed=config.seed
     )
+    if dropped:
+        note = f"; {sum(dropped.values())} generated clean listings priced below 30% of their catalogue product dropped"
+        split = replace(split, description=split.description + note)
+    return split
 
 
 def _train_transformer_scorers(

@@ -32,6 +32,16 @@ SOURCES: tuple[Source, ...] = ("catalogue", "neighbours", "brand_min")
 MAX_TITLE_CHARS = 300
 
 
+# A used item whose product has no second-hand range in the catalogue is compared with this share of the lowest
+# new price: genuine second-hand goods commonly sell at 30-70% of new, so only a price far below that is evidence.
+USED_SHARE_WITHOUT_RANGE = 0.3
+
+
+def used_range(new: tuple[float, float], used: tuple[float, float] | None) -> tuple[float, float]:
+    """The genuine second-hand price range: the catalogue's, else from 30% of the lowest new price up to new."""
+    return used if used is not None else (new[0] * USED_SHARE_WITHOUT_RANGE, new[1])
+
+
 @dataclass(frozen=True)
 class PriceCheck:
     """A listing's unit price compared with one reference, and everything a reviewer needs to check it."""
@@ -105,8 +115,8 @@ def check_price(
         # read in the title, where the price's quantity is written; the product's own name is not a count
         # ("Optimum Gold 4 lon": stage 4, one can)
         quantity = read_quantity(title.replace(match.alias, " ", 1), product.unit)
-        used = condition.state == "used" and product.used_price_vnd is not None
-        low, high = product.used_price_vnd if used and product.used_price_vnd else product.price_vnd
+        used = condition.state == "used"
+        low, high = used_range(product.price_vnd, product.used_price_vnd) if used else product.price_vnd
         return PriceCheck(
             "catalogue", product.name, product.brand, price, quantity, product.unit, condition,
             float(low), float(high), used, product.year, 0, product.id,
