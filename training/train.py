@@ -33,6 +33,7 @@ from model.features import (
     build_text_views,
 )
 from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
+from model.market.catalogue import catalogue_fingerprint
 from model.onnx_scorer import TransformerScorer, write_transformer_config
 from model.schema import Listing
 from training.augment import build_real_edits
@@ -370,6 +371,7 @@ def train(
                 "note": negative_note,
             },
             "real_edits": edit_record,
+            "catalogue": catalogue_fingerprint(),
             "counts": {
                 name: _label_counts(part, labels)
                 for name, part in (("train", split.train), ("valid", split.valid), ("test", split.test))

@@ -6,6 +6,7 @@ is validated by a pydantic model; a bad entry fails with its file, its index and
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -131,3 +132,16 @@ def _load(directory: Path) -> Catalogue:
             kinds[product.id] = kind
             products.append(product)
     return Catalogue(products=tuple(products), kinds=kinds)
+
+
+def catalogue_fingerprint(directory: Path | None = None) -> dict[str, object]:
+    """What a model card records of the catalogue a model was trained with: product count and a SHA-256 of its files.
+
+    The catalogue is read at scoring time, so a changed catalogue changes the price features without retraining;
+    comparing this with the catalogue being served says whether that happened.
+    """
+    digest = hashlib.sha256()
+    root = Path(directory or CATALOGUE_DIR)
+    for path in sorted(root.glob("*.json")) if root.is_dir() else []:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return {"products": len(load_catalogue(root).products), "sha256": digest.hexdigest()}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from model.errors import CatalogueError
-from model.market.catalogue import CATALOGUE_DIR, load_catalogue
+from model.market.catalogue import CATALOGUE_DIR, catalogue_fingerprint, load_catalogue
 
 SAMPLE = Path(__file__).parent / "data" / "catalogue_sample"
 
@@ -75,3 +75,12 @@ def test_ids_are_unique_across_files(tmp_path: Path) -> None:
 def test_missing_directory_is_an_empty_catalogue_and_the_default_loads(tmp_path: Path) -> None:
     assert len(load_catalogue(tmp_path / "absent")) == 0
     assert len(load_catalogue()) == len(load_catalogue(CATALOGUE_DIR))
+
+
+def test_the_fingerprint_a_model_card_records_changes_with_any_price(tmp_path: Path) -> None:
+    _write(tmp_path, "phone_electronics.json", [_entry()])
+    before = catalogue_fingerprint(tmp_path)
+    assert before["products"] == 1 and len(str(before["sha256"])) == 64
+    assert catalogue_fingerprint(tmp_path) == before
+    _write(tmp_path, "phone_electronics.json", [_entry(price_vnd=[1_000_000, 2_000_000])])
+    assert catalogue_fingerprint(tmp_path)["sha256"] != before["sha256"]
