@@ -3,6 +3,9 @@
 For each label, ``z = w * logit(p_linear) + (1 - w) * logit(p_transformer)`` of the two calibrated
 probabilities, then sigmoid scaling ``sigmoid(a * z + b)``. Weights and scaling are fitted on validation
 data in ``training.ensemble``; applying them needs only numpy.
+
+A cascade keeps it fast: a listing whose calibrated linear probability is below ``transformer_gate`` for every
+label (most lawful listings) is served the linear probabilities, and the transformer runs only on the rest.
 """
 
 from __future__ import annotations
@@ -38,6 +41,19 @@ class Ensemble:
     linear_weight: np.ndarray
     calibration_slope: np.ndarray
     calibration_intercept: np.ndarray
+    transformer_gate: float = 0.0  # 0: the transformer reads every listing
+
+    def needs_transformer(self, linear: np.ndarray) -> np.ndarray:
+        """Which rows (calibrated linear probabilities, columns = labels) the transformer must read."""
+        return np.asarray(linear).max(axis=1, initial=0.0) >= self.transformer_gate
+
+    def cascade(self, linear: np.ndarray, transformer: np.ndarray, needed: np.ndarray) -> np.ndarray:
+        """Served probabilities: the ensemble's for the ``needed`` rows (``transformer`` holds only those rows),
+        the linear ones for the others."""
+        out = np.array(linear, dtype=np.float64, copy=True)
+        if needed.any():
+            out[needed] = self.predict_proba(out[needed], transformer)
+        return out
 
     def predict_proba(self, linear: np.ndarray, transformer: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from the two scorers' calibrated probabilities (columns = labels)."""
@@ -52,6 +68,7 @@ class Ensemble:
                 "labels": list(self.labels),
                 "combination": "z = w * logit(p_linear) + (1 - w) * logit(p_transformer); p = sigmoid(a * z + b)",
                 "linear_weight": [float(v) for v in self.linear_weight],
+                "transformer_gate": self.transformer_gate,
                 "calibration": {
                     "slope": [float(v) for v in self.calibration_slope],
                     "intercept": [float(v) for v in self.calibration_intercept],
@@ -68,4 +85,5 @@ class Ensemble:
             linear_weight=np.asarray(raw["linear_weight"], dtype=np.float64),
             calibration_slope=np.asarray(raw["calibration"]["slope"], dtype=np.float64),
             calibration_intercept=np.asarray(raw["calibration"]["intercept"], dtype=np.float64),
+            transformer_gate=float(raw.get("transformer_gate", 0.0)),
         )

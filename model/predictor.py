@@ -139,12 +139,23 @@ class Predictor:
         if self.served == "linear":
             return linear
         assert self.transformer is not None  # load() loads it for every other scorer
-        labels = self.transformer.predict_proba(listings, views)
         if self.served == "ensemble":
             assert self.ensemble is not None
-            labels = self.ensemble.predict_proba(linear[:, : len(self.labels)], labels)
+            labels = self._cascade(listings, views, linear[:, : len(self.labels)])
+        else:
+            labels = self.transformer.predict_proba(listings, views)
         # "any" of a scorer without its own any-output: the likeliest label (the risk is never below it)
         return np.hstack([labels, labels.max(axis=1, keepdims=True)])
+
+    def _cascade(self, listings: Sequence[Listing], views: Sequence[TextViews], linear: np.ndarray) -> np.ndarray:
+        """The ensemble's probabilities, the transformer reading only the listings the linear scorer is unsure of."""
+        assert self.transformer is not None and self.ensemble is not None
+        needed = self.ensemble.needs_transformer(linear)
+        rows = np.flatnonzero(needed)
+        transformer = (
+            self.transformer.predict_proba([listings[i] for i in rows], [views[i] for i in rows]) if rows.size else None
+        )
+        return self.ensemble.cascade(linear, transformer if transformer is not None else linear[:0], needed)
 
     def predict_proba(self, listings: Sequence[Listing], views: Sequence[TextViews] | None = None) -> np.ndarray:
         """Calibrated probabilities, columns = labels then ``any`` (for evaluation); ``views`` if already read."""
@@ -164,7 +175,8 @@ class Predictor:
         if self.transformer is not None:
             result["transformer"] = self.transformer.predict_proba(listings, views)
             if self.ensemble is not None:
-                result["ensemble"] = self.ensemble.predict_proba(linear, result["transformer"])
+                needed = self.ensemble.needs_transformer(linear)
+                result["ensemble"] = self.ensemble.cascade(linear, result["transformer"][needed], needed)
         return result
 
     @property

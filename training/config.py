@@ -103,6 +103,9 @@ class TrainConfig:
     # A costlier scorer (transformer, then ensemble) is served only if its selection score beats the cheaper
     # choice's by more than this; ties go to the cheaper scorer.
     ensemble_min_gain: float = 0.0
+    # The served ensemble is a cascade: a listing whose calibrated linear probability is below this for every label
+    # is served the linear probabilities and the transformer never reads it (model.ensemble). 0: always read.
+    ensemble_transformer_gate: float = 0.01
     # Counterfeit edits of lawful real titles (training.augment), training split only, when ../shared is there.
     real_edit_files: tuple[str, ...] = ()
     real_edit_count: int = 600

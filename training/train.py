@@ -248,13 +248,22 @@ def _train_transformer_scorers(
     transformer_valid = onnx_scorer.predict_proba(valid_listings, valid_views)
     transformer_test = onnx_scorer.predict_proba(test_listings, test_views)
     ensemble = fit_ensemble(linear_valid, transformer_valid, valid_target, labels=config.labels)
+    ensemble.transformer_gate = config.ensemble_transformer_gate
     ensemble.save(model_dir)
     cross_fitted = cross_fitted_scores(linear_valid, transformer_valid, valid_target)
     probabilities = {
         "transformer": (transformer_valid, transformer_test),
-        "ensemble": (
-            ensemble.predict_proba(linear_valid, transformer_valid),
-            ensemble.predict_proba(linear_test, transformer_test),
+        "ensemble": (  # as served: the cascade, the transformer read where the linear scorer is unsure
+            ensemble.cascade(
+                linear_valid,
+                transformer_valid[ensemble.needs_transformer(linear_valid)],
+                ensemble.needs_transformer(linear_valid),
+            ),
+            ensemble.cascade(
+                linear_test,
+                transformer_test[ensemble.needs_transformer(linear_test)],
+                ensemble.needs_transformer(linear_test),
+            ),
         ),
     }
     card_part = {

@@ -155,3 +155,36 @@ def test_probabilities_by_scorer_match_each_served_scorer(trained_transformer: T
     for kind, probability in every.items():
         alone = Predictor.load(trained_transformer.model_dir, scorer=kind).predict_proba(listings)
         assert np.allclose(probability, alone[:, : probability.shape[1]], atol=1e-6)
+
+
+def test_the_served_ensemble_reads_with_the_transformer_only_what_the_linear_scorer_is_unsure_of(
+    trained_transformer: TrainResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listings = _listings()
+    predictor = Predictor.load(trained_transformer.model_dir, scorer="ensemble")
+    assert predictor.ensemble is not None and predictor.transformer is not None
+    linear = Predictor.load(trained_transformer.model_dir, scorer="linear").predict_proba(listings)[:, :-1]
+    predictor.ensemble.transformer_gate = float(np.median(linear.max(axis=1)))  # about half are sure
+    sure = linear.max(axis=1) < predictor.ensemble.transformer_gate
+    assert sure.any() and not sure.all()
+    unsure = [listing for listing, is_sure in zip(listings, sure, strict=True) if not is_sure]
+    # the int8 model quantises activations per batch, so the ensemble's part is compared on the same batch
+    expected = predictor.ensemble.predict_proba(
+        linear[~sure], predictor.transformer.predict_proba(unsure, predictor.scorer.build_views(unsure))
+    )
+    read: list[int] = []
+    real_predict = predictor.transformer.predict_proba
+
+    def counting(batch: list[Listing], views: object = None) -> np.ndarray:
+        read.append(len(batch))
+        return real_predict(batch, views)
+
+    monkeypatch.setattr(predictor.transformer, "predict_proba", counting)
+    served = predictor.predict_proba(listings)[:, :-1]
+    assert read == [int((~sure).sum())]
+    np.testing.assert_allclose(served[sure], linear[sure], atol=1e-9)
+    np.testing.assert_allclose(served[~sure], expected, atol=1e-9)
+    predictor.ensemble.transformer_gate = 1.1  # every listing sure: the transformer reads nothing
+    read.clear()
+    np.testing.assert_allclose(predictor.predict_proba(listings)[:, :-1], linear, atol=1e-9)
+    assert read == []
