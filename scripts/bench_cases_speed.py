@@ -4,6 +4,10 @@ new listings (the seed's, 64 a batch) alternately with and without linking, and 
 
     python scripts/bench_cases_speed.py --stored 1000000 [--pg-url postgresql+psycopg://...] --out reports/...
 
+The bulk load takes minutes, the timing seconds. ``--sqlite-path FILE --reuse`` keeps the SQLite store in FILE and, when
+it already holds ``--stored`` listings (and, with ``--pg-url``, the database too), skips the bulk load, so the timing
+can be repeated on a quiet machine; each run's new listings get ids of their own.
+
 CPU time (this process: fingerprints, SQLAlchemy, SQLite itself) and wall time are both reported; on PostgreSQL
 the server's CPU is not in the process time, so wall time is the figure there. The machine may be shared.
 """
@@ -20,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import inspect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from model.jsonl import iter_listings
@@ -145,22 +150,38 @@ def ingest(db: Database, linker: CaseLinker, batches: list[list[tuple]], *, link
     return {"ms_per_listing_wall": round(1000 * wall / count, 3), "ms_per_listing_cpu": round(1000 * cpu / count, 3)}
 
 
-def run(url: str, stored: int, rounds: int) -> dict:
-    """Bulk-load, then alternate linked and unlinked batches of new listings."""
+def stored_count(db: Database) -> int:
+    """How many listings the store holds (0 when it has no tables yet)."""
+    if not inspect(db.engine).has_table("listings"):
+        return 0
+    with db.engine.connect() as connection:
+        return int(connection.exec_driver_sql("SELECT count(*) FROM listings").scalar_one())
+
+
+def run(url: str, stored: int, rounds: int, *, reuse: bool = False) -> dict:
+    """Bulk-load (unless ``reuse`` and the store already holds ``stored`` listings), then alternate linked and
+    unlinked batches of new listings."""
     db = Database(get_settings(database_url=url))
-    if db.dialect == "postgresql":  # --pg-url names a database this benchmark may wipe
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA public")
-    upgrade_database(db.engine)
-    load_s = bulk_load(db, stored)
+    load_s: float | None = None
+    if not (reuse and stored_count(db) >= stored):
+        if db.dialect == "postgresql":  # --pg-url names a database this benchmark may wipe
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+                connection.exec_driver_sql("CREATE SCHEMA public")
+        upgrade_database(db.engine)
+        load_s = round(bulk_load(db, stored), 1)
+    already = stored_count(db)
     linker = CaseLinker(identifier_key=b"bench", max_sellers=100, labels=tuple(review_labels()))
     seed = list(iter_listings(SEED))
+    # a reused store holds earlier runs' new listings: this run takes ids of its own and the seed's next listings,
+    # so that it does not re-link the texts an earlier run stored
+    timed = min(len(seed), 2 * rounds * BATCH)
+    offset = (max(0, already - stored) // timed * timed) % len(seed)
     new = [
-        (listing.model_copy(update={"id": f"new-{n}"}), {**raw, "id": f"new-{n}"})
-        for n, (listing, raw) in enumerate(seed)
+        (listing.model_copy(update={"id": f"new{already}-{n}"}), {**raw, "id": f"new{already}-{n}"})
+        for n, (listing, raw) in enumerate((seed + seed)[offset : offset + timed])
     ]
-    batches = [new[i : i + BATCH] for i in range(0, min(len(new), 2 * rounds * BATCH), BATCH)]
+    batches = [new[i : i + BATCH] for i in range(0, timed, BATCH)]
     linked, plain = [], []
     for index, batch in enumerate(batches):  # alternate, so that anything else on the machine weighs on both
         (linked if index % 2 == 0 else plain).append(batch)
@@ -168,8 +189,7 @@ def run(url: str, stored: int, rounds: int) -> dict:
     without = ingest(db, linker, plain, link=False)
     db.dispose()
     added = {k: round(with_link[k] - without[k], 3) for k in with_link}
-    timed = sum(len(batch) for batch in batches)
-    return {"database": db.dialect, "stored": stored, "bulk_load_s": round(load_s, 1), "listings_timed": timed,
+    return {"database": db.dialect, "stored": already, "bulk_load_s": load_s, "listings_timed": timed,
             "with_linking": with_link, "without_linking": without, "linking_adds": added}  # fmt: skip
 
 
@@ -179,13 +199,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=15, help="batches of 64 timed with linking (and as many without)")
     parser.add_argument("--pg-url", default=None, help="also run on this (empty, wipeable) PostgreSQL database")
     parser.add_argument("--out", default="reports/bench_cases_speed.json")
+    parser.add_argument("--sqlite-path", default=None, help="keep the SQLite store in this file (default: temporary)")
+    parser.add_argument("--reuse", action="store_true", help="skip the bulk load of a store that is already full")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None, help="run one database only")
     args = parser.parse_args()
     results = []
-    with tempfile.TemporaryDirectory() as folder:
-        results.append(run(f"sqlite:///{folder}/speed.db", args.stored, args.rounds))
-        print(json.dumps(results[-1]))
-    if args.pg_url:
-        results.append(run(args.pg_url, args.stored, args.rounds))
+    if args.only != "postgresql":
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(args.sqlite_path) if args.sqlite_path else Path(folder) / "speed.db"
+            results.append(run(f"sqlite:///{path}", args.stored, args.rounds, reuse=args.reuse))
+            print(json.dumps(results[-1]))
+    if args.pg_url and args.only != "sqlite":
+        results.append(run(args.pg_url, args.stored, args.rounds, reuse=args.reuse))
         print(json.dumps(results[-1]))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
