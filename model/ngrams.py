@@ -3,8 +3,10 @@
 scikit-learn builds every character n-gram of every word of every listing in Python, then looks each up in
 the vocabulary. A word's ``char_wb`` n-grams depend on that word alone, and listings repeat the same few
 thousand words, so here each word's vocabulary indices are computed once and cached: scoring then costs a
-cache lookup per word. Word n-grams are looked up directly. The weights (sublinear tf, idf, l2 norm) are the
-vectorizer's own, so the rows equal ``vectorizer.transform`` to float32 rounding (tested).
+cache lookup per distinct word of a batch, and the batch's counts are one sparse product (documents x words) @
+(words x n-grams) summed by scipy, not a Python step per n-gram. Word n-grams are looked up directly. The
+weights (sublinear tf, idf, l2 norm) are the vectorizer's own, so the rows equal ``vectorizer.transform`` to
+float32 rounding (tested).
 
 The cache holds words of at most ``MAX_CACHED_WORD_CHARS`` characters (99.97% of the words of real listings),
 at most ``WORD_CACHE_SIZE`` of them: a longer word is computed each time it is read, so no request can make the
@@ -16,9 +18,10 @@ the vocabulary), so at most ~70 MB per character vectorizer; words of real listi
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from itertools import chain, repeat
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -72,42 +75,64 @@ class NgramTfidf:
                     indices.append(index)
         return tuple(indices)
 
-    def _indices(self, document: str) -> list[int]:
-        """Vocabulary indices of every n-gram of a document, repeated as often as it occurs."""
-        if self.analyzer == "char_wb":
-            indices: list[int] = []
-            cached, uncached = self._word_indices, self._char_indices_of_word
-            for word in document.split():  # scikit-learn collapses whitespace first: split() ignores it anyway
-                indices.extend(cached(word) if len(word) <= MAX_CACHED_WORD_CHARS else uncached(word))
-            return indices
-        tokens = self.token_pattern.findall(document)
-        vocabulary = self.vocabulary
-        grams = list(tokens) if self.min_n == 1 else []
-        for n in range(max(self.min_n, 2), self.max_n + 1):
-            grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-        return [vocabulary[gram] for gram in grams if gram in vocabulary]
+    def _char_counts(self, documents: Sequence[str]) -> sp.csr_matrix:
+        """n-gram counts (rows = documents) as a sparse product: (documents x distinct words) @ (words x n-grams).
+
+        Each distinct word of the batch is looked up once (its n-grams cached), and scipy sums the counts: no Python
+        step per n-gram.
+        """
+        words_of = [document.split() for document in documents]  # scikit-learn collapses whitespace first
+        distinct = list(dict.fromkeys(chain.from_iterable(words_of)))
+        word_ids = dict(zip(distinct, range(len(distinct)), strict=True))
+        cached, uncached = self._word_indices, self._char_indices_of_word
+        grams = [cached(word) if len(word) <= MAX_CACHED_WORD_CHARS else uncached(word) for word in distinct]
+        return _count_matrix(words_of, len(distinct), word_ids.get) @ _count_matrix(grams, self.n_features)
+
+    def _word_counts(self, documents: Sequence[str]) -> sp.csr_matrix:
+        """n-gram counts (rows = documents) of the word analyzer: tokens, and runs of tokens joined by a space."""
+        grams_of = []
+        for document in documents:
+            tokens = self.token_pattern.findall(document)
+            grams = list(tokens) if self.min_n == 1 else []
+            for n in range(max(self.min_n, 2), self.max_n + 1):
+                grams += map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False))
+            grams_of.append(grams)
+        return _count_matrix(grams_of, self.n_features, self.vocabulary.get)
 
     def transform(self, documents: Sequence[str]) -> sp.csr_matrix:
-        """TF-IDF rows of the documents, equal to the vectorizer's ``transform``."""
-        indptr = [0]
-        columns: list[int] = []
-        values: list[float] = []
-        for document in documents:
-            counts = Counter(self._indices(document))
-            columns.extend(counts)
-            values.extend(counts.values())
-            indptr.append(len(columns))
-        column_array = np.asarray(columns, dtype=np.int32)
-        data = np.asarray(values, dtype=np.float64)
+        """TF-IDF rows of the documents, equal to the vectorizer's ``transform``, built for the batch at once."""
+        counts = self._char_counts(documents) if self.analyzer == "char_wb" else self._word_counts(documents)
+        counts.sum_duplicates()  # canonical: columns sorted within each row, each once
+        data = counts.data.astype(np.float64)
         if self.sublinear_tf:
             data = np.log(data) + 1.0
-        data *= self.idf[column_array]
-        matrix = sp.csr_matrix((data, column_array, np.asarray(indptr)), shape=(len(documents), self.n_features))
+        data *= self.idf[counts.indices]
         if self.norm == "l2":
-            norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+            row_lengths = np.diff(counts.indptr)
+            rows = np.repeat(np.arange(len(documents)), row_lengths)
+            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(documents)))
             norms[norms == 0] = 1.0
-            matrix = sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+            data *= np.repeat(1.0 / norms, row_lengths)
         elif self.norm is not None:
             raise ArtifactError(f"expected norm 'l2' or None, found {self.norm!r}")
-        matrix.sort_indices()
-        return matrix.astype(self.dtype)
+        return sp.csr_matrix(
+            (data.astype(self.dtype), counts.indices, counts.indptr), shape=(len(documents), self.n_features)
+        )
+
+
+def _count_matrix(
+    rows: Sequence[Sequence[Any]], n_columns: int, look_up: Callable[[Any, int], int] | None = None
+) -> sp.csr_matrix:
+    """A sparse count matrix, one row per sequence: each item is a column (or ``look_up(item, -1)`` is, -1 for
+    none); an item repeated in a row is kept repeated, for ``sum_duplicates`` or a product to add up."""
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    items: Iterable[Any] = chain.from_iterable(rows)
+    if look_up is not None:
+        items = map(look_up, items, repeat(-1))
+    columns = np.fromiter(items, dtype=np.int64, count=int(lengths.sum()))
+    if look_up is not None:
+        found = columns >= 0
+        lengths = np.bincount(np.repeat(np.arange(len(rows)), lengths)[found], minlength=len(rows))
+        columns = columns[found]
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
+    return sp.csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(rows), n_columns))

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from model.deobfuscation import deobfuscate
@@ -31,6 +32,9 @@ _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 # Combining marks (the Unicode blocks of combining diacritics); Vietnamese uses the first.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Folded texts of at most this many characters are kept (at most FOLD_CACHE_SIZE of them, ~1 MB at worst).
+FOLD_CACHE_CHARS = 300
+FOLD_CACHE_SIZE = 1024
 
 
 def collapse_spaces(text: str) -> str:
@@ -136,6 +140,16 @@ def fold_diacritics(text: str) -> str:
     """Remove Vietnamese tone and vowel marks ("bóng cười" -> "bong cuoi", "đ" -> "d")."""
     if text.isascii():
         return text
+    # short texts (titles, brand names, words) are folded again and again by the readers: remembered
+    return _fold_short(text) if len(text) <= FOLD_CACHE_CHARS else _fold(text)
+
+
+@lru_cache(maxsize=FOLD_CACHE_SIZE)
+def _fold_short(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     stripped = _COMBINING.sub("", unicodedata.normalize("NFD", text))
     return unicodedata.normalize("NFC", stripped.replace("đ", "d").replace("Đ", "D"))
 

@@ -113,7 +113,8 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
 
     An absent directory is an empty catalogue. Ids must be unique across files.
     """
-    return _load(Path(directory or CATALOGUE_DIR))  # no resolve(): a file-system call per listing scored
+    # no resolve(): a file-system call per listing scored; no Path() of the default either (it is one already)
+    return _load(CATALOGUE_DIR if directory is None else Path(directory))
 
 
 @lru_cache(maxsize=8)

@@ -11,6 +11,7 @@ the product's ("Thắt lưng Gucci GG Marmont" is a belt, not the bag) matches n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -76,12 +77,12 @@ def named_kinds(normalized_title: str) -> list[frozenset[str]]:
     return [kinds for _start, _end, kinds in _goods_index().find(tokenize(normalized_title))]
 
 
-def is_accessory_title(title_tokens: list[str]) -> bool:
+def is_accessory_title(title_tokens: Sequence[str]) -> bool:
     """Whether a (folded) title names an accessory or part ("ốp lưng", "cường lực", "dây đeo", "chiết")."""
     return any(True for _ in _accessory_indexes()[0].find(title_tokens))
 
 
-def _accessory_before(tokens: list[str], start: int) -> bool:
+def _accessory_before(tokens: Sequence[str], start: int) -> bool:
     window = tokens[max(0, start - BEFORE_WINDOW) : start]
     return any(True for _ in _accessory_indexes()[1].find(window))
 
@@ -91,7 +92,7 @@ def _same_brand(listing_brand: str | None, product: Product) -> bool:
 
 
 def _find_line(
-    tokens: list[str], index: _CatalogueIndex, brand: str | None
+    tokens: Sequence[str], index: _CatalogueIndex, brand: str | None
 ) -> tuple[tuple[str, str], str] | bool | None:
     """The longest alias in ``tokens`` of a line of the listing's brand, unless an accessory word precedes it.
 

@@ -1,57 +1,76 @@
-"""Whole-word phrase lookup in linear time: a dictionary of token n-grams, looked up at each token position.
+"""Whole-word phrase lookup in linear time: one Aho–Corasick automaton per word list, run over the words of a text.
 
 Used for condition phrases, accessory words and product aliases: no regex per phrase, no scan per phrase. The
-cost is (number of tokens) x (longest phrase in tokens) at most, and the longest phrase is bounded by the data;
-most words start no phrase and cost one dictionary lookup.
+words of a text are joined by single spaces and the automaton (``pyahocorasick``, in C) reads that line once,
+whatever the number of phrases; a phrase is stored with a space on either side, so it can only match whole
+words. Most texts hold no phrase at all, and then no Python runs per word.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate, count
 from typing import Generic, TypeVar
+
+import ahocorasick
 
 T = TypeVar("T")
 # a word: letters and digits, a trailing "%" kept ("99%", "100%")
 _TOKEN = re.compile(r"[^\W_]+%?")
 
 
-def tokenize(text: str) -> list[str]:
+# Texts tokenised lately: a listing's text is read by several of these readers (condition, partial price), and
+# a title by the matcher and the price check. A handful of entries: one listing's texts are read one after another.
+TOKEN_CACHE_SIZE = 16
+
+
+@lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def tokenize(text: str) -> tuple[str, ...]:
     """The words of a (lower-case) text, in order."""
-    return _TOKEN.findall(text)
+    return tuple(_TOKEN.findall(text))
 
 
 @dataclass(frozen=True)
 class PhraseIndex(Generic[T]):
-    """Token tuples -> a value; ``longest`` is the most tokens any phrase has."""
+    """Token tuples -> a value; ``longest`` is the most tokens any phrase has; ``automaton`` finds them all."""
 
     phrases: dict[tuple[str, ...], T]
     longest: int
-    first_words: dict[str, int]  # first word of a phrase -> the most tokens a phrase starting with it has
+    automaton: ahocorasick.Automaton | None  # " word word " -> (words, characters, value); None: no phrases
 
     @classmethod
     def build(cls, pairs: Iterable[tuple[str, T]]) -> PhraseIndex[T]:
         """An index of (phrase, value) pairs; a phrase seen twice keeps its first value."""
         phrases: dict[tuple[str, ...], T] = {}
         for phrase, value in pairs:
-            key = tuple(tokenize(phrase.lower()))
+            key = tokenize(phrase.lower())
             if key:
                 phrases.setdefault(key, value)
-        first_words: dict[str, int] = {}
-        for key in phrases:
-            first_words[key[0]] = max(first_words.get(key[0], 0), len(key))
-        return cls(phrases=phrases, longest=max((len(key) for key in phrases), default=0), first_words=first_words)
+        automaton = None
+        if phrases:
+            automaton = ahocorasick.Automaton()
+            for key, value in phrases.items():
+                line = f" {' '.join(key)} "
+                automaton.add_word(line, (len(key), len(line), value))
+            automaton.make_automaton()
+        return cls(phrases=phrases, longest=max((len(key) for key in phrases), default=0), automaton=automaton)
 
-    def find(self, tokens: list[str]) -> Iterator[tuple[int, int, T]]:
+    def find(self, tokens: Sequence[str]) -> Iterator[tuple[int, int, T]]:
         """(start, end, value) of the longest phrase starting at each token position, left to right."""
-        first_words = self.first_words
-        for start, token in enumerate(tokens):
-            longest = first_words.get(token)
-            if longest is None:  # most words start no phrase: one set lookup
-                continue
-            for end in range(min(len(tokens), start + longest), start, -1):
-                value = self.phrases.get(tuple(tokens[start:end]))
-                if value is not None:
-                    yield start, end, value
-                    break
+        if self.automaton is None or not tokens:
+            return
+        line = f" {' '.join(tokens)} "
+        longest: dict[int, tuple[int, T]] = {}  # first word of a phrase found -> (its words, its value)
+        word_at: dict[int, int] = {}  # offset of the space before each word -> the word's index, once needed
+        for last, (words, characters, value) in self.automaton.iter(line):
+            if not word_at:
+                word_at = dict(zip(accumulate(map((1).__add__, map(len, tokens)), initial=0), count()))
+            start = word_at[last - characters + 1]
+            if words > longest.get(start, (0, value))[0]:
+                longest[start] = (words, value)
+        for start in sorted(longest):
+            words, value = longest[start]
+            yield start, start + words, value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from model.brands import brand_min_price
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 Source = Literal["catalogue", "neighbours", "brand_min"]
 SOURCES: tuple[Source, ...] = ("catalogue", "neighbours", "brand_min")
 MAX_TITLE_CHARS = 300
+# titles normalised lately: the price check and its reason read a listing's title more than once
+TITLE_CACHE_SIZE = 256
 
 
 # A used item whose product has no second-hand range in the catalogue is compared with this share of the lowest
@@ -93,7 +95,12 @@ def fold_title(title: str) -> str:
 
 def normalize_title(title: str) -> str:
     """The normalised form (lower case, tone marks kept) of a title's start."""
-    return normalize_text(title[:MAX_TITLE_CHARS])
+    return _normalize_title_start(title[:MAX_TITLE_CHARS])
+
+
+@lru_cache(maxsize=TITLE_CACHE_SIZE)  # keys are at most MAX_TITLE_CHARS long
+def _normalize_title_start(start: str) -> str:
+    return normalize_text(start)
 
 
 def check_price(
