@@ -119,10 +119,15 @@ def insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]],
     """INSERT … ON CONFLICT DO NOTHING, so that concurrent workers storing the same listing never collide."""
     if not rows:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = row_class.__table__
     # the table, not the mapped class: a Core executemany, without the ORM's per-row bulk bookkeeping
-    statement = dialect.insert(row_class.__table__).on_conflict_do_nothing(index_elements=conflict)
-    session.execute(statement, rows)
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
+        return
+    # PostgreSQL: RETURNING makes SQLAlchemy send multi-row VALUES pages ("insertmanyvalues"), where psycopg's
+    # executemany would send one statement per row; what it returns (the rows inserted) is not needed
+    statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=conflict)
+    session.execute(statement.returning(*table.primary_key.columns), rows).close()
 
 
 def store_scored(
