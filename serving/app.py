@@ -7,11 +7,13 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
 from model.errors import ArtifactError
 from serving.auth import KeyCache
+from serving.batching import ScoringBatcher
 from serving.case_setup import install_cases
 from serving.errors import install_error_handlers
 from serving.logs import configure_logging
@@ -19,6 +21,7 @@ from serving.metrics import set_model_version
 from serving.middleware import RequestContextMiddleware
 from serving.reloads import ModelFollower, load_predictor
 from serving.routes import admin, cases, operations, reviews, scoring, team
+from serving.scoring import score_and_store
 from serving.secrets import resolve_secret
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
@@ -44,6 +47,18 @@ def _load_model(app: FastAPI, settings: Settings) -> None:
         return
     set_model_version(None, app.state.predictor.version)
     log.info("model loaded: %s from %s", app.state.predictor.version, app.state.predictor.model_dir)
+
+
+def _start_batcher(app: FastAPI, settings: Settings) -> ScoringBatcher:
+    score_batch = partial(score_and_store, db=app.state.db, settings=settings)
+    batcher = ScoringBatcher(
+        score_batch,
+        wait_ms=settings.batch_wait_ms,
+        max_listings=settings.batch_max_listings,
+        max_queued=settings.batch_max_queued,
+    )
+    batcher.start()
+    return batcher
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -73,7 +88,9 @@ def create_app(settings: Settings) -> FastAPI:
         )
         follower.start()
         app.state.model_follower = follower
+        app.state.batcher = _start_batcher(app, settings)
         yield
+        await app.state.batcher.stop(drain_s=settings.batch_drain_s)
         follower.stop()
         app.state.db.dispose()
 

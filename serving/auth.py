@@ -90,7 +90,7 @@ def require(*roles: str):
     """A dependency admitting the given roles, the roles above them and admin; others get 403."""
     allowed = admitted(*roles)
 
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(f"role {principal.role!r} may not do this; needs one of {sorted(allowed)}")
         return principal

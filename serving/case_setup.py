@@ -31,7 +31,7 @@ def install_cases(app: FastAPI, settings: Settings) -> None:
     app.include_router(case_pages.build_router(settings))
 
 
-def optional_linker(request: Request) -> CaseLinker | None:
+async def optional_linker(request: Request) -> CaseLinker | None:
     """The linker scoring uses at ingest, or None when linking is turned off (``SOI_LINKING=0``)."""
     return request.app.state.case_linker if request.app.state.settings.linking else None
 
@@ -39,7 +39,7 @@ def optional_linker(request: Request) -> CaseLinker | None:
 OptionalLinkerDep = Annotated[CaseLinker | None, Depends(optional_linker)]
 
 
-def get_linker(request: Request) -> CaseLinker:
+async def get_linker(request: Request) -> CaseLinker:
     """The app's case linker (identifier key, thresholds), whether or not ingest links."""
     return request.app.state.case_linker
 

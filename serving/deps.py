@@ -12,7 +12,7 @@ from serving.settings import Settings
 from serving.storage.db import Database
 
 
-def get_predictor(request: Request) -> Predictor:
+async def get_predictor(request: Request) -> Predictor:
     """The Predictor now served, or ``ServiceUnavailable`` (503) when there is none.
 
     A request holds on to the Predictor it got here, so a reload swapping ``app.state.predictor`` never
@@ -24,12 +24,12 @@ def get_predictor(request: Request) -> Predictor:
     return predictor
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """This process's database handle."""
     return request.app.state.db
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was built with."""
     return request.app.state.settings
 

@@ -98,6 +98,24 @@ class Settings(BaseSettings):
         description="An identifier on listings of more sellers than this is common (a hotline) and links nobody.",
     )
 
+    # micro-batching of single-listing requests (serving/batching.py)
+    batch_wait_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=1_000,
+        description="How long a single-listing request waits for others to be scored with it; listings that "
+        "arrive while a batch is being scored join the next one anyway (0: no extra wait).",
+    )
+    batch_max_listings: int = Field(
+        default=64, ge=1, le=10_000, description="Most single-listing requests scored and stored together."
+    )
+    batch_max_queued: int = Field(
+        default=1_000, ge=1, description="Most single-listing requests waiting to be scored; more are answered 503."
+    )
+    batch_drain_s: float = Field(
+        default=10.0, ge=0, description="On shutdown, how long the waiting requests get to be scored before 503."
+    )
+
     # limits
     max_body_bytes: int = Field(default=2_000_000, ge=1_000, description="Largest request body; larger gets 413.")
     max_batch_listings: int = Field(default=256, ge=1, le=10_000, description="Most listings in one batch request.")

@@ -1,24 +1,18 @@
 """Scoring routes for the crawler: one listing or a batch, stored as scored unless it is a dry run."""
 
 # No `from __future__ import annotations`: FastAPI must see the request models built inside build_router.
-from collections import Counter
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel
 
-from model.predictor import Predictor
-from model.schema import Listing, bound_description
 from serving.auth import CrawlerDep, Principal, authenticate
+from serving.batching import BatcherDep
 from serving.case_setup import OptionalLinkerDep
-from serving.cases import CaseLinker
 from serving.deps import DatabaseDep, PredictorDep, RawJsonDep
-from serving.metrics import LISTINGS_SCORED
 from serving.schemas import StoredBatchResponse, StoredScore, error_responses, make_batch_model, make_listing_model
+from serving.scoring import score_and_store
 from serving.settings import Settings
-from serving.storage.db import Database
-from serving.storage.models import utc_now
-from serving.storage.repository import ScoredListing, store_scored
 
 DryRun = Annotated[bool, Query(description="Score without storing anything (the listing is not added to the queue).")]
 
@@ -31,39 +25,6 @@ class ModelInfo(BaseModel):
     thresholds: dict[str, float]
     priority_cutoffs: dict[str, float]
     max_batch_listings: int
-
-
-def score_and_store(
-    listings: list[Listing],
-    raws: list[Any],
-    *,
-    predictor: Predictor,
-    db: Database,
-    settings: Settings,
-    dry_run: bool,
-    linker: CaseLinker | None = None,
-) -> list[StoredScore]:
-    """Score (the model reads a bounded description), then store everything in one transaction."""
-    scores = predictor.score([bound_description(listing, settings.model_description_chars) for listing in listings])
-    stored_ids: list[int | None] = [None] * len(scores)
-    if not dry_run:
-        items = [
-            ScoredListing(
-                raw=raw if isinstance(raw, dict) else listing.model_dump(mode="json"), listing=listing, score=s
-            )
-            for raw, listing, s in zip(raws, listings, scores, strict=True)
-        ]
-        fingerprints = linker.fingerprint(listings) if linker else []  # CPU work, outside the transaction
-        with db.write() as session:
-            stored_ids = list(store_scored(session, items, thresholds=predictor.thresholds, now=utc_now()))
-            if linker:
-                linker.link(session, stored_ids, fingerprints)
-    for priority, count in Counter(s.priority for s in scores).items():
-        LISTINGS_SCORED.labels(priority=priority, model_version=predictor.version).inc(count)
-    return [
-        StoredScore.model_construct(**dict(s), stored_listing_id=listing_id)
-        for s, listing_id in zip(scores, stored_ids, strict=True)
-    ]
 
 
 def _json(body: BaseModel, headers: dict[str, str] | None = None) -> Response:
@@ -92,19 +53,20 @@ def build_router(settings: Settings) -> APIRouter:
         )
 
     @router.post("/v1/score", response_model=StoredScore)
-    def score(
+    async def score(
         listing: Annotated[listing_model, Body()],  # type: ignore[valid-type]
         raw: RawJsonDep,
         predictor: PredictorDep,
-        db: DatabaseDep,
+        batcher: BatcherDep,
         _caller: CrawlerDep,
         linker: OptionalLinkerDep,
         dry_run: DryRun = False,
     ) -> Response:
-        """Score one listing and store its snapshot and score; ``X-Soi-Listing-Id`` names the stored listing."""
-        result = score_and_store(
-            [listing], [raw], predictor=predictor, db=db, settings=settings, dry_run=dry_run, linker=linker
-        )[0]
+        """Score one listing and store its snapshot and score; ``X-Soi-Listing-Id`` names the stored listing.
+
+        Concurrent requests are scored and stored together (``serving.batching``), each answered with its own result.
+        """
+        result = await batcher.score(listing, raw, predictor=predictor, linker=linker, dry_run=dry_run)
         headers = {} if result.stored_listing_id is None else {"X-Soi-Listing-Id": str(result.stored_listing_id)}
         return _json(result, headers)
 
