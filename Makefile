@@ -99,9 +99,10 @@ drift: $(STAMP) $(MODELS)/current
 	  $(PY) -m serving recent --days $(or $(DAYS),7) --out $$recent || exit 1; fi; \
 	$(PY) -m training drift --model $(MODELS) --recent "$$recent"
 
-## bench-load: load test of the API on loopback (batch scoring + 200 concurrent singles) -> reports/bench_load.json
+## bench-load: load test of the API on loopback (batch scoring + 200 concurrent singles), SQLite and PostgreSQL
+##             (PG_URL=… an empty database it may wipe; else a throwaway local cluster) -> reports/bench_load.json
 bench-load: $(STAMP) $(MODELS)/current
-	$(PY) scripts/bench_load.py --model $(MODELS) --out reports/bench_load.json
+	$(PY) scripts/bench_load.py --model $(MODELS) --out reports/bench_load.json $(if $(PG_URL),--pg-url "$(PG_URL)",)
 
 ## bench-fault: kill PostgreSQL under load, restart it, check 503s, recovery and every acknowledged review
 bench-fault: $(STAMP) $(MODELS)/current

@@ -1,7 +1,9 @@
-"""Load test of the API from a second process on loopback: sustained batch scoring (dry run, then stored on
-SQLite) and bursts of 200 concurrent single-listing requests. Bounded in time and count; writes a JSON report.
+"""Load test of the API from a second process on loopback: sustained batch scoring (dry run, then stored) and
+bursts of 200 concurrent single-listing requests, on SQLite and on PostgreSQL (the database at --pg-url, which it
+wipes, else a throwaway local cluster when PostgreSQL is installed). Bounded in time and count; writes a JSON
+report.
 
-    python scripts/bench_load.py --model models --out reports/bench_load.json   (make bench-load)
+    python scripts/bench_load.py --model models --out reports/bench_load.json   (make bench-load [PG_URL=...])
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_process import REPO, make_keys, start_server
+import pg_cluster
+from serve_process import REPO, free_port, make_keys, start_server
+
+from serving.settings import get_settings
+from serving.storage.db import Database
 
 REAL = (
     Path(os.environ.get("SOI_SHARED_DIR") or REPO.parent / "shared") / "data" / "real-listings" / "tiki_fashion.jsonl"
@@ -153,6 +159,7 @@ async def concurrent_singles(
         "requests": sum(statuses.values()),
         "seconds": round(elapsed, 2),
         "requests_per_s": round(sum(statuses.values()) / elapsed, 1),
+        "listings_per_s": round(len(latencies) / elapsed, 1),  # stored, one listing per request answered 200
         "errors": sum(n for status, n in statuses.items() if status != "200"),
         "statuses": dict(statuses),
         "latency": percentiles(latencies),
@@ -191,8 +198,65 @@ async def run(args: argparse.Namespace, base_url: str, key: str, listings: list[
     return {"batch_dry_run": dry, "batch_stored": stored, "concurrent_singles": singles}
 
 
+def wipe_postgresql(url: str) -> None:
+    """Empty the database at ``url`` (--pg-url names one this benchmark may wipe)."""
+    database = Database(get_settings(database_url=url))
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    database.dispose()
+
+
+def bench_backend(args: argparse.Namespace, database_url: str, listings: list[dict], tmp: Path) -> dict[str, Any]:
+    """Start the API on an empty database, load it, stop it."""
+    key = make_keys(database_url, ("crawler",))["crawler"]
+    server = start_server(
+        model=args.model, database_url=database_url, workers=args.workers, log_path=tmp / "server.log"
+    )
+    try:
+        results = asyncio.run(run(args, server.base_url, key, listings))
+    finally:
+        server.stop()
+    stored, dry = results["batch_stored"], results["batch_dry_run"]
+    results["storage_overhead_pct"] = (
+        round(100 * (1 - stored["listings_per_s"] / dry["listings_per_s"]), 1) if dry["listings_per_s"] else None
+    )
+    return results
+
+
+def bench_postgresql(args: argparse.Namespace, listings: list[dict], tmp: Path) -> dict[str, Any]:
+    """The load test on the database at --pg-url (wiped), else on a throwaway local cluster."""
+    if args.pg_url:
+        wipe_postgresql(args.pg_url)
+        return {"database": "given (--pg-url)", **bench_backend(args, args.pg_url, listings, tmp)}
+    bin_dir = pg_cluster.find_bin_dir()
+    if bin_dir is None:
+        return {"skipped": "no PostgreSQL: pass --pg-url (PG_URL=) or install initdb and pg_ctl"}
+    tmp.chmod(0o755)  # the cluster runs as the postgres user when this runs as root
+    data_dir = tmp / "pg"
+    url = pg_cluster.start(data_dir, free_port(), bin_dir)
+    try:
+        return {"database": "throwaway local cluster", **bench_backend(args, url, listings, tmp)}
+    finally:
+        pg_cluster.stop(data_dir, bin_dir, immediate=True)
+
+
+def summary(backend: str, results: dict[str, Any], args: argparse.Namespace) -> str:
+    """One line per backend for the console."""
+    if "skipped" in results:
+        return f"{backend}: skipped ({results['skipped']})"
+    stored, dry, singles = results["batch_stored"], results["batch_dry_run"], results["concurrent_singles"]
+    return (
+        f"{backend}: batches of {args.batch} stored {stored['listings_per_s']} listings/s (dry run "
+        f"{dry['listings_per_s']}), p95 {stored['latency']['p95_ms']} ms, errors {stored['errors']}; "
+        f"{args.singles} concurrent singles x{args.rounds}: {singles['listings_per_s']} listings/s, "
+        f"p50/p95/p99 {singles['latency']['p50_ms']}/{singles['latency']['p95_ms']}/{singles['latency']['p99_ms']} ms, "
+        f"errors {singles['errors']}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Start the API on a fresh SQLite database, load it, write the report; non-zero on any error."""
+    """Run the load test on each backend, write the report; non-zero on any error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="models")
     parser.add_argument("--out", default="reports/bench_load.json")
@@ -202,23 +266,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each sustained phase")
     parser.add_argument("--slice-seconds", type=float, default=5.0, help="dry-run and stored alternate this often")
     parser.add_argument("--singles", type=int, default=200, help="simultaneous single-listing requests")
-    parser.add_argument("--rounds", type=int, default=3, help="bursts of --singles requests")
+    parser.add_argument("--rounds", type=int, default=10, help="bursts of --singles requests")
     parser.add_argument("--listings", type=int, default=20_000, help="most listings read from the data file")
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp folder")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--pg-url", default=None, help="an empty PostgreSQL database this benchmark may wipe")
     args = parser.parse_args(argv)
 
     listings, source = load_listings(args.listings)
     load_before = [round(x, 2) for x in os.getloadavg()]
-    with tempfile.TemporaryDirectory(prefix="soi-bench-") as tmp:
-        database_url = args.database_url or f"sqlite:///{Path(tmp) / 'soi.db'}"
-        key = make_keys(database_url, ("crawler",))["crawler"]
-        server = start_server(
-            model=args.model, database_url=database_url, workers=args.workers, log_path=Path(tmp) / "server.log"
-        )
-        try:
-            results = asyncio.run(run(args, server.base_url, key, listings))
-        finally:
-            server.stop()
+    backends: dict[str, Any] = {}
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory(prefix="soi-bench-") as folder:
+            tmp = Path(folder)
+            if backend == "sqlite":
+                backends[backend] = bench_backend(args, f"sqlite:///{tmp / 'soi.db'}", listings, tmp)
+            elif backend == "postgresql":
+                backends[backend] = bench_postgresql(args, listings, tmp)
+            else:
+                parser.error(f"unknown backend {backend!r}")
     report = {
         "what": "load test from a second process on loopback against `python -m serving run`",
         "machine": {
@@ -226,30 +291,25 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_before": load_before,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(),
-            "note": "the load generator shares the machine's cores with the server",
+            "note": "the load generator (one Python process) shares the machine's cores with the server",
         },
-        "server": {
-            "workers": args.workers,
-            "database": database_url.split(":", 1)[0] if not args.database_url else "given",
-        },
+        "server": {"workers": args.workers},
         "data": {"source": source, "listings": len(listings)},
-        **results,
+        **backends,
     }
-    stored, dry = results["batch_stored"], results["batch_dry_run"]
-    report["storage_overhead_pct"] = (
-        round(100 * (1 - stored["listings_per_s"] / dry["listings_per_s"]), 1) if dry["listings_per_s"] else None
-    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    singles = results["concurrent_singles"]
-    print(
-        f"batch scoring, stored on SQLite: {stored['listings_per_s']} listings/s (dry run {dry['listings_per_s']}), "
-        f"p95 {stored['latency']['p95_ms']} ms per batch of {args.batch}, errors {stored['errors']}; "
-        f"{args.singles} concurrent singles x{args.rounds}: errors {singles['errors']}, "
-        f"p95 {singles['latency']['p95_ms']} ms -> {out}"
-    )
-    return 1 if stored["errors"] or dry["errors"] or singles["errors"] else 0
+    for backend, results in backends.items():
+        print(summary(backend, results, args))
+    print(f"-> {out}")
+    failed = [
+        phase
+        for results in backends.values()
+        for phase in ("batch_dry_run", "batch_stored", "concurrent_singles")
+        if phase in results and results[phase]["errors"]
+    ]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
