@@ -232,6 +232,7 @@ def bench_postgresql(args: argparse.Namespace, listings: list[dict], tmp: Path) 
     bin_dir = pg_cluster.find_bin_dir()
     if bin_dir is None:
         return {"skipped": "no PostgreSQL: pass --pg-url (PG_URL=) or install initdb and pg_ctl"}
+    tmp.chmod(0o755)  # the cluster runs as the postgres user when this runs as root
     data_dir = tmp / "pg"
     url = pg_cluster.start(data_dir, free_port(), bin_dir)
     try:
