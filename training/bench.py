@@ -6,6 +6,8 @@ process, as a server would, so its peak memory (``ru_maxrss``) is that of servin
 torch was never imported there.
 (b) The naive peer: ``transformers.pipeline("text-classification")`` on the same fine-tuned PyTorch model,
 reading the raw listing text, one listing at a time (and, for reference, 64 at a time).
+(c) The plain floor: a scikit-learn TF-IDF + logistic-regression pipeline fitted on the seed listings, timed in the
+served-path process on the same listings at batch 1 and 64; the report gives plain / served-linear throughput.
 
 Timings depend on the machine and on whatever else runs on it: rerun on a quiet machine for figures to quote.
 """
@@ -34,6 +36,7 @@ from training.dataset import find_shared_dir, load_listings
 BENCH_LISTINGS = 2000
 BENCH_FILE = "tiki_fashion.jsonl"
 BATCH_SIZES = (1, 64)
+SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "seed" / "listings.jsonl"
 
 
 def bench_listings(n: int = BENCH_LISTINGS) -> tuple[list[Listing], str]:
@@ -41,7 +44,7 @@ def bench_listings(n: int = BENCH_LISTINGS) -> tuple[list[Listing], str]:
     shared = find_shared_dir()
     path = shared / "data" / "real-listings" / BENCH_FILE if shared else None
     if path is None or not path.is_file():
-        path = Path(__file__).resolve().parent.parent / "data" / "seed" / "listings.jsonl"
+        path = SEED_FILE
     listings = load_listings(path)[:n]
     return [listing.model_copy(update={"labels": []}) for listing in listings], f"first {len(listings)} of {path.name}"
 
@@ -52,16 +55,19 @@ def time_calls(
     """Listings per second and p50/p95 latency of one call, scoring ``listings`` in batches of ``batch_size``."""
     call(listings[: min(len(listings), 64)])  # warm-up: lazy imports, caches, onnxruntime's first run
     latencies = []
+    cpu_begun = time.process_time()
     for start in range(0, len(listings), batch_size):
         batch = listings[start : start + batch_size]
         begun = time.perf_counter()
         call(batch)
         latencies.append(time.perf_counter() - begun)
+    cpu_s = time.process_time() - cpu_begun
     total = sum(latencies)
     return {
         "batch_size": batch_size,
         "listings": len(listings),
         "listings_per_s": len(listings) / total if total > 0 else float("inf"),
+        "cpu_ms_per_listing": cpu_s * 1000 / max(len(listings), 1),
         "p50_ms": float(np.percentile(latencies, 50) * 1000),
         "p95_ms": float(np.percentile(latencies, 95) * 1000),
     }
@@ -78,10 +84,35 @@ def run_served_worker(model: str, n: int) -> dict[str, Any]:
             f"batch_{size}": time_calls(lambda batch, p=predictor: p.score(batch), listings, size)
             for size in BATCH_SIZES
         }
+    plain = build_plain_pipeline()
+    texts = {id(listing): plain_text(listing) for listing in listings}
+    results["plain"] = {
+        f"batch_{size}": time_calls(
+            lambda batch: plain.predict_proba([texts[id(listing)] for listing in batch]), listings, size
+        )
+        for size in BATCH_SIZES
+    }
     results["torch_imported"] = "torch" in sys.modules
     results["transformers_imported"] = "transformers" in sys.modules
     results["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return results
+
+
+def plain_text(listing: Listing) -> str:
+    """Title and description, as a plain text classifier reads a listing."""
+    return f"{listing.title} {listing.description or ''}"
+
+
+def build_plain_pipeline() -> Any:
+    """The physical floor for this kind of model: scikit-learn TF-IDF + logistic regression (risky or not), fitted
+    on the seed listings, reading title and description with no reading, features or reasons of ours."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    seed = load_listings(SEED_FILE)
+    pipeline = make_pipeline(TfidfVectorizer(sublinear_tf=True, min_df=2), LogisticRegression(max_iter=1000))
+    return pipeline.fit([plain_text(listing) for listing in seed], [bool(listing.labels) for listing in seed])
 
 
 def build_peer(model_dir: Path) -> Any:
@@ -168,6 +199,12 @@ def bench(model: str, *, n: int = BENCH_LISTINGS) -> dict[str, Any]:
         "machine": {"cpu_count": os.cpu_count(), "load_average_1m": os.getloadavg()[0]},
         "served": served,
     }
+    if "linear" in served["paths"]:
+        linear, plain = served["paths"]["linear"], served["plain"]
+        report["linear_vs_plain"] = {
+            f"plain_over_served_linear_{size}": plain[size]["listings_per_s"] / linear[size]["listings_per_s"]
+            for size in ("batch_64", "batch_1")
+        }
     listings, _source = bench_listings(n)
     predictor = Predictor.load(model_dir)
     if "transformer" in predictor.available_scorers:
@@ -204,12 +241,19 @@ def render_bench(report: dict[str, Any]) -> str:
                 f"| {name} | {result['batch_size']} | {result['listings_per_s']:.0f} | "
                 f"{result['p50_ms']:.1f} | {result['p95_ms']:.1f} |"
             )
+    for result in served.get("plain", {}).values():
+        lines.append(
+            f"| plain scikit-learn TF-IDF + logistic regression | {result['batch_size']} "
+            f"| {result['listings_per_s']:.0f} | {result['p50_ms']:.1f} | {result['p95_ms']:.1f} |"
+        )
     for name, result in report.get("peer", {}).items():
         lines.append(
             f"| peer: transformers pipeline, {name.replace('_', ' ')} | {result['batch_size']} "
             f"| {result['listings_per_s']:.0f} | {result['p50_ms']:.1f} | {result['p95_ms']:.1f} |"
         )
     lines.append("")
+    for name, ratio in report.get("linear_vs_plain", {}).items():
+        lines.append(f"- {name.replace('_', ' ')}: {ratio:.1f}× (aim: within 4×)")
     for name, ratio in report.get("ratios", {}).items():
         lines.append(f"- {name.replace('_', ' ')}: {ratio:.1f}×")
     lines.append(
