@@ -39,7 +39,8 @@ EXPLAINED_KINDS = frozenset({"words", "segments", "metadata", "signals"})
 
 
 def order_reasons(reasons: list[Reason]) -> list[Reason]:
-    """Lexicon matches (with their legal basis) first, then other terms, price, and metadata signals.
+    """Lexicon matches (with their legal basis) first, then the price against its reference, other terms, and
+    metadata signals: what a reviewer can check comes before words the model merely learned ("max", "seal").
 
     Strongest first within each group; a term already shown as a lexicon match is not repeated as a plain
     n-gram ("esse" after “Esse”), and at most ``MAX_REASONS`` are kept.
@@ -47,14 +48,14 @@ def order_reasons(reasons: list[Reason]) -> list[Reason]:
 
     def group(reason: Reason) -> int:
         if reason.kind == "term":
-            return 0 if reason.normalized else 1
-        return 2 if reason.kind == "price" else 3
+            return 0 if reason.normalized else 2
+        return 1 if reason.kind == "price" else 3
 
     ordered: list[Reason] = []
     seen: set[str] = set()
     for reason in sorted(reasons, key=lambda r: (group(r), -r.weight)):
         key = fold_diacritics(reason.normalized or reason.evidence).lower()
-        if key in seen or (group(reason) == 1 and any(key in shown or shown in key for shown in seen)):
+        if key in seen or (group(reason) == 2 and any(key in shown or shown in key for shown in seen)):
             continue
         seen.add(key)
         ordered.append(reason)
