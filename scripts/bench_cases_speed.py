@@ -27,6 +27,8 @@ import numpy as np
 from sqlalchemy import inspect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from serve_process import wipe_postgresql
+
 from model.jsonl import iter_listings
 from model.labels import review_labels
 from model.near_duplicates import NUM_PERM, _lsh_shape
@@ -165,9 +167,7 @@ def run(url: str, stored: int, rounds: int, *, reuse: bool = False) -> dict:
     load_s: float | None = None
     if not (reuse and stored_count(db) >= stored):
         if db.dialect == "postgresql":  # --pg-url names a database this benchmark may wipe
-            with db.engine.begin() as connection:
-                connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-                connection.exec_driver_sql("CREATE SCHEMA public")
+            wipe_postgresql(db)
         upgrade_database(db.engine)
         load_s = round(bulk_load(db, stored), 1)
     already = stored_count(db)

@@ -25,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pg_cluster
-from serve_process import REPO, free_port, make_keys, start_server
+from serve_process import REPO, free_port, make_keys, start_server, wipe_postgresql
 
 from serving.settings import get_settings
 from serving.storage.db import Database
@@ -198,15 +198,6 @@ async def run(args: argparse.Namespace, base_url: str, key: str, listings: list[
     return {"batch_dry_run": dry, "batch_stored": stored, "concurrent_singles": singles}
 
 
-def wipe_postgresql(url: str) -> None:
-    """Empty the database at ``url`` (--pg-url names one this benchmark may wipe)."""
-    database = Database(get_settings(database_url=url))
-    with database.engine.begin() as connection:
-        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-        connection.exec_driver_sql("CREATE SCHEMA public")
-    database.dispose()
-
-
 def bench_backend(args: argparse.Namespace, database_url: str, listings: list[dict], tmp: Path) -> dict[str, Any]:
     """Start the API on an empty database, load it, stop it."""
     key = make_keys(database_url, ("crawler",))["crawler"]
@@ -227,7 +218,9 @@ def bench_backend(args: argparse.Namespace, database_url: str, listings: list[di
 def bench_postgresql(args: argparse.Namespace, listings: list[dict], tmp: Path) -> dict[str, Any]:
     """The load test on the database at --pg-url (wiped), else on a throwaway local cluster."""
     if args.pg_url:
-        wipe_postgresql(args.pg_url)
+        database = Database(get_settings(database_url=args.pg_url))
+        wipe_postgresql(database)
+        database.dispose()
         return {"database": "given (--pg-url)", **bench_backend(args, args.pg_url, listings, tmp)}
     bin_dir = pg_cluster.find_bin_dir()
     if bin_dir is None:

@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from process_cpu import descendants_cpu_s, postgres_cpu_s  # noqa: E402
+from serve_process import wipe_postgresql  # noqa: E402
 
 from model.schema import Listing, Score  # noqa: E402
 from serving.rescore import engine  # noqa: E402
@@ -147,9 +148,7 @@ def bench_postgresql(url: str, count: int, counts: list[int], *, model: str, out
     from sqlalchemy import text
 
     db = Database(get_settings(database_url=url))
-    with db.engine.begin() as connection:  # the database is the bench's own: start empty
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+    wipe_postgresql(db)  # the database is the bench's own: start empty
     results: dict[Any, Any] = {"build_s": build_database(url, count)}
     size = "SELECT pg_database_size(current_database())"
     for n in counts:

@@ -29,6 +29,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wipe_postgresql(db: Database) -> None:
+    """Empty a PostgreSQL database a benchmark was given as its own (``--pg-url``): every table, type and
+    sequence of the public schema goes."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+
+
 def make_keys(database_url: str, roles: tuple[str, ...]) -> dict[str, str]:
     """Migrate the database and create one key per role; returns role -> key."""
     database = Database(get_settings(database_url=database_url))
