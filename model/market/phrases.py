@@ -35,10 +35,9 @@ def tokenize(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class PhraseIndex(Generic[T]):
-    """Token tuples -> a value; ``longest`` is the most tokens any phrase has; ``automaton`` finds them all."""
+    """Token tuples -> a value; ``automaton`` finds them all in a text."""
 
     phrases: dict[tuple[str, ...], T]
-    longest: int
     automaton: ahocorasick.Automaton | None  # " word word " -> (words, characters, value); None: no phrases
 
     @classmethod
@@ -56,7 +55,7 @@ class PhraseIndex(Generic[T]):
                 line = f" {' '.join(key)} "
                 automaton.add_word(line, (len(key), len(line), value))
             automaton.make_automaton()
-        return cls(phrases=phrases, longest=max((len(key) for key in phrases), default=0), automaton=automaton)
+        return cls(phrases=phrases, automaton=automaton)
 
     def find(self, tokens: Sequence[str]) -> Iterator[tuple[int, int, T]]:
         """(start, end, value) of the longest phrase starting at each token position, left to right."""

@@ -70,8 +70,9 @@ def reference_transform(self: NgramTfidf, documents: Sequence[str]) -> sp.csr_ma
 
 def reference_find(self: PhraseIndex[Any], tokens: Sequence[str]) -> Iterator[tuple[int, int, Any]]:
     """(start, end, value) of the longest phrase starting at each token position (dictionary lookups, the old way)."""
+    longest = max(map(len, self.phrases), default=0)
     for start in range(len(tokens)):
-        for end in range(min(len(tokens), start + self.longest), start, -1):
+        for end in range(min(len(tokens), start + longest), start, -1):
             value = self.phrases.get(tuple(tokens[start:end]))
             if value is not None:
                 yield start, end, value
