@@ -234,23 +234,17 @@ def render_bench(report: dict[str, Any]) -> str:
         "| path | batch | listings/s | p50 ms | p95 ms |",
         "|---|---|---|---|---|",
     ]
+    rows: list[tuple[str, dict[str, Any]]] = []
     for kind, sizes in served["paths"].items():
         name = f"served: {kind}" + (" (default)" if kind == served["served_scorer"] else "")
-        for result in sizes.values():
-            lines.append(
-                f"| {name} | {result['batch_size']} | {result['listings_per_s']:.0f} | "
-                f"{result['p50_ms']:.1f} | {result['p95_ms']:.1f} |"
-            )
-    for result in served.get("plain", {}).values():
-        lines.append(
-            f"| plain scikit-learn TF-IDF + logistic regression | {result['batch_size']} "
-            f"| {result['listings_per_s']:.0f} | {result['p50_ms']:.1f} | {result['p95_ms']:.1f} |"
-        )
-    for name, result in report.get("peer", {}).items():
-        lines.append(
-            f"| peer: transformers pipeline, {name.replace('_', ' ')} | {result['batch_size']} "
-            f"| {result['listings_per_s']:.0f} | {result['p50_ms']:.1f} | {result['p95_ms']:.1f} |"
-        )
+        rows += [(name, result) for result in sizes.values()]
+    rows += [("plain scikit-learn TF-IDF + logistic regression", r) for r in served.get("plain", {}).values()]
+    rows += [(f"peer: transformers pipeline, {n.replace('_', ' ')}", r) for n, r in report.get("peer", {}).items()]
+    lines += [
+        f"| {name} | {result['batch_size']} | {result['listings_per_s']:.0f} | "
+        f"{result['p50_ms']:.1f} | {result['p95_ms']:.1f} |"
+        for name, result in rows
+    ]
     lines.append("")
     for name, ratio in report.get("linear_vs_plain", {}).items():
         lines.append(f"- {name.replace('_', ' ')}: {ratio:.1f}× (aim: within 4×)")
