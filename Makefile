@@ -38,12 +38,18 @@ $(SCALE_STAMP): $(BASE_STAMP)
 	$(PIP) install --quiet -e ".[scale]" -c constraints.txt
 	touch $(SCALE_STAMP)
 
+# The seed dataset is generated from its phrase pools (deterministic, under a second), not committed: written on
+# first use and again whenever a pool or the generator changes.
+SEED := data/seed/listings.jsonl
+$(SEED): data/seed/generate.py data/seed/seed_split.py data/seed/seed_pairs.py $(wildcard data/seed/pools_*.py)
+	$(PYTHON) data/seed/generate.py
+
 # The served model: trained once if there is none yet.
-$(MODELS)/current: | $(BASE_STAMP)
+$(MODELS)/current: | $(BASE_STAMP) $(SEED)
 	$(PY) -m training train --config $(CONFIG)
 
 ## train: train the linear scorer, the transformer and their ensemble; serve the best (FAST=1: a quick small run)
-train: $(BASE_STAMP)
+train: $(BASE_STAMP) $(SEED)
 	$(PY) -m training train --config $(CONFIG)
 
 ## eval: metrics of the current model on the test split (+ real-listing false alarms) -> reports/eval.json
@@ -148,7 +154,7 @@ verify-evidence: $(STAMP)
 	$(PY) -m serving verify-evidence "$(IN)"
 
 ## test: install (with the scale extra, for the Ray engine's test) and run the test suite
-test: $(STAMP) $(SCALE_STAMP)
+test: $(STAMP) $(SCALE_STAMP) $(SEED)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## lint: ruff check and format check

@@ -39,8 +39,8 @@ from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
 from serving.storage.repository import ScoredListing, store_scored
+from training.dataset import seed_listings
 
-SEED = Path(__file__).resolve().parents[1] / "data" / "seed" / "listings.jsonl"
 CHUNK = 50_000
 BATCH = 64
 # (table, columns) bulk-loaded; secondary indexes are dropped before and built after, as a bulk load should
@@ -172,7 +172,7 @@ def run(url: str, stored: int, rounds: int, *, reuse: bool = False) -> dict:
         load_s = round(bulk_load(db, stored), 1)
     already = stored_count(db)
     linker = CaseLinker(identifier_key=b"bench", max_sellers=100, labels=tuple(review_labels()))
-    seed = list(iter_listings(SEED))
+    seed = list(iter_listings(seed_listings()))
     # a reused store holds earlier runs' new listings: this run takes ids of its own and the seed's next listings,
     # so that it does not re-link the texts an earlier run stored
     timed = min(len(seed), 2 * rounds * BATCH)

@@ -29,24 +29,26 @@ from serve_process import REPO, free_port, make_keys, start_server, wipe_postgre
 
 from serving.settings import get_settings
 from serving.storage.db import Database
+from training.dataset import SEED_LISTINGS, seed_listings
 
 REAL = (
     Path(os.environ.get("SOI_SHARED_DIR") or REPO.parent / "shared") / "data" / "real-listings" / "tiki_fashion.jsonl"
 )
-SEED = REPO / "data" / "seed" / "listings.jsonl"
 CONTRACT_FIELDS = ("id", "platform", "url", "title", "description", "price", "category", "brand", "seller",
                    "ships_from", "sold_count", "image_count")  # fmt: skip
 
 
 def load_listings(limit: int) -> tuple[list[dict[str, Any]], str]:
     """Listings as a crawler sends them (contract fields only, no labels): real ones if available, else seed."""
-    path = REAL if REAL.is_file() else SEED
+    path = REAL if REAL.is_file() else seed_listings()
     listings = []
     with path.open(encoding="utf-8") as handle:
         for line in itertools.islice(handle, limit):
             raw = json.loads(line)
             listings.append({key: raw[key] for key in CONTRACT_FIELDS if key in raw})
-    return listings, str(path.relative_to(REPO) if path == SEED else f"../shared/data/real-listings/{path.name}")
+    return listings, str(
+        path.relative_to(REPO) if path == SEED_LISTINGS else f"../shared/data/real-listings/{path.name}"
+    )
 
 
 def percentiles(latencies_s: list[float]) -> dict[str, float | None]:

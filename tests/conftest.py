@@ -11,7 +11,14 @@ import pytest
 from model.linear import TextFeatureConfig
 from model.text import fold_diacritics
 from training.config import TrainConfig, TransformerTrainConfig
+from training.dataset import seed_listings
 from training.train import TrainResult, train
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A fresh clone has no seed dataset yet (it is generated, not committed): write it before any test reads it."""
+    seed_listings()
+
 
 # (title, labels) pairs: a few of each risk and clean listings that share their words.
 TINY_ITEMS: list[tuple[str, list[str]]] = [

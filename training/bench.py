@@ -31,12 +31,11 @@ from model.artifact import resolve_model_dir
 from model.features import build_listing_text, build_text_views
 from model.predictor import Predictor
 from model.schema import Listing
-from training.dataset import find_shared_dir, load_listings
+from training.dataset import find_shared_dir, load_listings, seed_listings
 
 BENCH_LISTINGS = 2000
 BENCH_FILE = "tiki_fashion.jsonl"
 BATCH_SIZES = (1, 64)
-SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "seed" / "listings.jsonl"
 
 
 def bench_listings(n: int = BENCH_LISTINGS) -> tuple[list[Listing], str]:
@@ -44,7 +43,7 @@ def bench_listings(n: int = BENCH_LISTINGS) -> tuple[list[Listing], str]:
     shared = find_shared_dir()
     path = shared / "data" / "real-listings" / BENCH_FILE if shared else None
     if path is None or not path.is_file():
-        path = SEED_FILE
+        path = seed_listings()
     listings = load_listings(path)[:n]
     return [listing.model_copy(update={"labels": []}) for listing in listings], f"first {len(listings)} of {path.name}"
 
@@ -110,7 +109,7 @@ def build_plain_pipeline() -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    seed = load_listings(SEED_FILE)
+    seed = load_listings(seed_listings())
     pipeline = make_pipeline(TfidfVectorizer(sublinear_tf=True, min_df=2), LogisticRegression(max_iter=1000))
     return pipeline.fit([plain_text(listing) for listing in seed], [bool(listing.labels) for listing in seed])
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,22 @@ from model.schema import Listing
 
 # The real, unlabelled, presumed-lawful listings held out as the false-alarm benchmark: never trained on.
 FALSE_ALARM_FILES = ("shopee_beauty.jsonl", "tiki_12cat.jsonl")
+# The seed dataset: written from its phrase pools by data/seed/generate.py (deterministic, under a second), not
+# committed; seed_listings() writes it when it is not there yet.
+SEED_LISTINGS = Path(__file__).resolve().parent.parent / "data" / "seed" / "listings.jsonl"
+
+
+def seed_listings() -> Path:
+    """The seed dataset's file, generated from the phrase pools first if it is not there (a fresh clone)."""
+    if not SEED_LISTINGS.is_file():
+        generator = SEED_LISTINGS.with_name("generate.py")
+        subprocess.run([sys.executable, str(generator)], check=True, stdout=subprocess.DEVNULL)
+    return SEED_LISTINGS
+
+
+def _readable(path: Path) -> Path:
+    """``path``, with the seed dataset generated first when that is what it names."""
+    return seed_listings() if path.resolve() == SEED_LISTINGS else path
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,7 @@ WEIGHT_FIELD = "weight"
 
 def load_examples(path: Path, *, labels: Sequence[str]) -> list[Example]:
     """Labelled examples from a JSONL file; every label must be one of ``labels``, every ``weight`` in [0, 1]."""
+    path = _readable(path)
     if not path.is_file():
         raise DataError(f"labelled data file {path} not found")
     known = set(Listing.model_fields)
@@ -81,7 +100,7 @@ def example_weights(examples: Sequence[Example]) -> np.ndarray:
 
 def load_listings(path: Path) -> list[Listing]:
     """Unlabelled (or labelled) listings from a JSONL file, validated."""
-    return [listing for listing, _raw in iter_listings(path)]
+    return [listing for listing, _raw in iter_listings(_readable(path))]
 
 
 def _unit_hash(text: str, seed: int) -> float:

@@ -15,17 +15,17 @@ from model.errors import DataError
 from model.jsonl import iter_listings
 from model.near_duplicates import STOP_SHINGLES_FILE, StopShingles, learn_stop_shingles
 from model.schema import Listing
-from training.dataset import find_shared_dir
+from training.dataset import find_shared_dir, seed_listings
 
-SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "listings.jsonl"
 REAL_FILES = ("tiki_fashion.jsonl", "shopee_menfashion.jsonl")  # free to use; never the false-alarm benchmark
 MIN_SELLERS = 2  # chosen on the test world of make bench-cases (README)
 
 
 def clean_listings(*, real: bool) -> tuple[Iterator[Listing], list[str]]:
     """The seed's clean listings, and with ``real`` the free real files; with the names of what was read."""
-    sources = [str(SEED.relative_to(SEED.parents[2]))]
-    paths = [SEED]
+    seed = seed_listings()
+    sources = [str(seed.relative_to(seed.parents[2]))]
+    paths = [seed]
     if real:
         shared = find_shared_dir()
         if shared is None:

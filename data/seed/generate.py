@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import os
 import random
 import sys
 import unicodedata
@@ -554,9 +555,11 @@ def summarise(listings: list[dict[str, Any]]) -> str:
 def main() -> None:
     """Generate and write the dataset, then print its counts."""
     listings = generate(random.Random(SEED))
-    with OUTPUT.open("w", encoding="utf-8", newline="\n") as handle:
+    partial = OUTPUT.with_name(f".{OUTPUT.name}.{os.getpid()}")  # renamed when complete: never read half-written
+    with partial.open("w", encoding="utf-8", newline="\n") as handle:
         for listing in listings:
             handle.write(json.dumps(listing, ensure_ascii=False, separators=(",", ":")) + "\n")
+    os.replace(partial, OUTPUT)
     print(f"wrote {OUTPUT}")
     print(summarise(listings))
 

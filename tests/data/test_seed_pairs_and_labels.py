@@ -1,18 +1,18 @@
-"""Price pairs and label definitions in the committed seed data."""
+"""Price pairs and label definitions in the seed data."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from model.labels import load_label_catalog
+from training.dataset import SEED_LISTINGS
 
-SEED_FILE = Path(__file__).resolve().parents[2] / "data" / "seed" / "listings.jsonl"
+SEED_FILE = SEED_LISTINGS
 PRICE_WORDS = re.compile(r"\d[\d.,]*\s?(?:tr\d*|k|vnđ|vnd|đ|d|₫)?")
 
 

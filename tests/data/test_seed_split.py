@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from training.dataset import SEED_LISTINGS
+
 SEED_DIR = Path(__file__).resolve().parents[2] / "data" / "seed"
-SEED_FILE = SEED_DIR / "listings.jsonl"
+SEED_FILE = SEED_LISTINGS
 
 
 @pytest.fixture(scope="module")

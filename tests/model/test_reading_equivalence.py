@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,9 +23,8 @@ from model.linear import TEXT_VIEWS
 from model.market.phrases import PhraseIndex, tokenize
 from model.ngrams import MAX_CACHED_WORD_CHARS, NgramTfidf
 from model.predictor import Predictor
-from training.dataset import find_shared_dir, load_listings
+from training.dataset import SEED_LISTINGS, find_shared_dir, load_listings
 
-SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "listings.jsonl"
 SAMPLE = 400
 
 
@@ -80,7 +78,7 @@ def reference_find(self: PhraseIndex[Any], tokens: Sequence[str]) -> Iterator[tu
 
 
 def _sample() -> list[Any]:
-    listings = load_listings(SEED)[::7][:SAMPLE]
+    listings = load_listings(SEED_LISTINGS)[::7][:SAMPLE]
     shared = find_shared_dir()
     real = shared / "data" / "real-listings" / "tiki_fashion.jsonl" if shared else None
     if real is not None and real.is_file():
@@ -146,7 +144,7 @@ def test_automaton_on_seed_texts_and_the_market_indexes() -> None:
 
     indexes = [*match._accessory_indexes(), match._goods_index(), condition._index()]
     indexes.append(match._catalogue_index(load_catalogue()).aliases)
-    texts = [f"{listing.title} {listing.description or ''}".lower() for listing in load_listings(SEED)[:600]]
+    texts = [f"{listing.title} {listing.description or ''}".lower() for listing in load_listings(SEED_LISTINGS)[:600]]
     for index in indexes:
         for text in texts:
             tokens = tokenize(model.text.fold_diacritics(text))
