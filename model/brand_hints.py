@@ -4,20 +4,20 @@ The table is data (``lexicon/brand_hints.json``, see ``lexicon/FORMAT.md``): eac
 seller may write with dots, hyphens or nothing between the letters, and the context words, one of which must stand
 among the ``HINT_WINDOW_WORDS`` words before the abbreviation. "cc" alone ("xe 110 cc") is no brand.
 
-Linear in the text: one scan for the abbreviations (a word pattern), a window of fixed size looked at for each.
+Linear in the text: one scan for the abbreviations (an Aho–Corasick automaton), a window of fixed size looked at
+for each.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
 from model.brands import load_brand_index
-from model.patterns import compile_word_pattern
+from model.patterns import WordMatcher
 from model.text import fold_diacritics
 
 HINTS_FILE = Path(__file__).with_name("lexicon") / "brand_hints.json"
@@ -61,26 +61,19 @@ def load_brand_hints(path: Path = HINTS_FILE) -> BrandHints:
 
 
 @cache
-def _hint_pattern() -> re.Pattern[str] | None:
-    return compile_word_pattern(load_brand_hints().abbreviations)
+def _hint_matcher() -> WordMatcher:
+    return WordMatcher.build(load_brand_hints().abbreviations)
 
 
 def hinted_spans(text: str) -> list[Span]:
     """Abbreviations standing as a word after a context word of their brand ("khoa cc", "kinh r.b"), in order."""
-    hints = load_brand_hints()
-    pattern = _hint_pattern()
-    if pattern is None:
-        return []
     exact = load_brand_index().exact
     spans: list[Span] = []
-    for m in pattern.finditer(text):
-        first, last = m.span(1)
-        abbreviation = m.group(1)
+    for first, last, abbreviation, (brand, context) in _hint_matcher().find(text):
         if abbreviation in exact or (first and text[first - 1] not in _OPENING):
             continue
         if last < len(text) and text[last] not in _CLOSING:
             continue
-        brand, context = hints.abbreviations[abbreviation]
         low = max(0, first - 16 * HINT_WINDOW_WORDS)
         words = text[low:first].split()
         if low > 0 and text[low - 1] != " ":

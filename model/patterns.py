@@ -1,35 +1,80 @@
-"""Word-list patterns: one compiled regex that finds any of many words (lexicon terms, teencode) quickly."""
+"""Word lists matched whole in one pass: lexicon terms, innocent phrases, teencode, brand abbreviations.
+
+``WordMatcher`` runs one Aho–Corasick automaton (``pyahocorasick``, in C) over the text: one pass whatever the
+number of words, linear in the text, and Python only for the few places where a word occurs as a substring (a
+regex trie of the same words tries every position of the text in turn: three times slower on listings).
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
 
 
-def _trie_regex(trie: dict[str, dict]) -> str:
-    """The regex of a character trie: alternatives share their prefixes, so matching does not try each word."""
-    end = "" in trie
-    branches = [re.escape(ch) + _trie_regex(child) for ch, child in sorted(trie.items()) if ch]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 and len(branches[0]) == 1 else "(?:" + "|".join(branches) + ")"
-    # the optional group is greedy: longer words are tried before the word that ends here
-    return body + "?" if end else body
+def _is_word_character(ch: str) -> bool:
+    """What ``\\w`` matches in a ``str`` pattern: a character ``isalnum`` accepts, or "_"."""
+    return ch.isalnum() or ch == "_"
 
 
-def compile_word_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    """One pattern matching any of ``words`` whole (not inside a longer word), the longest first, as group 1.
+@dataclass(frozen=True)
+class WordMatcher:
+    """Any of many words, found whole in one Aho–Corasick pass; each word carries a value.
 
-    Built as a trie: with hundreds of words this is many times faster than a plain alternation.
+    ``find`` finds what the regex ``(?<!\\w)(word|word|...)(?!\\w)``, longest words first, finds, in the same order:
+    at the first place where some word stands whole (no word character either side), the longest such word, then on
+    after it. (The trie regex this replaced is the reference in ``tests/model/test_reading_equivalence.py``.)
     """
-    trie: dict[str, dict] = {}
-    for word in words:
-        if not word:
-            continue
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-    if not trie:
-        return None
-    return re.compile(r"(?<!\w)(" + _trie_regex(trie) + r")(?!\w)")
+
+    automaton: ahocorasick.Automaton | None  # word -> (its length, the word, its value); None: no words
+
+    @classmethod
+    def build(cls, words: Iterable[str] | dict[str, Any]) -> WordMatcher:
+        """A matcher of ``words``; a dict's values come back with each word found (else the value is None)."""
+        values = words if isinstance(words, dict) else dict.fromkeys(words)
+        automaton = None
+        if any(values):
+            automaton = ahocorasick.Automaton()
+            for word, value in values.items():
+                if word:
+                    automaton.add_word(word, (len(word), word, value))
+            automaton.make_automaton()
+        return cls(automaton=automaton)
+
+    def find(self, text: str) -> list[tuple[int, int, str, Any]]:
+        """(start, end, word, value) of each whole word found, left to right, not overlapping."""
+        if self.automaton is None:
+            return []
+        longest: dict[int, tuple[int, str, Any]] = {}  # start -> the longest whole word starting there
+        size = len(text)
+        for last, (length, word, value) in self.automaton.iter(text):
+            start, end = last + 1 - length, last + 1
+            if (start and _is_word_character(text[start - 1])) or (end < size and _is_word_character(text[end])):
+                continue
+            if start not in longest or length > longest[start][0]:
+                longest[start] = (length, word, value)
+        if not longest:
+            return []
+        found = []
+        reached = 0
+        for start in sorted(longest):
+            if start >= reached:
+                length, word, value = longest[start]
+                reached = start + length
+                found.append((start, reached, word, value))
+        return found
+
+    def replace(self, text: str) -> str:
+        """``text`` with each word ``find`` finds replaced by its value (a string)."""
+        found = self.find(text)
+        if not found:
+            return text
+        parts = []
+        done = 0
+        for start, end, _word, value in found:
+            parts += (text[done:start], value)
+            done = end
+        parts.append(text[done:])
+        return "".join(parts)

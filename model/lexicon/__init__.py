@@ -4,10 +4,11 @@ The lexicon is data (``risk_lexicon.json`` beside this file): extending it needs
 matched on the diacritic-folded, normalised text at word boundaries; each hit becomes a model feature and,
 when it supports a flag, evidence for reviewers with the term as the seller wrote it.
 
-Matching is linear in the text: the word patterns are tries, a hit inside an innocent phrase is found by
-bisection, and the original text is folded once and then searched once per distinct term found (not once per
-hit, and at most ``MAX_TONE_CHECKS`` of them), with small patterns that start with a plain letter, so the engine
-skips to where that letter is.
+Matching is linear in the text: terms and innocent phrases are each found in one Aho–Corasick pass
+(``model.patterns.WordMatcher``), a hit inside an innocent phrase is found by bisection, and the original text is
+folded once, only when some term was found, and then searched once per distinct term found (not once per hit, and at
+most ``MAX_TONE_CHECKS`` of them), with small patterns that start with a plain letter, so the engine skips to where
+that letter is.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from model.patterns import compile_word_pattern
+from model.patterns import WordMatcher
 from model.text import fold_diacritics
 
 LEXICON_FILE = Path(__file__).with_name("risk_lexicon.json")
@@ -67,10 +68,10 @@ class Lexicon:
     """Categories plus the compiled matchers."""
 
     categories: tuple[LexiconCategory, ...]
-    pattern: re.Pattern[str] | None
     entries: dict[str, list[tuple[str, str, str]]]  # folded spelling -> [(category, term, kind)]
     emoji: dict[str, list[tuple[str, str]]]  # emoji -> [(category, emoji)]
-    innocent_pattern: re.Pattern[str] | None = None  # phrases in which risky words are used innocently
+    terms: WordMatcher  # the folded spellings of ``entries``, each with its entries
+    innocent: WordMatcher  # folded phrases in which risky words are used innocently
 
     @property
     def category_ids(self) -> tuple[str, ...]:
@@ -87,25 +88,20 @@ class Lexicon:
 
     def match_with_context(self, folded_text: str, raw_text: str = "") -> tuple[list[LexiconHit], int]:
         """(entries found, innocent phrases found); a term inside an innocent phrase ("cây ngà voi") is no hit."""
-        innocent: list[tuple[int, int]] = []
-        if self.innocent_pattern is not None:
-            innocent = [m.span(1) for m in self.innocent_pattern.finditer(folded_text)]
+        innocent = [(start, end) for start, end, _phrase, _value in self.innocent.find(folded_text)]
         innocent_starts = [first for first, _last in innocent]  # sorted, and the spans do not overlap
         agrees: dict[str, bool] = {}  # the original text is searched once per distinct term, not once per hit
-        plain = _plain_letters(raw_text)
         hits: list[LexiconHit] = []
-        if self.pattern is not None:
-            for m in self.pattern.finditer(folded_text):
-                start, end = m.span(1)
-                place = bisect_right(innocent_starts, start) - 1  # the only innocent span that can hold the hit
-                if place >= 0 and end <= innocent[place][1]:
+        for start, end, _spelling, owners in self.terms.find(folded_text):
+            place = bisect_right(innocent_starts, start) - 1  # the only innocent span that can hold the hit
+            if place >= 0 and end <= innocent[place][1]:
+                continue
+            for category, term, kind in owners:
+                if raw_text and term not in agrees and len(agrees) < MAX_TONE_CHECKS:
+                    agrees[term] = tones_agree_somewhere(term, raw_text)
+                if not agrees.get(term, True):
                     continue
-                for category, term, kind in self.entries[m.group(1)]:
-                    if raw_text and term not in agrees and len(agrees) < MAX_TONE_CHECKS:
-                        agrees[term] = tones_agree_somewhere(term, raw_text, plain)
-                    if not agrees.get(term, True):
-                        continue
-                    hits.append(LexiconHit(category=category, term=term, kind=kind))
+                hits.append(LexiconHit(category=category, term=term, kind=kind))
         for symbol, owners in self.emoji.items():
             if symbol in raw_text:
                 hits.extend(LexiconHit(category=category, term=term, kind="emoji") for category, term in owners)
@@ -116,7 +112,7 @@ class Lexicon:
 def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
     """The lexicon from its JSON file (an empty lexicon if the file is absent)."""
     if not path.is_file():
-        return Lexicon(categories=(), pattern=None, entries={}, emoji={}, innocent_pattern=None)
+        return Lexicon(categories=(), entries={}, emoji={}, terms=WordMatcher.build(()), innocent=WordMatcher.build(()))
     raw = json.loads(path.read_text(encoding="utf-8"))
     categories = tuple(
         LexiconCategory(
@@ -141,11 +137,13 @@ def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
                     entries.setdefault(folded, []).append((category.id, word, kind))
         for symbol in category.emoji:
             emoji.setdefault(symbol, []).append((category.id, symbol))
-    pattern = compile_word_pattern(entries)
     innocent = {" ".join(_fold(phrase).split()) for category in categories for phrase in category.innocent}
-    innocent_pattern = compile_word_pattern(sorted(innocent))
     return Lexicon(
-        categories=categories, pattern=pattern, entries=entries, emoji=emoji, innocent_pattern=innocent_pattern
+        categories=categories,
+        entries=entries,
+        emoji=emoji,
+        terms=WordMatcher.build(entries),
+        innocent=WordMatcher.build(sorted(innocent)),
     )
 
 
@@ -203,16 +201,14 @@ def _tones_agree(written: str, term: str) -> bool:
     return all(ch == want or _fold(ch) == ch for ch, want in zip(letters, expected, strict=True))
 
 
-def tones_agree_somewhere(term: str, original: str, plain: str | None = None) -> bool:
+def tones_agree_somewhere(term: str, original: str) -> bool:
     """False only when every place the term is written in ``original`` has tone marks of another word.
 
     Matching on folded text finds "hàng giả" (counterfeit) in "hàng giá rẻ" (cheap goods); the original text
     tells them apart. A term that cannot be found as written (it came from teencode or a brand alias) passes.
-    ``plain`` is ``_plain_letters(original)`` when the caller already has it.
     """
-    plain = _plain_letters(original) if plain is None else plain
     found = False
-    for m in _written_pattern(term).finditer(plain):
+    for m in _written_pattern(term).finditer(_plain_letters(original)):
         before = original[m.start() - 1] if m.start() > 0 else " "
         after = original[m.end()] if m.end() < len(original) else " "
         if before.isalnum() or after.isalnum():

@@ -1,15 +1,18 @@
 """The fast reading path gives the same scores as the straightforward one it replaced (issue 15: identical to 1e-9).
 
 The straightforward implementations are kept here as the specification: the n-gram rows counted per text with a
-Counter, whole-word phrase lookup by a dictionary of token tuples at each position, and tone-mark folding without
-a cache. Scoring a sample of seed listings (and of real listings, when ``../shared`` is there) with the fast path
-and again with these put back must give the same probabilities to 1e-9 and the same reasons.
+Counter, whole-word phrase lookup by a dictionary of token tuples at each position, tone-mark folding without
+a cache, and whole-word lookup of lexicon terms, innocent phrases, teencode and brand abbreviations by one trie regex
+per word list (``reference_word_pattern``) where ``WordMatcher`` runs an Aho–Corasick automaton. Scoring a sample
+of seed listings (and of real listings, when ``../shared`` is there) with the fast path and again with these put back
+must give the same probabilities to 1e-9 and the same reasons.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +25,7 @@ import model.text
 from model.linear import TEXT_VIEWS
 from model.market.phrases import PhraseIndex, tokenize
 from model.ngrams import MAX_CACHED_WORD_CHARS, NgramTfidf
+from model.patterns import WordMatcher
 from model.predictor import Predictor
 from training.dataset import SEED_LISTINGS, find_shared_dir, load_listings
 
@@ -77,6 +81,48 @@ def reference_find(self: PhraseIndex[Any], tokens: Sequence[str]) -> Iterator[tu
                 break
 
 
+def _trie_regex(trie: dict[str, dict]) -> str:
+    """The regex of a character trie: alternatives share their prefixes, so matching does not try each word."""
+    end = "" in trie
+    branches = [re.escape(ch) + _trie_regex(child) for ch, child in sorted(trie.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and len(branches[0]) == 1 else "(?:" + "|".join(branches) + ")"
+    # the optional group is greedy: longer words are tried before the word that ends here
+    return body + "?" if end else body
+
+
+def reference_word_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex matching any of ``words`` whole, the longest first, as group 1: a trie (the old word matcher)."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        if not word:
+            continue
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    if not trie:
+        return None
+    return re.compile(r"(?<!\w)(" + _trie_regex(trie) + r")(?!\w)")
+
+
+_REFERENCE_MATCHERS: dict[int, tuple[WordMatcher, re.Pattern[str] | None, dict[str, Any]]] = {}
+
+
+def reference_word_find(self: WordMatcher, text: str) -> list[tuple[int, int, str, Any]]:
+    """What ``WordMatcher.find`` finds, by the trie regex of its words (the old way)."""
+    if self.automaton is None:
+        return []
+    if id(self) not in _REFERENCE_MATCHERS:  # the matcher is kept beside its pattern, so its id is not reused
+        values = {word: value for word, (_length, _word, value) in self.automaton.items()}
+        _REFERENCE_MATCHERS[id(self)] = (self, reference_word_pattern(values), values)
+    _matcher, pattern, values = _REFERENCE_MATCHERS[id(self)]
+    if pattern is None:
+        return []
+    return [(m.start(1), m.end(1), m.group(1), values[m.group(1)]) for m in pattern.finditer(text)]
+
+
 def _sample() -> list[Any]:
     listings = load_listings(SEED_LISTINGS)[::7][:SAMPLE]
     shared = find_shared_dir()
@@ -97,6 +143,7 @@ def test_fast_reading_scores_equal_the_straightforward_path(trained: Any, monkey
     monkeypatch.setattr(NgramTfidf, "transform", reference_transform)
     monkeypatch.setattr(PhraseIndex, "find", reference_find)
     monkeypatch.setattr(model.text, "_fold_short", model.text._fold)  # folding without its cache
+    monkeypatch.setattr(WordMatcher, "find", reference_word_find)
     slow = _scores(Predictor.load(trained.model_dir), listings)
     assert len(fast) == len(slow) == len(listings)
     flagged = 0
@@ -149,3 +196,21 @@ def test_automaton_on_seed_texts_and_the_market_indexes() -> None:
         for text in texts:
             tokens = tokenize(model.text.fold_diacritics(text))
             assert list(index.find(tokens)) == list(reference_find(index, tokens))
+
+
+def test_word_matchers_on_seed_texts() -> None:
+    from model.brand_hints import _hint_matcher
+    from model.deobfuscation import _teencode_matcher
+    from model.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    matchers = [lexicon.terms, lexicon.innocent, _teencode_matcher(), _hint_matcher()]
+    texts = [model.text.normalize_text(f"{listing.title} {listing.description or ''}") for listing in _sample()]
+    texts += [model.text.fold_diacritics(text) for text in texts]
+    found = 0
+    for matcher in matchers:
+        for text in texts:
+            words = matcher.find(text)
+            assert words == reference_word_find(matcher, text)
+            found += len(words)
+    assert found > 100
