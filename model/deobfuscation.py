@@ -26,6 +26,8 @@ _DOTTED = re.compile(rf"(?<!\w){_LETTER}(?:[.\-_*•·]{_LETTER}){{2,}}(?!\w)")
 _SEPARATED_LETTER = re.compile(rf"[.\-_*•·](?<={_LETTER}[.\-_*•·])(?={_LETTER})")
 # "b ó n g": three or more single letters separated by single spaces
 _SPACED = re.compile(rf"(?<!\S){_LETTER}(?: {_LETTER}){{2,}}(?!\S)")
+# the last two of those letters, found by jumping from space to space: without them, no "b ó n g"
+_SPACED_END = re.compile(rf" {_LETTER} {_LETTER}(?!\S)")
 _LEET = {"4": "a", "@": "a", "3": "e", "1": "i", "0": "o", "5": "s", "$": "s", "7": "t"}
 # a substitute character between two letters: "c4n", "b0ng", "c@n". Written to start with the substitute itself
 # (the letter before it is checked by a look-behind over both), so the engine jumps from substitute to substitute;
@@ -47,6 +49,8 @@ def join_separated_letters(text: str) -> str:
     """'b.ó.n.g c.ư.ờ.i' -> 'bóng cười', 'g u c c i' -> 'gucci'."""
     if _SEPARATED_LETTER.search(text):  # a quick scan first: most text has no letter.letter at all
         text = _DOTTED.sub(lambda m: re.sub(r"[.\-_*•·]", "", m.group(0)), text)
+    if _SPACED_END.search(text) is None:
+        return text
     return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 

@@ -50,7 +50,9 @@ class ContactDetails:
 # ---------------------------------------------------------------- the scoring features' view (lower-case text)
 
 # Vietnamese mobile numbers: 0 or +84 then 9 digits, written with dots, spaces or dashes, or masked with x.
-_PHONE = re.compile(r"(?<![\w.])(?:\+?84|0)(?:[\s.\-]?[\dx]){9}(?![\w])")
+# Each alternative starts with its first character and checks the one before it by a look-behind over both
+# (``(?<![\w.])`` first would be tried at every position): the engine then jumps from "+", "8" or "0" to the next.
+_PHONE = re.compile(r"(?:\+(?<![\w.]\+)84|8(?<![\w.]8)4|0(?<![\w.]0))(?:[\s.\-]?[\dx]){9}(?![\w])")
 _DIGIT = re.compile(r"\d")
 FEATURE_HANDLE_APPS = ("zalo", "zl", "tele", "tg", "fb", "facebook", "ig", "insta", "wechat", "line")
 _MORE_HANDLE_APPS = ("telegram", "tiktok", "tik tok", "tt", "instagram", "messenger")
