@@ -86,7 +86,10 @@ class NgramTfidf:
         word_ids = dict(zip(distinct, range(len(distinct)), strict=True))
         cached, uncached = self._word_indices, self._char_indices_of_word
         grams = [cached(word) if len(word) <= MAX_CACHED_WORD_CHARS else uncached(word) for word in distinct]
-        return _count_matrix(words_of, len(distinct), word_ids.get) @ _count_matrix(grams, self.n_features)
+        counts = _count_matrix(words_of, len(distinct), word_ids.get) @ _count_matrix(grams, self.n_features)
+        # the product holds each column once per row, in no order; transposed twice, by counting sorts in C, its
+        # columns come out sorted (a third faster than sorting each row)
+        return counts.T.tocsr().T.tocsr()
 
     def _word_counts(self, documents: Sequence[str]) -> sp.csr_matrix:
         """n-gram counts (rows = documents) of the word analyzer: tokens, and runs of tokens joined by a space."""

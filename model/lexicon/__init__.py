@@ -17,7 +17,7 @@ import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from model.patterns import WordMatcher
@@ -73,7 +73,7 @@ class Lexicon:
     terms: WordMatcher  # the folded spellings of ``entries``, each with its entries
     innocent: WordMatcher  # folded phrases in which risky words are used innocently
 
-    @property
+    @cached_property  # read for every listing scored
     def category_ids(self) -> tuple[str, ...]:
         """Category ids in file order: the order of the lexicon features."""
         return tuple(category.id for category in self.categories)

@@ -110,13 +110,17 @@ def check_price(
     from model.features import listing_brand, listing_price  # features imports this module
 
     price = listing_price(listing, views)
-    if price is None or not price > 0 or not math.isfinite(price) or is_partial_price(views.normalized):
+    if price is None or not price > 0 or not math.isfinite(price):
         return None
     brand = listing_brand(listing, views)
-    condition = read_condition(views.normalized)
     normalized_title = normalize_title(listing.title)
-    title = fold_diacritics(normalized_title)
     match = match_product(normalized_title, brand, catalogue if catalogue is not None else load_catalogue())
+    # most listings name no known product or brand: they are answered before the whole text is read for words
+    # of partial prices and condition (the answer is None either way, so the order changes nothing else)
+    if (match is None and brand is None) or is_partial_price(views.normalized):
+        return None
+    condition = read_condition(views.normalized)
+    title = fold_diacritics(normalized_title)
     if match is not None:
         product = match.product
         # read in the title, where the price's quantity is written; the product's own name is not a count
