@@ -140,21 +140,41 @@ def _match_brand(spelling: str) -> str | None:
     compact = spelling.replace(" ", "")
     if len(compact) < 6 or compact.isdigit():
         return None
-    table = index.fuzzy_two if " " in spelling else index.fuzzy_one
+    return _closest_misspelt(spelling)
+
+
+def _closest_misspelt(spelling: str) -> str | None:
+    """The brand whose fuzzy spelling is closest to ``spelling`` within the allowed distance (the first in the
+    index's order at the smallest distance), if any."""
+    two_words = " " in spelling
     widest = _allowed_distance(len(spelling) + 3)
-    letters, second = set(spelling), _second_initial(spelling)
+    letters, initials = set(spelling), (spelling[0], _second_initial(spelling) if two_words else "")
+    candidates = _fuzzy_candidates()
     best: tuple[int, str] | None = None
     for length in range(len(spelling) - widest, len(spelling) + widest + 1):
-        for candidate, canonical in table.get(length, ()):
-            if candidate[0] != spelling[0] or (" " in spelling and _second_initial(candidate) != second):
-                continue
+        for candidate, canonical, candidate_letters in candidates.get((two_words, *initials, length), ()):
             limit = _allowed_distance(max(len(spelling), len(candidate)))
-            if len(letters ^ set(candidate)) > 2 * limit:  # cheap bound before the full distance
+            if len(letters ^ candidate_letters) > 2 * limit:  # cheap bound before the full distance
                 continue
             distance = edit_distance(spelling, candidate, limit)
             if distance <= limit and (best is None or distance < best[0]):
                 best = (distance, canonical)
     return best[1] if best else None
+
+
+@cache
+def _fuzzy_candidates() -> dict[tuple[bool, str, str, int], tuple[tuple[str, str, frozenset[str]], ...]]:
+    """The spellings misspellings may match, grouped by (two words?, first letter, first letter of the second word or
+    "" for one word, length), each with its canonical brand and its letters: a misspelling keeps its initials, so
+    only the candidates of its group are compared with it (in the index's order), not every one of a length."""
+    index = load_brand_index()
+    groups: dict[tuple[bool, str, str, int], list[tuple[str, str, frozenset[str]]]] = {}
+    for two_words, table in ((False, index.fuzzy_one), (True, index.fuzzy_two)):
+        for length, spellings in sorted(table.items()):
+            for spelling, canonical in spellings:
+                key = (two_words, spelling[0], _second_initial(spelling) if two_words else "", length)
+                groups.setdefault(key, []).append((spelling, canonical, frozenset(spelling)))
+    return {key: tuple(group) for key, group in groups.items()}
 
 
 def brand_of(text: str) -> str | None:

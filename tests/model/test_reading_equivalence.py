@@ -1,11 +1,12 @@
 """The fast reading path gives the same scores as the straightforward one it replaced (issue 15: identical to 1e-9).
 
 The straightforward implementations are kept here as the specification: the n-gram rows counted per text with a
-Counter, whole-word phrase lookup by a dictionary of token tuples at each position, tone-mark folding without
-a cache, and whole-word lookup of lexicon terms, innocent phrases, teencode and brand abbreviations by one trie regex
-per word list (``reference_word_pattern``) where ``WordMatcher`` runs an Aho–Corasick automaton. Scoring a sample
-of seed listings (and of real listings, when ``../shared`` is there) with the fast path and again with these put back
-must give the same probabilities to 1e-9 and the same reasons.
+Counter, whole-word phrase lookup by a dictionary of token tuples at each position, tone-mark folding without a
+cache, brand misspellings compared with every brand spelling of a nearby length, whole-word lookup of lexicon terms,
+innocent phrases, teencode and brand abbreviations by one trie regex per word list (``reference_word_pattern``) where
+``WordMatcher`` runs an Aho–Corasick automaton, and the patterns rewritten for speed as they were
+(``REFERENCE_PATTERNS``). Scoring a sample of seed listings (and of real listings, when ``../shared`` is there) with
+the fast path and again with these put back must give the same probabilities to 1e-9 and the same reasons.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -22,9 +24,11 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import model.brands
 import model.deobfuscation
 import model.identifiers
 import model.text
+from model.brands import _allowed_distance, _second_initial, edit_distance, load_brand_index
 from model.linear import TEXT_VIEWS
 from model.market.phrases import PhraseIndex, tokenize
 from model.ngrams import MAX_CACHED_WORD_CHARS, NgramTfidf
@@ -145,6 +149,26 @@ def reference_strip_markup(text: str) -> str:
     return model.text._URL.sub(" ", text)
 
 
+def reference_closest_misspelt(spelling: str) -> str | None:
+    """``_closest_misspelt`` scanning every fuzzy spelling of a nearby length (the old way)."""
+    index = load_brand_index()
+    table = index.fuzzy_two if " " in spelling else index.fuzzy_one
+    widest = _allowed_distance(len(spelling) + 3)
+    letters, second = set(spelling), _second_initial(spelling)
+    best: tuple[int, str] | None = None
+    for length in range(len(spelling) - widest, len(spelling) + widest + 1):
+        for candidate, canonical in table.get(length, ()):
+            if candidate[0] != spelling[0] or (" " in spelling and _second_initial(candidate) != second):
+                continue
+            limit = _allowed_distance(max(len(spelling), len(candidate)))
+            if len(letters ^ set(candidate)) > 2 * limit:
+                continue
+            distance = edit_distance(spelling, candidate, limit)
+            if distance <= limit and (best is None or distance < best[0]):
+                best = (distance, canonical)
+    return best[1] if best else None
+
+
 def use_references(monkeypatch: pytest.MonkeyPatch) -> None:
     """Put every straightforward implementation back in place of the fast one."""
     monkeypatch.setattr(NgramTfidf, "transform", reference_transform)
@@ -152,6 +176,8 @@ def use_references(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model.text, "_fold_short", model.text._fold)  # folding without its cache
     monkeypatch.setattr(WordMatcher, "find", reference_word_find)
     monkeypatch.setattr(model.text, "strip_markup", reference_strip_markup)
+    monkeypatch.setattr(model.brands, "_match_brand", model.brands._match_brand.__wrapped__)  # without its cache
+    monkeypatch.setattr(model.brands, "_closest_misspelt", reference_closest_misspelt)
     for (module, name), pattern in REFERENCE_PATTERNS.items():
         monkeypatch.setattr(module, name, pattern)
 
@@ -273,3 +299,27 @@ def test_rewritten_patterns_on_seed_texts() -> None:
         for (module, name), old in REFERENCE_PATTERNS.items():
             if name != "_SPACED_END":
                 assert _spans(getattr(module, name), text.lower()) == _spans(old, text.lower())
+
+
+def _misspellings(spelling: str) -> list[str]:
+    """Each letter of a spelling dropped, doubled or swapped with the next: what sellers write for a brand."""
+    found = []
+    for i in range(len(spelling)):
+        found += [spelling[:i] + spelling[i + 1 :], spelling[:i] + spelling[i] + spelling[i:]]
+        found.append(spelling[:i] + spelling[i + 1 : i + 2] + spelling[i : i + 1] + spelling[i + 2 :])
+    return found
+
+
+def test_brand_matching_equals_the_scan_of_every_spelling() -> None:
+    index = load_brand_index()
+    spellings = {m for s in index.exact for m in _misspellings(s)}
+    for listing in _sample():
+        tokens = model.brands._TOKEN.findall(model.text.read_text(listing.title).folded)
+        spellings.update(tokens)
+        spellings.update(f"{a} {b}" for a, b in pairwise(tokens))
+    matched = 0
+    for spelling in sorted(spelling for spelling in spellings if len(spelling.replace(" ", "")) >= 6):
+        brand = model.brands._closest_misspelt(spelling)
+        assert brand == reference_closest_misspelt(spelling), spelling
+        matched += brand is not None
+    assert matched > 500  # misspellings matched, not only exact spellings
