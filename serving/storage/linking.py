@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from model.near_duplicates import is_near_duplicate
+from model.near_duplicates import is_near_duplicate, signature_bands
 from serving.fingerprints import ListingFingerprint
 from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
 from serving.storage.components import (
@@ -54,9 +55,12 @@ def _store_links(
     existing = {
         row.listing_id: row
         for row in session.execute(
-            select(ListingLinkRow.listing_id, ListingLinkRow.operator_id, ListingLinkRow.snapshot_id).where(
-                ListingLinkRow.listing_id.in_(ids)
-            )
+            select(
+                ListingLinkRow.listing_id,
+                ListingLinkRow.operator_id,
+                ListingLinkRow.snapshot_id,
+                ListingLinkRow.signature,
+            ).where(ListingLinkRow.listing_id.in_(ids))
         )
     }
     new = [listing_id for listing_id in ids if listing_id not in existing]
@@ -82,8 +86,14 @@ def _store_links(
                 for i in changed
             ],
         )
-        for chunk in chunks(changed):  # an edited text replaces its bands; links already made stay
-            session.execute(LshBucketRow.__table__.delete().where(LshBucketRow.listing_id.in_(chunk)))
+        # an edited text replaces its bands (found again from its stored signature); links already made stay
+        old_bands = [{"bucket": b, "listing_id": i} for i in changed for b in signature_bands(existing[i].signature)]
+        if old_bands:
+            table = LshBucketRow.__table__
+            session.execute(
+                table.delete().where(table.c.bucket == bindparam("b"), table.c.listing_id == bindparam("i")),
+                [{"b": row["bucket"], "i": row["listing_id"]} for row in old_bands],
+            )
     operators = {i: i for i in new} | {i: existing[i].operator_id for i in changed}
     return operators, {i: snapshots[i] for i in operators}
 
@@ -103,6 +113,14 @@ def _known(session: Session, hashes: list[str], keys: set[str]) -> tuple[set[tup
     return known_pairs, known_sellers
 
 
+@dataclass(frozen=True)
+class IndexedIdentifier:
+    """What linking needs of an indexed identifier after this batch's counts: its operator, whether it is common."""
+
+    operator_id: int
+    common: bool
+
+
 def _index_identifiers(
     session: Session,
     fingerprints: dict[int, ListingFingerprint],
@@ -111,7 +129,7 @@ def _index_identifiers(
     *,
     now: datetime,
     max_sellers: int,
-) -> tuple[dict[str, IdentifierRow], set[str]]:
+) -> tuple[dict[str, IndexedIdentifier], set[str]]:
     """Index the identifiers; returns each one's row (after counting) and those that just became common."""
     pairs = {(h, i): kind for i in operators for kind, h in fingerprints[i].identifiers}
     if not pairs:
@@ -140,20 +158,34 @@ def _index_identifiers(
         listings_added[h] += 1
         if (h, keys[i]) not in known_sellers:
             sellers_added[h].add(keys[i])
-    rows: dict[str, IdentifierRow] = {}
+    rows: dict[str, IndexedIdentifier] = {}
+    became_common: set[str] = set()
+    columns = (IdentifierRow.value_hash, IdentifierRow.operator_id, IdentifierRow.seller_count, IdentifierRow.common)
     for chunk in chunks(hashes):
-        rows |= {
-            row.value_hash: row
-            for row in session.scalars(select(IdentifierRow).where(IdentifierRow.value_hash.in_(chunk)))
-        }
-    became_common = set()
-    for h, row in rows.items():
-        row.listing_count += listings_added.get(h, 0)
-        row.seller_count += len(sellers_added.get(h, ()))
-        if not row.common and row.seller_count > max_sellers:
-            row.common = True
-            became_common.add(h)
-    session.flush()
+        for h, operator_id, seller_count, common in session.execute(
+            select(*columns).where(IdentifierRow.value_hash.in_(chunk))
+        ):
+            now_common = common or seller_count + len(sellers_added.get(h, ())) > max_sellers
+            if now_common and not common:
+                became_common.add(h)
+            rows[h] = IndexedIdentifier(operator_id, now_common)
+    counts = [
+        {"h": h, "listings": listings_added.get(h, 0), "sellers": len(sellers_added.get(h, ())), "common": row.common}
+        for h, row in sorted(rows.items())
+        if listings_added.get(h) or h in became_common
+    ]
+    if counts:  # one executemany, without the ORM's per-object bookkeeping
+        table = IdentifierRow.__table__
+        session.execute(
+            table.update()
+            .where(table.c.value_hash == bindparam("h"))
+            .values(
+                listing_count=table.c.listing_count + bindparam("listings"),
+                seller_count=table.c.seller_count + bindparam("sellers"),
+                common=bindparam("common"),
+            ),
+            counts,
+        )
     return rows, became_common
 
 
@@ -203,10 +235,13 @@ def _near_duplicate_edges(
 def _merge(session: Session, unions: DisjointSets) -> dict[int, int]:
     """Relabel every group's smaller operators into its largest; returns old id -> surviving id."""
     moved: dict[int, int] = {}
-    for group in unions.groups():
-        sizes = dict(
-            session.execute(select(OperatorRow.id, OperatorRow.listing_count).where(OperatorRow.id.in_(group))).all()
+    groups = list(unions.groups())
+    sizes: dict[int, int] = {}
+    for chunk in chunks(sorted({o for group in groups for o in group})):  # one query, not one per group
+        sizes |= dict(
+            session.execute(select(OperatorRow.id, OperatorRow.listing_count).where(OperatorRow.id.in_(chunk))).all()
         )
+    for group in groups:
         target = max(group, key=lambda o: (sizes.get(o, 0), -o))
         moved |= {o: target for o in group if o != target}
     if not moved:
