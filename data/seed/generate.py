@@ -17,7 +17,6 @@ Deterministic: the same pools give byte-identical output. Stdlib only. Run: ``py
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
@@ -34,16 +33,8 @@ OUTPUT = HERE / "listings.jsonl"
 sys.path.insert(0, str(HERE))
 import seed_pairs  # noqa: E402  (beside this file)
 import seed_split  # noqa: E402
+from seed_pools import load_pools  # noqa: E402
 
-POOL_MODULES = (
-    "pools_counterfeit",
-    "pools_smuggled",
-    "pools_prohibited",
-    "pools_clean",
-    "pools_ip",
-    "pools_evasion",
-    "pools_pairs",
-)
 RISKY_PER_POOL = 62
 CLEAN_PER_POOL = 60
 
@@ -171,16 +162,6 @@ def fold_diacritics(text: str) -> str:
     """Strip Vietnamese tone and vowel marks, including đ → d."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
-
-
-def load_pools() -> list[dict[str, Any]]:
-    """Every pool from the pool modules, each tagged with its module."""
-    pools = []
-    for name in POOL_MODULES:
-        module = importlib.import_module(name)
-        for pool in module.POOLS:
-            pools.append({**pool, "module": name})
-    return pools
 
 
 def format_price_text(price: int, rng: random.Random) -> str:
