@@ -16,12 +16,14 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 POOLS_DIR = Path(__file__).resolve().parent / "pools"
+DECORATIONS_FILE = Path(__file__).resolve().parent / "decorations.json"
 # The label vocabulary is defined once, in the model package; read here as data, not imported.
 LABELS_FILE = Path(__file__).resolve().parents[2] / "model" / "labels.json"
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -148,6 +150,34 @@ class PoolFile(BaseModel):
 
     about: str
     pools: Annotated[list[dict[str, Any]], Field(min_length=1)]
+
+
+class Decorations(BaseModel):
+    """``decorations.json``: the words every seller uses, shared by clean and risky listings."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    about: str
+    cities: Strings
+    border_towns: Strings
+    abroad: Strings
+    title_prefixes: Strings
+    title_suffixes: Strings
+    marketplace_lines: Strings
+    social_lines: Strings
+    teencode: list[tuple[Text, Text]]  # (word, its teencode)
+    emoji_standins: list[tuple[Text, Text]]  # (phrase, the emoji written instead)
+    shop_words: Strings
+    shop_names: Strings
+
+
+@cache
+def load_decorations(path: Path = DECORATIONS_FILE) -> Decorations:
+    """The shared decorations, validated; a :class:`PoolError` names the file and the field at fault."""
+    try:
+        return Decorations.model_validate_json(path.read_bytes(), strict=False)
+    except ValidationError as error:
+        raise PoolError(f"{path.name}: {_field_errors(error)}") from None
 
 
 def allowed_labels() -> frozenset[str]:
