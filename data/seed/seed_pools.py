@@ -2,9 +2,9 @@
 
 The pools are data (``pools/*.json`` beside this file, format in POOL_FORMAT.md): each file holds an ``about``
 text and a list of pools, and each pool is validated by :class:`Pool` or, when ``"kind": "paired"``, by
-:class:`PairedPool`. The rules a single field cannot check (no string in two pools, each pool's ``goods``
-unique, labels from ``model/labels.json``) are checked over all files at once. A broken file stops the
-generator with a :class:`PoolError` naming the file, the pool and the field.
+:class:`PairedPool`. The loader adds the rules a model cannot check on its own: labels from
+``model/labels.json`` (read as data), and over all files at once, no string in two pools and each ``goods``
+once. A broken file stops the generator with a :class:`PoolError` naming the file, the pool and the field.
 
 The validated pools go to the composer as plain dicts (``model_dump``), the form ``seed_split`` and
 ``seed_pairs`` read.
@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 POOLS_DIR = Path(__file__).resolve().parent / "pools"
 DECORATIONS_FILE = Path(__file__).resolve().parent / "decorations.json"
@@ -49,23 +49,35 @@ def _checked_text(text: str) -> str:
     return text
 
 
-Text = Annotated[str, AfterValidator(_checked_text)]
-# At least one string per side of the split (train, valid, test).
-Strings = Annotated[list[Text], Field(min_length=3)]
-PriceRange = Annotated[list[Annotated[int, Field(gt=0)]], Field(min_length=2, max_length=2)]
+def _ordered(pair: list[Any]) -> list[Any]:
+    """A ``[min, max]`` range whose minimum is not above its maximum."""
+    if pair[0] > pair[1]:
+        raise ValueError(f"{pair}: the minimum is above the maximum")
+    return pair
 
 
-def _distinct(texts: list[str], field: str) -> None:
-    """No string twice in one list."""
-    repeated = sorted({t for t in texts if texts.count(t) > 1})
+def _distinct(texts: list[str]) -> list[str]:
+    """A list with no string twice."""
+    repeated = sorted(text for text, count in Counter(texts).items() if count > 1)
     if repeated:
-        raise ValueError(f"{field} repeats {repeated}")
+        raise ValueError(f"repeats {repeated}")
+    return texts
+
+
+Text = Annotated[str, AfterValidator(_checked_text)]
+# At least one string per side of the split (train, valid, test), none twice.
+Strings = Annotated[list[Text], Field(min_length=3), AfterValidator(_distinct)]
+PriceRange = Annotated[list[Annotated[int, Field(gt=0)]], Field(min_length=2, max_length=2), AfterValidator(_ordered)]
+ShareRange = Annotated[
+    list[Annotated[float, Field(gt=0, lt=1)]], Field(min_length=2, max_length=2), AfterValidator(_ordered)
+]
 
 
 class _PoolBase(BaseModel):
     """What every pool has: its goods tag, its labels and the words of its platform fields."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+    KINDS: ClassVar[tuple[str, ...]] = ORDINARY_KINDS
 
     goods: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     note: str = ""
@@ -79,16 +91,15 @@ class _PoolBase(BaseModel):
 
     def strings(self) -> dict[str, list[str]]:
         """Every composable string of the pool, by kind."""
-        kinds = PAIRED_KINDS if isinstance(self, PairedPool) else ORDINARY_KINDS
-        return {kind: [e.product if isinstance(e, PairItem) else e for e in getattr(self, kind)] for kind in kinds}
+        return {kind: [e.product if isinstance(e, PairItem) else e for e in getattr(self, kind)] for kind in self.KINDS}
 
-    @model_validator(mode="after")
-    def _no_repeats(self) -> _PoolBase:
-        for kind, texts in self.strings().items():
-            _distinct(texts, kind)
-        if self.hard_negative and self.labels:
-            raise ValueError(f"hard_negative is for clean pools (labels []), this one has labels {self.labels}")
-        return self
+    @field_validator("hard_negative")
+    @classmethod
+    def _clean_only(cls, hard_negative: bool, info: ValidationInfo) -> bool:
+        labels = info.data.get("labels")
+        if hard_negative and labels:
+            raise ValueError(f"hard_negative is for clean pools (labels []), this one has labels {labels}")
+        return hard_negative
 
 
 class Pool(_PoolBase):
@@ -96,12 +107,6 @@ class Pool(_PoolBase):
 
     price_vnd: PriceRange
     products: Strings
-
-    @model_validator(mode="after")
-    def _price_range(self) -> Pool:
-        if self.price_vnd[0] > self.price_vnd[1]:
-            raise ValueError(f"price_vnd {self.price_vnd}: the minimum is above the maximum")
-        return self
 
 
 class PairItem(BaseModel):
@@ -113,19 +118,13 @@ class PairItem(BaseModel):
     brand: Text
     new: PriceRange
     used: PriceRange | None
-    fake_share: Annotated[list[Annotated[float, Field(gt=0, lt=1)]], Field(min_length=2, max_length=2)] | None = None
-
-    @model_validator(mode="after")
-    def _ranges(self) -> PairItem:
-        for name in ("new", "used", "fake_share"):
-            pair = getattr(self, name)
-            if pair and pair[0] > pair[1]:
-                raise ValueError(f"{name} {pair}: the minimum is above the maximum")
-        return self
+    fake_share: ShareRange | None = None
 
 
 class PairedPool(_PoolBase):
     """A price-pair pool (written by seed_pairs.py): the same words at a genuine, a fake and a sale price."""
+
+    KINDS: ClassVar[tuple[str, ...]] = PAIRED_KINDS
 
     kind: Literal["paired"]
     fake_labels: Annotated[list[str], Field(min_length=1)]
@@ -134,13 +133,19 @@ class PairedPool(_PoolBase):
     used_descriptions: Strings
     used_posts: Strings
 
-    @model_validator(mode="after")
-    def _posts_name_the_price(self) -> PairedPool:
-        for kind in ("social_posts", "used_posts"):
-            missing = [p for p in getattr(self, kind) if "{price}" not in p]
-            if missing:
-                raise ValueError(f"{kind} without {{price}}: {missing}")
-        return self
+    @field_validator("items")
+    @classmethod
+    def _distinct_products(cls, items: list[PairItem]) -> list[PairItem]:
+        _distinct([item.product for item in items])
+        return items
+
+    @field_validator("social_posts", "used_posts")
+    @classmethod
+    def _posts_name_the_price(cls, posts: list[str]) -> list[str]:
+        missing = [post for post in posts if "{price}" not in post]
+        if missing:
+            raise ValueError(f"posts without {{price}}: {missing}")
+        return posts
 
 
 class PoolFile(BaseModel):
