@@ -21,7 +21,7 @@ from model.errors import ArtifactError
 from model.features import TextViews
 from model.linear import ANY_OUTPUT, LinearScorer
 from model.onnx_scorer import TransformerScorer
-from model.reasons import build_reasons, build_signal_reasons
+from model.reasons import build_reasons
 from model.schema import Listing, Priority, Reason, Score
 from model.text import fold_diacritics
 
@@ -224,7 +224,8 @@ class Predictor:
         truncated = [cut for _listing, cut in read]
         # only the text is read on a budget: the metadata (price, seller, counts...) is the listing's own
         views = self.scorer.build_views([listing for listing, _cut in read])
-        features = self.scorer.transform(listings, views)
+        readings = self.scorer.read(listings, views)  # the evidence, read once for the features and the reasons
+        features = self.scorer.transform(listings, views, readings=readings)
         probabilities = self._probabilities(listings, views, self.scorer.predict_proba(features))
         labels = self.scorer.labels
         any_index = self.scorer.outputs.index(ANY_OUTPUT)
@@ -244,14 +245,7 @@ class Predictor:
                     contributions = self.scorer.contributions(
                         features, row_index, labels.index(label), kinds=EXPLAINED_KINDS
                     )
-                    reasons += build_reasons(contributions, label=label, listing=listing)
-                    reasons += build_signal_reasons(
-                        contributions,
-                        label=label,
-                        listing=listing,
-                        views=views[row_index],
-                        price_reference=self.scorer.price_reference,
-                    )
+                    reasons += build_reasons(contributions, label=label, reading=readings[row_index])
                 reasons = order_reasons(reasons)
             if truncated[row_index]:
                 reasons.append(self._truncation_reason())

@@ -26,14 +26,10 @@ from model.artifact import (
     write_json,
 )
 from model.errors import DataError
-from model.features import (
-    METADATA_FEATURE_NAMES,
-    TextViews,
-    build_metadata_matrix,
-    build_text_views,
-)
+from model.features import TextViews, build_text_views
 from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
 from model.market.catalogue import catalogue_fingerprint
+from model.metadata_features import METADATA_FEATURE_NAMES, build_metadata_matrix
 from model.onnx_scorer import TransformerScorer, write_transformer_config
 from model.schema import Listing
 from training.augment import build_real_edits

@@ -6,15 +6,12 @@ import numpy as np
 import pytest
 
 from model.brands import load_brand_index
-from model.features import (
+from model.features import build_listing_text, build_signal_features, build_text_views, signal_feature_names
+from model.metadata_features import (
     METADATA_FEATURE_NAMES,
-    build_listing_text,
     build_metadata_features,
     build_metadata_matrix,
-    build_signal_features,
-    build_text_views,
     ships_from_abroad,
-    signal_feature_names,
 )
 from model.schema import Listing
 
