@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from model.artifact import SCORER_KINDS, load_card, resolve_model_dir
+from model.artifact import SCORER_KINDS, ModelCard, load_card, resolve_model_dir
 from model.ensemble import Ensemble
 from model.errors import ArtifactError
 from model.features import TextViews
@@ -84,7 +83,7 @@ class Predictor:
     scorer: LinearScorer
     thresholds: dict[str, float]
     cutoffs: PriorityCutoffs
-    card: dict[str, Any]
+    card: ModelCard
     model_dir: Path
     transformer: TransformerScorer | None = None
     ensemble: Ensemble | None = None
@@ -99,7 +98,7 @@ class Predictor:
     @property
     def available_scorers(self) -> tuple[str, ...]:
         """The scorers this artifact can serve (``linear`` always; ``transformer``, ``ensemble`` if trained)."""
-        return tuple(self.card.get("scorers", {"linear": {}}))
+        return tuple(self.card.scorers)
 
     @classmethod
     def load(cls, path: Path | str, *, scorer: str | None = None, quantized: bool = True) -> Predictor:
@@ -110,24 +109,23 @@ class Predictor:
         """
         model_dir = resolve_model_dir(Path(path))
         card = load_card(model_dir)
-        served = scorer or card.get("scorer")
+        served = scorer or card.scorer
         if served not in SCORER_KINDS:
             raise ArtifactError(f"{model_dir}: expected scorer one of {list(SCORER_KINDS)}, found {served!r}")
-        per_scorer = card.get("scorers", {"linear": {"thresholds": card["thresholds"]}})
-        if served not in per_scorer:
-            raise ArtifactError(f"{model_dir}: expected a trained {served!r} scorer, found only {list(per_scorer)}")
+        if served not in card.scorers:
+            raise ArtifactError(f"{model_dir}: expected a trained {served!r} scorer, found only {list(card.scorers)}")
         linear = LinearScorer.load(model_dir)
         transformer = ensemble = None
         if served != "linear":
             transformer = TransformerScorer.load(model_dir, quantized=quantized)
         if served == "ensemble":
             ensemble = Ensemble.load(model_dir)
-        thresholds = per_scorer[served].get("thresholds", card["thresholds"])
+        thresholds = card.scorers[served].thresholds
         return cls(
-            version=card["version"],
+            version=card.version,
             scorer=linear,
             thresholds={label: float(thresholds[label]) for label in linear.labels},
-            cutoffs=PriorityCutoffs(**card["priority_cutoffs"]),
+            cutoffs=PriorityCutoffs(high=card.priority_cutoffs.high, medium=card.priority_cutoffs.medium),
             card=card,
             model_dir=model_dir,
             transformer=transformer,
