@@ -244,6 +244,7 @@ class LinearScorer:
                 "text_config": self.text_config.__dict__,
                 "vectorizers": list(self.vectorizers),
                 "lexicon_categories": list(load_lexicon().category_ids),
+                "metadata_features": list(METADATA_FEATURE_NAMES),
                 "signal_features": list(signal_feature_names()),
                 "price_reference": self.price_reference.to_dict(),
             },
@@ -280,11 +281,12 @@ class LinearScorer:
                 f"{folder} was trained with lexicon categories {config.get('lexicon_categories')}, but the lexicon "
                 f"now has {list(load_lexicon().category_ids)}: retrain with `make train`"
             )
-        if tuple(config.get("signal_features", ())) != signal_feature_names():
-            raise ArtifactError(
-                f"{folder} was trained with signal features {config.get('signal_features')}, but the code now "
-                f"builds {list(signal_feature_names())}: retrain with `make train`"
-            )
+        for block, names in (("metadata", METADATA_FEATURE_NAMES), ("signal", signal_feature_names())):
+            if tuple(config.get(f"{block}_features", ())) != names:
+                raise ArtifactError(
+                    f"{folder} was trained with {block} features {config.get(f'{block}_features')}, but the code now "
+                    f"builds {list(names)}: retrain with `make train`"
+                )
         vectorizers = sio.load(folder / LINEAR_VECTORIZERS_FILE, trusted=[])
         return cls(
             labels=tuple(config["labels"]),

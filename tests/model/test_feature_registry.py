@@ -3,14 +3,20 @@ reason because reasons ask the feature, never match its name. The evidence is re
 
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import model.features
+from model.artifact import LINEAR_CONFIG_FILE
+from model.errors import ArtifactError
 from model.explanations import Explanation, Silent
 from model.features import Contribution, Feature, build_text_views, read_listing, signal_features
+from model.linear import LinearScorer
 from model.metadata_features import METADATA_FEATURE_NAMES, METADATA_FEATURES, build_metadata_features
 from model.predictor import EXPLAINED_KINDS, Predictor
 from model.reasons import build_reasons
@@ -114,3 +120,14 @@ def test_the_price_is_checked_once_per_listing(trained: Any, monkeypatch: pytest
     predictor.cutoffs = replace(predictor.cutoffs, medium=0.0)  # every listing is explained
     [score] = predictor.score([LISTING])
     assert score.reasons and len(calls) == 1
+
+
+@pytest.mark.parametrize("block", ["metadata", "signal"])
+def test_a_model_trained_with_other_features_is_refused(trained: Any, tmp_path: Path, block: str) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(trained.model_dir, folder)
+    config = json.loads((folder / LINEAR_CONFIG_FILE).read_text(encoding="utf-8"))
+    config[f"{block}_features"] = config[f"{block}_features"][:-1]
+    (folder / LINEAR_CONFIG_FILE).write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ArtifactError, match=f"trained with {block} features .* retrain with `make train`"):
+        LinearScorer.load(folder)
