@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from model.brand_evasion import written_form
+from model.brands import brand_of
 from model.labels import describe_label
 from model.lexicon import find_written_form, load_lexicon
 from model.reasons import build_price_reason
@@ -91,6 +92,23 @@ class Statement(Explanation):
 
     def reasons(self, contribution: Contribution, reading: ListingReading) -> list[Reason]:
         return [_named_reason(contribution, self.text)]
+
+
+@dataclass(frozen=True)
+class NewSellerBrand(Explanation):
+    """A new seller account, not an official store, selling a known brand: named with the brand it sells."""
+
+    new_account_days: int
+
+    def reasons(self, contribution: Contribution, reading: ListingReading) -> list[Reason]:
+        brand = brand_of(reading.listing.brand or "")
+        if contribution.value <= 0 or brand is None:
+            return []
+        text = (
+            f"Tài khoản người bán mới (dưới {self.new_account_days} ngày), không phải shop chính hãng, "
+            f"bán hàng hiệu {brand}: kiểu shop mở nhanh để bán hàng nhái."
+        )
+        return [_named_reason(contribution, text)]
 
 
 _KIND_VI = {"term": "từ khóa", "code_word": "từ lóng", "emoji": "biểu tượng"}

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from model.explanations import Indicator, Measure, Silent
+from model.brands import brand_of
+from model.explanations import Indicator, Measure, NewSellerBrand, Silent
 from model.features import Feature
 from model.reasons import format_vnd
 from model.schema import Listing
@@ -90,6 +91,19 @@ _AGE, _FOLLOWERS, _RATING = _seller("account_age_days"), _seller("follower_count
 _COUNT, _OFFICIAL = _seller("listing_count"), _seller("is_official")
 _PRICE_FIELD, _SOLD, _IMAGES = _field("price"), _field("sold_count"), _field("image_count")
 _UNKNOWN = "an unknown value gives a reviewer nothing to check"
+NEW_ACCOUNT_DAYS = 30  # a seller account younger than this is new
+
+
+def _new_seller_branded(listing: Listing) -> float:
+    """1 when a seller account younger than ``NEW_ACCOUNT_DAYS``, not an official store, sells a known brand.
+
+    Counterfeiters open throwaway shops: each of the three facts alone is common and innocent, together they are
+    not, and a linear model cannot learn the conjunction from the separate indicators.
+    """
+    seller = listing.seller
+    if seller is None or seller.account_age_days is None or seller.account_age_days >= NEW_ACCOUNT_DAYS:
+        return 0.0
+    return float(seller.is_official is not True and brand_of(listing.brand or "") is not None)
 
 
 def _silent(name: str, compute: Callable[[Listing], float]) -> Feature[Listing]:
@@ -104,7 +118,7 @@ METADATA_FEATURES: tuple[Feature[Listing], ...] = (
     Feature("log_price", _log(_PRICE_FIELD), Measure("giá bán", _shown(_PRICE_FIELD, format_vnd), kind="price")),
     _indicator("price_missing", _missing(_PRICE_FIELD), "không ghi giá"),
     Feature("log_account_age", _log(_AGE), Measure("tuổi tài khoản người bán", _shown(_AGE, "{} ngày".format))),
-    _indicator("account_new", _below_count(_AGE, 30), "tài khoản người bán mới (dưới 30 ngày)"),
+    _indicator("account_new", _below_count(_AGE, NEW_ACCOUNT_DAYS), "tài khoản người bán mới (dưới 30 ngày)"),
     _silent("account_age_missing", _missing(_AGE)),
     Feature("log_followers", _log(_FOLLOWERS), Measure("số người theo dõi", _shown(_FOLLOWERS, str))),
     _indicator("followers_few", _below_count(_FOLLOWERS, 50), "người bán có rất ít người theo dõi (dưới 50)"),
@@ -120,6 +134,7 @@ METADATA_FEATURES: tuple[Feature[Listing], ...] = (
     _indicator("official_true", _is(_OFFICIAL, True), "shop chính hãng / Mall"),
     _indicator("official_false", _is(_OFFICIAL, False), "không phải shop chính hãng"),
     _silent("official_missing", _is(_OFFICIAL, None)),
+    Feature("new_seller_branded", _new_seller_branded, NewSellerBrand(NEW_ACCOUNT_DAYS)),
     _indicator("abroad_true", _is(_abroad, True), "giao hàng từ nước ngoài"),
     _indicator("abroad_false", _is(_abroad, False), "giao hàng trong nước"),
     _silent("abroad_missing", _is(_abroad, None)),

@@ -131,3 +131,21 @@ def test_a_model_trained_with_other_features_is_refused(trained: Any, tmp_path: 
     (folder / LINEAR_CONFIG_FILE).write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(ArtifactError, match=f"trained with {block} features .* retrain with `make train`"):
         LinearScorer.load(folder)
+
+
+def test_a_new_unofficial_seller_of_a_known_brand_is_a_reason_naming_the_brand() -> None:
+    listing = Listing(title="Đồng hồ nam", brand="rolex", seller={"account_age_days": 4, "is_official": False})
+    feature = next(feature for feature in METADATA_FEATURES if feature.name == "new_seller_branded")
+    [reason] = build_reasons(
+        [_contribution("metadata", feature, 2.5, 0.3)], label="counterfeit", reading=_reading(listing)
+    )
+    assert reason.kind == "metadata" and reason.evidence == "new_seller_branded"
+    assert reason.text == (
+        "Tài khoản người bán mới (dưới 30 ngày), không phải shop chính hãng, bán hàng hiệu Rolex: "
+        "kiểu shop mở nhanh để bán hàng nhái."
+    )
+    # switched off (standardised below its mean), it says nothing even when its weight makes it count
+    assert (
+        build_reasons([_contribution("metadata", feature, -0.1, 0.01)], label="counterfeit", reading=_reading(listing))
+        == []
+    )
