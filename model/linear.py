@@ -108,8 +108,7 @@ def make_vectorizers(config: TextFeatureConfig) -> dict[str, TfidfVectorizer]:
 
 @dataclass(frozen=True)
 class FeatureBlock:
-    """A column range of the feature matrix, the readable name of each column in it, and for the metadata and
-    signal blocks the registry feature of each column (``model.features.Feature``)."""
+    """A column range of the feature matrix, each column's readable name and (metadata, signals) its ``Feature``."""
 
     kind: str
     start: int
@@ -165,10 +164,7 @@ class LinearScorer:
         *,
         readings: Sequence[ListingReading] | None = None,
     ) -> sp.csr_matrix:
-        """The feature matrix (rows = listings) of fitted vectorizers, standardised metadata and signals.
-
-        ``readings`` (from ``read``) when the caller keeps them to explain the scores: each listing is read once.
-        """
+        """The feature matrix (rows = listings): n-grams, standardised metadata, signals (of ``readings`` if given)."""
         views = self.build_views(listings) if views is None else views
         readings = self.read(listings, views) if readings is None else readings
         if len(self._ngrams) != len(self.vectorizers):  # built on first use: the vectorizers must be fitted
