@@ -33,9 +33,9 @@ from serving.cases import CaseLinker
 from serving.settings import get_settings
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow
 from serving.storage.db import Database
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import ListingRow, utc_now
-from serving.storage.repository import ScoredListing, store_scored
 from training.dataset import find_shared_dir
 from training.stop_shingles import MIN_SELLERS, SEED
 

@@ -19,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from serving.errors import Forbidden, Unauthorized
 from serving.roles import admitted
-from serving.storage.repository import find_api_key, hash_key
+from serving.storage.api_keys import find_api_key, hash_key
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,10 @@ from serving.storage import cases as store
 from serving.storage.case_tables import OperatorRow
 from serving.storage.components import refresh_operators
 from serving.storage.db import Database
+from serving.storage.history import add_review
 from serving.storage.linking import link_listings
+from serving.storage.listings import find_listing_ids
 from serving.storage.models import ReviewRow, SnapshotRow, utc_now
-from serving.storage.repository import add_review, find_listing_ids
 
 CASE_NOTE_PREFIX = "[vụ việc {case_id}]"
 

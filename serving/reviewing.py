@@ -15,15 +15,9 @@ from serving.schemas import ClaimOut, ListingDetail, QueueItem, QueuePage, Revie
 from serving.settings import Settings
 from serving.storage.claims import Claim, claim_of
 from serving.storage.db import Database
+from serving.storage.history import add_review, get_listing_history
 from serving.storage.models import ListingRow, ReviewRow, utc_now
-from serving.storage.repository import (
-    QueueCursor,
-    QueueFilter,
-    add_review,
-    get_listing_history,
-    queue_neighbours,
-    read_queue,
-)
+from serving.storage.queue import QueueCursor, QueueFilter, queue_neighbours, read_queue
 from serving.storage.review_checks import (
     Author,
     CheckPolicy,

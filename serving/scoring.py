@@ -14,8 +14,8 @@ from serving.metrics import LISTINGS_SCORED
 from serving.schemas import StoredScore
 from serving.settings import Settings
 from serving.storage.db import Database
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.models import utc_now
-from serving.storage.repository import ScoredListing, store_scored
 
 
 def score_and_store(

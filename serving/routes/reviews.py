@@ -19,7 +19,8 @@ from serving.routes.params import filter_time, invalid_parameter
 from serving.schemas import ListingDetail, QueuePage, ReviewOut, StorableText, error_responses, make_review_model
 from serving.settings import Settings
 from serving.storage.db import Database
-from serving.storage.repository import QueueCursor, QueueFilter, iter_reviewed
+from serving.storage.export import iter_reviewed
+from serving.storage.queue import QueueCursor, QueueFilter
 from serving.team import load_trust
 
 ListingId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Soi's listing id (stored_listing_id).")]

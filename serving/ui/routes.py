@@ -29,7 +29,7 @@ from serving.cases import listing_case
 from serving.deps import DatabaseDep, SettingsDep
 from serving.schemas import ListingDetail, make_review_model
 from serving.settings import Settings
-from serving.storage.repository import QueueCursor, QueueFilter
+from serving.storage.queue import QueueCursor, QueueFilter
 from serving.storage.review_checks import ReviewRefused
 from serving.ui import format as fmt
 from serving.ui.session import (

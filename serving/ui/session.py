@@ -34,9 +34,9 @@ from fastapi import Request
 
 from serving.auth import DEV_PRINCIPAL, Principal
 from serving.roles import REVIEW_ROLES
+from serving.storage.api_keys import find_api_key
 from serving.storage.db import Database
 from serving.storage.models import utc_now
-from serving.storage.repository import find_api_key
 from serving.storage.sessions import (
     add_review_session,
     find_review_session,

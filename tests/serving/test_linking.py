@@ -11,8 +11,8 @@ from serving.cases import CaseLinker
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow, OperatorRow
 from serving.storage.cases import resolve_case
 from serving.storage.db import Database
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.models import ListingRow, utc_now
-from serving.storage.repository import ScoredListing, store_scored
 
 LABELS = ("counterfeit", "smuggled", "prohibited")
 
