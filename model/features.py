@@ -18,11 +18,10 @@ from model.deobfuscation import find_price_mentions
 from model.lexicon import LexiconHit, load_lexicon
 from model.market.neighbours import NeighbourTable
 from model.market.reference import SOURCES, PriceCheck, check_price
-from model.schema import Listing
+from model.schema import PLATFORMS, Listing
 from model.signals import TextSignals
 from model.text import normalize_text, read_text, segment_words
 
-PLATFORMS = ("shopee", "lazada", "tiki", "tiktok", "facebook", "zalo", "website", "other")
 _ABROAD = (
     "nước ngoài",
     "nuoc ngoai",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -23,6 +23,8 @@ from pydantic_core import PydanticCustomError
 from model.labels import check_labels, load_label_catalog
 
 Priority = Literal["high", "medium", "low"]
+PRIORITIES: tuple[str, ...] = get_args(Priority)  # highest first
+PLATFORMS = ("shopee", "lazada", "tiki", "tiktok", "facebook", "zalo", "website", "other")  # those the model knows
 
 # The listing contract's limits, in one place (the README lists them; serving builds its request models on them).
 MAX_ID_CHARS = 256  # the crawler's listing id and the seller id
