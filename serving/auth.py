@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -29,6 +29,11 @@ class Principal:
     name: str
     role: str
     key_id: int | None
+
+    @classmethod
+    def of_key(cls, row: Any) -> Principal:
+        """The principal of an API key's row (or of a row carrying its ``name``, ``role`` and ``id``)."""
+        return cls(name=row.name, role=row.role, key_id=row.id)
 
 
 DEV_PRINCIPAL = Principal(name="development-mode", role="admin", key_id=None)
@@ -80,7 +85,7 @@ def authenticate(
             row = find_api_key(session, key)
             if row is None:
                 raise Unauthorized("unknown or revoked API key")
-            principal = Principal(name=row.name, role=row.role, key_id=row.id)
+            principal = Principal.of_key(row)
         state.key_cache.put(key_hash, principal)
     request.state.principal = principal
     return principal

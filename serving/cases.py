@@ -8,7 +8,6 @@ their keyed hashes.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from datetime import datetime
 import numpy as np
 
 from model import near_duplicates
+from model.folding import nfc
 from model.identifiers import Identifier, extract_identifiers, identifier_hash
 from model.near_duplicates import TextSummary, is_near_duplicate, load_stop_shingles
 from model.schema import Listing
@@ -291,7 +291,7 @@ def review_case(
         if row is None or row.listing_count == 0:
             return None
         prefix = CASE_NOTE_PREFIX.format(case_id=row.id)
-        text = unicodedata.normalize("NFC", f"{prefix} {note}" if note else prefix)
+        text = nfc(f"{prefix} {note}" if note else prefix)
         members = [m.listing.id for m in store.case_members(session, row.id)]
         chosen = [i for i in members if listing_ids is None or i in set(listing_ids)]
         now = utc_now()

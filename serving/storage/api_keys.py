@@ -36,11 +36,6 @@ def find_api_key(session: Session, key: str) -> ApiKeyRow | None:
     return session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key), ApiKeyRow.revoked_at.is_(None)))
 
 
-def get_api_key(session: Session, key_id: int) -> ApiKeyRow | None:
-    """A key's row by id (revoked or not), or None."""
-    return session.get(ApiKeyRow, key_id)
-
-
 def list_api_keys(session: Session) -> list[ApiKeyRow]:
     """Every key, revoked ones included, oldest first."""
     return list(session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id)))

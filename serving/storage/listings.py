@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from model.folding import nfc
 from model.schema import Listing, Score
 from serving.storage.db import insert_ignore
 from serving.storage.models import ListingRow, ScoreRow, SnapshotRow
@@ -25,7 +25,7 @@ from serving.storage.models import ListingRow, ScoreRow, SnapshotRow
 
 def _nfc_deep(value: Any) -> Any:
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return nfc(value)
     if isinstance(value, dict):
         return {_nfc_deep(k): _nfc_deep(v) for k, v in value.items()}
     if isinstance(value, list):

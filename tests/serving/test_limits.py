@@ -7,9 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from model.schema import Listing
 from serving.app import create_app
 from serving.limits import RequestModels
+from serving.schemas import BatchRequest, make_batch_model
 from serving.settings import Settings, get_settings
 from tests.serving.conftest import Service
 
@@ -105,3 +108,13 @@ def test_request_models_carry_the_settings_limits(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at most 3"):
         models.review.model_validate({"labels": [], "note": "abcd"})
     assert models.case_review.model_validate({"labels": [], "note": "abc", "listing_ids": [1]}).listing_ids == [1]
+
+
+def test_batch_model_enforces_its_limit() -> None:
+    batch = make_batch_model(Listing, 2)
+    assert len(batch.model_validate({"listings": [{"title": "a"}, {"title": "b"}]}).listings) == 2
+    with pytest.raises(ValidationError):
+        batch.model_validate({"listings": [{"title": "a"}] * 3})
+    with pytest.raises(ValidationError):
+        batch.model_validate({"listings": []})
+    assert len(BatchRequest.model_validate({"listings": [{"title": "a"}] * 300}).listings) == 300  # no limit of its own
