@@ -8,6 +8,7 @@ from model.labels import describe_label
 from model.lexicon import find_written_form, load_lexicon
 from model.market.neighbours import NeighbourTable
 from model.market.reference import PriceCheck, check_price
+from model.money import format_vnd
 from model.schema import Listing, Reason
 
 _METADATA_TEXT = dict(METADATA_FEATURES)
@@ -34,11 +35,6 @@ _NOT_SHOWN = {
     "images_missing",
     "platform_missing",
 }
-
-
-def format_vnd(amount: float) -> str:
-    """Format a price the Vietnamese way: 1.500.000 ₫."""
-    return f"{round(amount):,}".replace(",", ".") + " ₫"
 
 
 def _short_amount(amount: float, scale: float) -> str:

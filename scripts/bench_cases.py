@@ -29,7 +29,7 @@ from model.jsonl import iter_listings
 from model.labels import review_labels
 from model.near_duplicates import learn_stop_shingles
 from model.schema import Listing, Score
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.settings import get_settings
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow
 from serving.storage.db import Database

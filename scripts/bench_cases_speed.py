@@ -33,7 +33,7 @@ from model.jsonl import iter_listings
 from model.labels import review_labels
 from model.near_duplicates import NUM_PERM, _lsh_shape
 from model.schema import Score
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.settings import get_settings
 from serving.storage.db import Database
 from serving.storage.listings import ScoredListing, store_scored

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 
 from model.labels import review_labels
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.evidence import EvidenceSigner
 from serving.secrets import resolve_secret
 from serving.settings import Settings

@@ -9,7 +9,7 @@ from typing import Any
 
 from model.predictor import Predictor
 from model.schema import Listing, bound_description
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.metrics import LISTINGS_SCORED
 from serving.schemas import StoredScore
 from serving.settings import Settings

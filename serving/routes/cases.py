@@ -28,7 +28,7 @@ from serving.case_schemas import (
 )
 from serving.case_setup import LinkerDep
 from serving.deps import DatabaseDep
-from serving.errors import NotFound
+from serving.errors import found
 from serving.limits import CaseReviewBody, PageSizeDep
 from serving.routes.params import filter_time, invalid_parameter, query_cursor
 from serving.schemas import StorableText, error_responses
@@ -82,8 +82,7 @@ def case_detail(case_id: CaseId, db: DatabaseDep, linker: LinkerDep, caller: Any
 
     A case that has since been merged into another redirects there (307)."""
     detail = cases.load_case(db, linker, case_id, show_identifiers=caller.role != "crawler")
-    if detail is None:
-        raise NotFound(f"no case {case_id}")
+    detail = found(detail, f"no case {case_id}")
     if detail.case_id != case_id:
         return RedirectResponse(f"/v1/cases/{detail.case_id}", status_code=307)
     return detail
@@ -102,10 +101,8 @@ def identifier_listings(
         canonical = parse_identifier(kind, value)
     except IdentifierError as exc:
         raise invalid_parameter("path", "kind" if kind not in IDENTIFIER_KINDS else "value", str(exc)) from exc
-    found = cases.find_by_identifier(db, linker, kind, canonical, limit=IDENTIFIER_PAGE)
-    if found is None:
-        raise NotFound("no listing carries this identifier")
-    return found
+    listings = cases.find_by_identifier(db, linker, kind, canonical, limit=IDENTIFIER_PAGE)
+    return found(listings, "no listing carries this identifier")
 
 
 @router.post("/v1/listings/gone", response_model=GoneOut)
@@ -125,9 +122,7 @@ def review_case(
     """One label decision for the case's listings (or ``listing_ids`` of them), stored as ordinary reviews."""
     stored = cases.review_case(db, case_id, caller=caller, labels=review.labels, note=review.note,
                                listing_ids=review.listing_ids)  # fmt: skip
-    if stored is None:
-        raise NotFound(f"no case {case_id}")
-    return stored
+    return found(stored, f"no case {case_id}")
 
 
 @router.get(
@@ -138,8 +133,7 @@ def review_case(
 def case_evidence(case_id: CaseId, db: DatabaseDep, request: Request, _caller: ReviewerDep) -> Response:
     """The case's evidence as one ZIP: snapshots as received and as pages, scores, reviews, a signed manifest."""
     bundle = evidence.build_case_bundle(db, request.app.state.case_linker, request.app.state.evidence_signer, case_id)
-    if bundle is None:
-        raise NotFound(f"no case {case_id}")
+    bundle = found(bundle, f"no case {case_id}")
     name = f"soi-vu-viec-{bundle.case_id}.zip"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(content=bundle.data, media_type="application/zip", headers=headers)

@@ -15,7 +15,7 @@ from model.schema import MAX_PLATFORM_CHARS, Priority
 from serving import reviewing
 from serving.auth import ReviewerDep
 from serving.deps import DatabaseDep, SettingsDep
-from serving.errors import NotFound
+from serving.errors import found
 from serving.limits import PageSizeDep, ReviewBody
 from serving.routes.params import filter_time, invalid_parameter, query_cursor
 from serving.schemas import ListingDetail, QueuePage, ReviewOut, StorableText, error_responses
@@ -84,10 +84,7 @@ def listing_detail(listing_id: ListingId, db: DatabaseDep, caller: ReviewerDep) 
     """A stored listing: every snapshot as received, every score, and the review history.
 
     A caller who is to review the listing blind (a second review) does not see its first review."""
-    detail = reviewing.load_listing_detail(db, listing_id, viewer=caller.name)
-    if detail is None:
-        raise NotFound(f"no listing {listing_id}")
-    return detail
+    return found(reviewing.load_listing_detail(db, listing_id, viewer=caller.name), f"no listing {listing_id}")
 
 
 @router.post("/v1/listings/{listing_id}/reviews", response_model=ReviewOut, status_code=201)
@@ -98,17 +95,17 @@ def submit_review(
 
     It ends any claim on the listing. It is a second review when the listing waits for one and the caller did
     not review it first, a lead's decision when it is disputed (409 for a caller who is not a lead)."""
-    stored = reviewing.submit_review(
-        db,
-        listing_id,
-        caller=caller,
-        labels=review.labels,
-        note=review.note,
-        policy=reviewing.check_policy(settings),
+    return found(
+        reviewing.submit_review(
+            db,
+            listing_id,
+            caller=caller,
+            labels=review.labels,
+            note=review.note,
+            policy=reviewing.check_policy(settings),
+        ),
+        f"no listing {listing_id}",
     )
-    if stored is None:
-        raise NotFound(f"no listing {listing_id}")
-    return stored
 
 
 @router.get(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Path, Response
 from serving import team
 from serving.auth import LeadDep, ReviewerDep
 from serving.deps import DatabaseDep, SettingsDep
-from serving.errors import Conflict, NotFound
+from serving.errors import Conflict, found
 from serving.limits import ClaimCountDep
 from serving.routes.reviews import ListingId, QueueFilterDep
 from serving.schemas import ClaimOut, ReviewOut, error_responses
@@ -40,9 +40,7 @@ def claim(
 def keep(listing_id: ListingId, db: DatabaseDep, settings: SettingsDep, caller: ReviewerDep) -> ClaimOut:
     """Take or renew the caller's lease on a listing (call it while working on the listing); 409 when another
     reviewer holds it."""
-    held = team.keep_claim(db, settings, listing_id, caller=caller)
-    if held is None:
-        raise NotFound(f"no listing {listing_id}")
+    held = found(team.keep_claim(db, settings, listing_id, caller=caller), f"no listing {listing_id}")
     if held.claimed_by != caller.name:
         raise Conflict(f"listing {listing_id} is claimed by {held.claimed_by} until {held.expires_at.isoformat()}")
     return held
@@ -60,10 +58,7 @@ def retract(review_id: ReviewId, db: DatabaseDep, settings: SettingsDep, caller:
     """Withdraw one's own review within ``SOI_UNDO_S`` seconds of saving it, while it is still the listing's
     latest: a newer review of kind ``retracted`` is stored (nothing is deleted) and the listing returns to its
     state before the review, back in the queue if it had no other. 409 says why when that is not possible."""
-    stored = team.retract_review(db, settings, review_id, caller=caller)
-    if stored is None:
-        raise NotFound(f"no review {review_id}")
-    return stored
+    return found(team.retract_review(db, settings, review_id, caller=caller), f"no review {review_id}")
 
 
 @router.get("/v1/reviewers/stats", response_model=ReviewerStatsPage)
@@ -78,7 +73,6 @@ def stats(db: DatabaseDep, settings: SettingsDep, _caller: LeadDep) -> ReviewerS
 def clear(body: Annotated[ClearanceIn, Body()], db: DatabaseDep, caller: LeadDep) -> ClearanceOut:
     """Clear a reviewer: their reliability is measured afresh from now, so an excluded reviewer's new reviews
     feed training again (their earlier ones stay as measured). Recorded with who cleared them."""
-    cleared = team.clear_reviewer(db, body.reviewer, caller=caller, note=body.note)
-    if cleared is None:
-        raise NotFound(f"no reviews by {body.reviewer!r}")
-    return cleared
+    return found(
+        team.clear_reviewer(db, body.reviewer, caller=caller, note=body.note), f"no reviews by {body.reviewer!r}"
+    )

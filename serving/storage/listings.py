@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from model.folding import nfc
@@ -85,14 +85,29 @@ def score_values(score: Score) -> dict[str, Any]:
     }
 
 
+def bar_list(values: Sequence[str]) -> str:
+    """A list stored as text, ``|counterfeit|prohibited|``: a portable LIKE ``%|label|%`` finds one item on SQLite
+    and PostgreSQL alike (``latest_flagged``, an operator's labels and platforms)."""
+    return "|" + "|".join(values) + "|"
+
+
+def read_bar_list(stored: str | None) -> list[str]:
+    """The items of a list stored by ``bar_list`` (none for None)."""
+    return [item for item in (stored or "").split("|") if item]
+
+
+def bar_list_has(column: Any, item: str) -> ColumnElement[bool]:
+    """Whether a column written by ``bar_list`` holds ``item``."""
+    return column.like(f"%|{item}|%")
+
+
 def queue_values(score: Score, thresholds: dict[str, float]) -> dict[str, Any]:
     """What the queue reads of a listing's latest score (besides the score row's id and time)."""
     return {
         "latest_model_version": score.model_version,
         "latest_risk": score.risk,
         "latest_priority": score.priority,
-        # '|counterfeit|prohibited|': a portable LIKE filter on SQLite and PostgreSQL alike
-        "latest_flagged": "|" + "|".join(score.flagged) + "|",
+        "latest_flagged": bar_list(score.flagged),
         "latest_uncertainty": uncertainty(score, thresholds),
     }
 

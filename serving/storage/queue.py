@@ -3,16 +3,16 @@ uncertain share mixed in (``read_queue``), the opaque cursor between pages, and 
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from serving.storage.keyset import NOT_A_CURSOR, after_ascending, after_descending, decode_token, encode_token
+from serving.storage.listings import bar_list_has
 from serving.storage.models import ListingRow
 from serving.storage.review_checks import Viewer, open_to
 
@@ -41,14 +41,13 @@ class QueueCursor:
 
     def encode(self) -> str:
         """An opaque, URL-safe token."""
-        payload = {"r": self.risk, "i": self.listing_id, "u": self.uncertainty, "ui": self.uncertain_id}
-        return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+        return encode_token({"r": self.risk, "i": self.listing_id, "u": self.uncertainty, "ui": self.uncertain_id})
 
     @classmethod
     def decode(cls, token: str) -> QueueCursor:
         """Read a token made by ``encode``; ``ValueError`` for anything else (a tampered id or risk included)."""
         try:
-            payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            payload = decode_token(token)
             cursor = cls(
                 risk=_fraction(payload["r"]),
                 listing_id=_row_id(payload["i"]),
@@ -56,7 +55,7 @@ class QueueCursor:
                 uncertain_id=None if payload.get("ui") is None else _row_id(payload["ui"]),
             )
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-            raise ValueError("not a cursor returned by this API") from exc
+            raise ValueError(NOT_A_CURSOR) from exc
         return cursor
 
 
@@ -95,7 +94,7 @@ def queue_selection(where: QueueFilter) -> Select[tuple[ListingRow]]:
     if where.platform:
         statement = statement.where(ListingRow.platform == where.platform)
     if where.label:
-        statement = statement.where(ListingRow.latest_flagged.like(f"%|{where.label}|%"))
+        statement = statement.where(bar_list_has(ListingRow.latest_flagged, where.label))
     if where.since:
         statement = statement.where(ListingRow.latest_scored_at >= where.since)
     if where.until:
@@ -123,12 +122,7 @@ def read_queue(
     n_risk = limit - n_uncertain
     by_risk = queue_selection(where)
     if cursor is not None:
-        by_risk = by_risk.where(
-            or_(
-                ListingRow.latest_risk < cursor.risk,
-                and_(ListingRow.latest_risk == cursor.risk, ListingRow.id < cursor.listing_id),
-            )
-        )
+        by_risk = by_risk.where(after_descending(ListingRow.latest_risk, ListingRow.id, cursor.risk, cursor.listing_id))
     rows = list(
         session.scalars(by_risk.order_by(ListingRow.latest_risk.desc(), ListingRow.id.desc()).limit(n_risk + 1))
     )
@@ -138,17 +132,11 @@ def read_queue(
     if n_uncertain and has_more:
         fold = rows[-1]
         below = queue_selection(where).where(
-            or_(
-                ListingRow.latest_risk < fold.latest_risk,
-                and_(ListingRow.latest_risk == fold.latest_risk, ListingRow.id < fold.id),
-            )
+            after_descending(ListingRow.latest_risk, ListingRow.id, fold.latest_risk, fold.id)
         )
         if cursor is not None and cursor.uncertainty is not None and cursor.uncertain_id is not None:
             below = below.where(
-                or_(
-                    ListingRow.latest_uncertainty > cursor.uncertainty,
-                    and_(ListingRow.latest_uncertainty == cursor.uncertainty, ListingRow.id > cursor.uncertain_id),
-                )
+                after_ascending(ListingRow.latest_uncertainty, ListingRow.id, cursor.uncertainty, cursor.uncertain_id)
             )
         uncertain = list(
             session.scalars(below.order_by(ListingRow.latest_uncertainty.asc(), ListingRow.id.asc()).limit(n_uncertain))
@@ -179,14 +167,8 @@ def queue_neighbours(session: Session, where: QueueFilter, listing_id: int) -> t
     if row is None or row.latest_risk is None:
         return None, None
     base = queue_selection(where).where(ListingRow.id != listing_id)
-    above = or_(
-        ListingRow.latest_risk > row.latest_risk,
-        and_(ListingRow.latest_risk == row.latest_risk, ListingRow.id > listing_id),
-    )
-    below = or_(
-        ListingRow.latest_risk < row.latest_risk,
-        and_(ListingRow.latest_risk == row.latest_risk, ListingRow.id < listing_id),
-    )
+    above = after_ascending(ListingRow.latest_risk, ListingRow.id, row.latest_risk, listing_id)
+    below = after_descending(ListingRow.latest_risk, ListingRow.id, row.latest_risk, listing_id)
     previous_row = session.scalars(
         base.where(above).order_by(ListingRow.latest_risk.asc(), ListingRow.id.asc()).limit(1)
     ).first()

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from markupsafe import Markup, escape
 
 from model.folding import nfc
-from model.reasons import format_vnd
+from model.money import format_vnd
 from serving.storage.models import as_utc
 
 # Vietnam keeps UTC+7 all year; reviewers read and filter times there.

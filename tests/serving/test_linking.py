@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from model.schema import Listing, Score
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow, OperatorRow
 from serving.storage.cases import resolve_case
 from serving.storage.db import Database

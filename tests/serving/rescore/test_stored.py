@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from model.predictor import Predictor
 from model.schema import Listing, bound_description
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.rescore.report import RescoreSummary
 from serving.rescore.stored import BatchResult, StoredEngine, StoredJob, local_engine, make_job, rescore_stored
 from serving.settings import get_settings

@@ -1,0 +1,11 @@
+"""How Soi writes amounts of Vietnamese đồng, the one place: ``1.500.000 ₫`` (dots between thousands).
+
+A leaf module: the reasons (``model.reasons``) and the review page (``serving.ui.format``) both write prices
+through it."""
+
+from __future__ import annotations
+
+
+def format_vnd(amount: float) -> str:
+    """Format a price the Vietnamese way: 1.500.000 ₫."""
+    return f"{round(amount):,}".replace(",", ".") + " ₫"
