@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from model.folding import fold_diacritics, nfc
-from model.money import format_vnd
+from model.money import format_vnd, group_thousands
 
 
 def test_nfc_composes_what_was_decomposed() -> None:
@@ -23,3 +23,4 @@ def test_folding_drops_marks_and_d_bar_whatever_the_form() -> None:
 def test_prices_are_written_with_dots_between_thousands() -> None:
     assert format_vnd(1_500_000) == "1.500.000 ₫"
     assert format_vnd(999.6) == "1.000 ₫"
+    assert group_thousands(1250000) == "1.250.000"
