@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from model.errors import ArtifactError
-from serving.auth import AdminDep
-from serving.deps import DatabaseDep
+from serving.deps import AdminDep, DatabaseDep
 from serving.errors import Conflict, NotFound
 from serving.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ReloadResult, error_responses
 from serving.storage.api_keys import create_api_key, list_api_keys, revoke_api_key

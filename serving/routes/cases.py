@@ -17,7 +17,7 @@ from model.identifiers import IDENTIFIER_KINDS, IdentifierError, parse_identifie
 from model.labels import review_labels
 from model.schema import MAX_PLATFORM_CHARS
 from serving import cases, evidence
-from serving.auth import CrawlerDep, Principal, ReviewerDep, require
+from serving.auth import Principal
 from serving.case_schemas import (
     CaseDetail,
     CasePage,
@@ -27,7 +27,7 @@ from serving.case_schemas import (
     IdentifierListings,
 )
 from serving.case_setup import LinkerDep
-from serving.deps import DatabaseDep
+from serving.deps import CrawlerDep, DatabaseDep, ReviewerDep, require
 from serving.errors import found
 from serving.limits import CaseReviewBody, PageSizeDep
 from serving.routes.params import filter_time, invalid_parameter, query_cursor

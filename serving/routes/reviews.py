@@ -13,8 +13,7 @@ from fastapi.responses import StreamingResponse
 from model.labels import review_labels
 from model.schema import MAX_PLATFORM_CHARS, Priority
 from serving import reviewing
-from serving.auth import ReviewerDep
-from serving.deps import DatabaseDep, SettingsDep
+from serving.deps import DatabaseDep, ReviewerDep, SettingsDep
 from serving.errors import found
 from serving.limits import PageSizeDep, ReviewBody
 from serving.routes.params import filter_time, invalid_parameter, query_cursor

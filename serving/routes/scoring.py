@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from serving.auth import CrawlerDep, Principal, authenticate
 from serving.batching import BatcherDep
 from serving.case_setup import OptionalLinkerDep
-from serving.deps import DatabaseDep, PredictorDep, RawJsonDep, SettingsDep
+from serving.deps import CallerDep, CrawlerDep, DatabaseDep, PredictorDep, RawJsonDep, SettingsDep
 from serving.limits import BatchBody, ListingBody
 from serving.schemas import StoredBatchResponse, StoredScore, error_responses
 from serving.scoring import score_and_store
@@ -38,9 +37,7 @@ router = APIRouter(tags=["scoring"], responses=error_responses(401, 403, 413, 50
 
 
 @router.get("/v1/model", response_model=ModelInfo)
-def model_info(
-    predictor: PredictorDep, settings: SettingsDep, _caller: Annotated[Principal, Depends(authenticate)]
-) -> ModelInfo:
+def model_info(predictor: PredictorDep, settings: SettingsDep, _caller: CallerDep) -> ModelInfo:
     """The loaded model's version, labels, thresholds and priority cutoffs (any valid key)."""
     return ModelInfo(
         model_version=predictor.version,

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Response
 
 from serving import team
-from serving.auth import LeadDep, ReviewerDep
-from serving.deps import DatabaseDep, SettingsDep
+from serving.deps import DatabaseDep, LeadDep, ReviewerDep, SettingsDep
 from serving.errors import Conflict, found
 from serving.limits import ClaimCountDep
 from serving.routes.reviews import ListingId, QueueFilterDep
