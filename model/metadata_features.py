@@ -17,10 +17,9 @@ from model.brands import brand_of
 from model.explanations import Indicator, Measure, NewSellerBrand, Silent
 from model.features import Feature
 from model.reasons import format_vnd
-from model.schema import Listing
+from model.schema import PLATFORMS, Listing
 from model.text import normalize_text
 
-PLATFORMS = ("shopee", "lazada", "tiki", "tiktok", "facebook", "zalo", "website", "other")
 _ABROAD = (
     "nước ngoài",
     "nuoc ngoai",

@@ -23,9 +23,10 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 from pydantic import BaseModel, Field
 
+from model.folding import fold_diacritics
 from model.identifiers import Identifier
 from model.schema import Listing
-from model.text import fold_diacritics, normalize_text
+from model.text import normalize_text
 
 STOP_SHINGLES_FILE = Path(__file__).with_name("stop_shingles.json")
 NUM_PERM = 128

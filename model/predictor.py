@@ -18,11 +18,11 @@ from model.artifact import SCORER_KINDS, ModelCard, load_card, resolve_model_dir
 from model.ensemble import Ensemble
 from model.errors import ArtifactError
 from model.features import TextViews
+from model.folding import fold_diacritics
 from model.linear import ANY_OUTPUT, LinearScorer
 from model.onnx_scorer import TransformerScorer
 from model.reasons import build_reasons
 from model.schema import Listing, Priority, Reason, Score
-from model.text import fold_diacritics
 
 MAX_REASONS = 8
 # Reading is linear in the text (tests/model/test_linear_time.py), so its cost is bounded by a cost per character:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from model.labels import describe_label
 from model.market.reference import PriceCheck
+from model.money import format_vnd
 from model.schema import Reason
 
 if TYPE_CHECKING:
@@ -18,11 +19,6 @@ if TYPE_CHECKING:
     from model.features import Contribution, ListingReading
 
 _TERM_KINDS = {"words", "segments"}
-
-
-def format_vnd(amount: float) -> str:
-    """Format a price the Vietnamese way: 1.500.000 ₫."""
-    return f"{round(amount):,}".replace(",", ".") + " ₫"
 
 
 def _short_amount(amount: float, scale: float) -> str:

@@ -29,13 +29,13 @@ from model.jsonl import iter_listings
 from model.labels import review_labels
 from model.near_duplicates import learn_stop_shingles
 from model.schema import Listing, Score
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.settings import get_settings
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow
 from serving.storage.db import Database
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import ListingRow, utc_now
-from serving.storage.repository import ScoredListing, store_scored
 from training.dataset import find_shared_dir, seed_listings
 from training.stop_shingles import MIN_SELLERS
 

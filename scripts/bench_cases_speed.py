@@ -33,12 +33,12 @@ from model.jsonl import iter_listings
 from model.labels import review_labels
 from model.near_duplicates import NUM_PERM, _lsh_shape
 from model.schema import Score
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.settings import get_settings
 from serving.storage.db import Database
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
-from serving.storage.repository import ScoredListing, store_scored
 from training.dataset import seed_listings
 
 CHUNK = 50_000

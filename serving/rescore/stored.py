@@ -27,9 +27,9 @@ from serving.rescore.report import Failure, RescoreSummary, WorkerResult, Worker
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
 from serving.storage.linking import refresh_operators_of
+from serving.storage.listings import queue_values, score_values
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
-from serving.storage.repository import queue_values, score_values
 from serving.storage.rescoring import (
     IdRange,
     PendingSnapshot,

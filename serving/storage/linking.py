@@ -36,9 +36,9 @@ from serving.storage.components import (
     split_operator,
     text_summaries,
 )
+from serving.storage.db import insert_ignore
 from serving.storage.identifier_index import index_identifiers
 from serving.storage.models import ListingRow
-from serving.storage.repository import insert_ignore
 
 LINK_LOCK_KEY = 0x50_1C_A5E5  # the advisory lock of the linking step (PostgreSQL)
 CANDIDATES_PER_OPERATOR = 3  # near-duplicate candidates verified per candidate operator, most shared bands first

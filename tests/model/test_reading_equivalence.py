@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import model.text
+import model.folding
 from model.linear import TEXT_VIEWS
 from model.market.phrases import PhraseIndex, tokenize
 from model.ngrams import MAX_CACHED_WORD_CHARS, NgramTfidf
@@ -96,7 +96,7 @@ def test_fast_reading_scores_equal_the_straightforward_path(trained: Any, monkey
     fast = _scores(predictor, listings)
     monkeypatch.setattr(NgramTfidf, "transform", reference_transform)
     monkeypatch.setattr(PhraseIndex, "find", reference_find)
-    monkeypatch.setattr(model.text, "_fold_short", model.text._fold)  # folding without its cache
+    monkeypatch.setattr(model.folding, "_fold_short", model.folding._fold)  # folding without its cache
     slow = _scores(Predictor.load(trained.model_dir), listings)
     assert len(fast) == len(slow) == len(listings)
     flagged = 0
@@ -147,5 +147,5 @@ def test_automaton_on_seed_texts_and_the_market_indexes() -> None:
     texts = [f"{listing.title} {listing.description or ''}".lower() for listing in load_listings(SEED_LISTINGS)[:600]]
     for index in indexes:
         for text in texts:
-            tokens = tokenize(model.text.fold_diacritics(text))
+            tokens = tokenize(model.folding.fold_diacritics(text))
             assert list(index.find(tokens)) == list(reference_find(index, tokens))

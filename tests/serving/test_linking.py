@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from model.near_duplicates import signature_bands
 from model.schema import Listing, Score
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
 from serving.storage.cases import resolve_case
 from serving.storage.db import Database
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.models import ListingRow, utc_now
-from serving.storage.repository import ScoredListing, store_scored
 
 LABELS = ("counterfeit", "smuggled", "prohibited")
 

@@ -18,10 +18,10 @@ from model.artifact import (
     resolve_model_dir,
 )
 from model.errors import ArtifactError, DataError
+from model.folding import fold_diacritics
 from model.linear import LinearScorer
 from model.predictor import Predictor
 from model.schema import Listing
-from model.text import fold_diacritics
 from training.calibration import choose_threshold, fit_sigmoid_calibration
 from training.config import DEFAULT_CONFIG, load_config
 from training.dataset import load_examples, split_by_seller
