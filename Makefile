@@ -39,10 +39,11 @@ $(SCALE_STAMP): $(BASE_STAMP)
 	touch $(SCALE_STAMP)
 
 # The seed dataset is generated from its phrase pools (deterministic, under a second), not committed: written on
-# first use and again whenever a pool or the generator changes.
+# first use and again whenever a pool file (data/seed/pools/*.json) or the generator changes. The generator
+# validates the pools with pydantic, so it runs in the virtual environment.
 SEED := data/seed/listings.jsonl
-$(SEED): data/seed/generate.py data/seed/seed_split.py data/seed/seed_pairs.py $(wildcard data/seed/pools_*.py)
-	$(PYTHON) data/seed/generate.py
+$(SEED): $(wildcard data/seed/*.py data/seed/pools/*.json) | $(BASE_STAMP)
+	$(PY) data/seed/generate.py
 
 # The served model: trained once if there is none yet.
 $(MODELS)/current: | $(BASE_STAMP) $(SEED)
@@ -158,17 +159,18 @@ test: $(STAMP) $(SCALE_STAMP) $(SEED)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## lint: ruff check and format check
+LINT_PATHS := model training serving tests scripts data/seed/*.py data/blind_counterfeit/validate.py
 lint: $(STAMP)
-	$(VENV)/bin/ruff check model training serving tests scripts data/seed/generate.py data/seed/seed_split.py data/seed/seed_pairs.py data/blind_counterfeit/validate.py
-	$(VENV)/bin/ruff format --check model training serving tests scripts data/seed/generate.py data/seed/seed_split.py data/seed/seed_pairs.py data/blind_counterfeit/validate.py
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format model training serving tests scripts data/seed/generate.py data/seed/seed_split.py data/seed/seed_pairs.py data/blind_counterfeit/validate.py
-	$(VENV)/bin/ruff check --fix model training serving tests scripts data/seed/generate.py data/seed/seed_split.py data/seed/seed_pairs.py data/blind_counterfeit/validate.py
+	$(VENV)/bin/ruff format $(LINT_PATHS)
+	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
 
-## data: regenerate the committed seed dataset (deterministic)
-data:
-	$(PYTHON) data/seed/generate.py
+## data: regenerate the seed dataset from its phrase pools (deterministic)
+data: $(BASE_STAMP)
+	$(PY) data/seed/generate.py
 
 ## clean: remove the virtual environment, trained models and reports
 clean:

@@ -2,6 +2,8 @@
 
 An artifact folder holds only safe formats (JSON, safetensors, skops) and a model card beside the
 weights. ``models/current`` is a symlink to the served version, replaced atomically on promotion.
+The model card is a typed object (``ModelCard``) with its own ``card_version``: training writes it, the
+``Predictor``, reports and serving read its attributes, and a card of another version is refused on load.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from model.errors import ArtifactError
 
@@ -33,6 +37,66 @@ ENSEMBLE_FILE = "ensemble.json"
 SCORER_KINDS = ("linear", "transformer", "ensemble")
 CURRENT_LINK = "current"
 ARTIFACT_FORMAT = 1
+# The model card's own version: bumped when its fields change, so a card is read by the code that wrote it.
+CARD_VERSION = 1
+ScorerKind = Literal["linear", "transformer", "ensemble"]
+
+
+class _CardPart(BaseModel):
+    """A part of a model card: every field named here, nothing unknown, read-only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CutoffsRecord(_CardPart):
+    """The risk cut-offs of the review priorities: at or above ``high`` is high, at or above ``medium`` medium."""
+
+    high: float
+    medium: float
+
+
+class ScorerRecord(_CardPart):
+    """One trained scorer: its per-label thresholds and its metrics per evaluation part (valid, holdout, test)."""
+
+    thresholds: dict[str, float]
+    metrics: dict[str, dict[str, Any]]
+
+
+class DataRecord(_CardPart):
+    """What the model was trained on: the data file and its hash, the split, the extra data and the counts."""
+
+    path: str
+    sha256: str
+    split: str  # how the data was split, in words
+    split_mode: str  # "seller", "pool" ...: the split rule (training.split)
+    real_negatives: dict[str, Any]  # files, listings, weight, note
+    real_edits: dict[str, Any]  # files, listings, weight, by_edit, note
+    catalogue: dict[str, Any]  # the price catalogue's products and hash
+    counts: dict[str, dict[str, Any]]  # listings per label, per part
+
+
+class ModelCard(_CardPart):
+    """The model card of an artifact folder (``model_card.json``): what was trained, on what, and how well.
+
+    ``scorer`` names the scorer whose probabilities are served; ``thresholds`` and ``metrics`` are its own,
+    ``scorers`` holds those of every trained scorer. ``config`` is the training config as plain data.
+    """
+
+    format: Literal[1]  # ARTIFACT_FORMAT: the layout of the artifact folder
+    card_version: Literal[1]  # CARD_VERSION: the fields of this card
+    version: str  # the model's version id (``new_version_id``)
+    scorer: ScorerKind
+    created_at: str
+    labels: list[str]
+    thresholds: dict[str, float]
+    priority_cutoffs: CutoffsRecord
+    config: dict[str, Any]
+    data: DataRecord
+    metrics: dict[str, dict[str, Any]]
+    scorers: dict[ScorerKind, ScorerRecord]
+    selection: dict[str, Any]  # how the served scorer was chosen (training.selection.selection_record)
+    training_seconds: float
+    transformer: dict[str, Any] | None = None  # the transformer's training record, when one was trained
 
 
 def hash_files(paths: Iterable[Path]) -> str:
@@ -65,12 +129,29 @@ def read_json(path: Path) -> dict[str, Any]:
         raise ArtifactError(f"{path} is not valid JSON: {exc}") from exc
 
 
-def load_card(model_dir: Path) -> dict[str, Any]:
-    """The model card of an artifact folder."""
-    card = read_json(model_dir / CARD_FILE)
-    if card.get("format") != ARTIFACT_FORMAT:
-        raise ArtifactError(f"{model_dir}: expected artifact format {ARTIFACT_FORMAT}, found {card.get('format')}")
-    return card
+def write_card(model_dir: Path, card: ModelCard) -> None:
+    """Write the model card of an artifact folder (no ``transformer`` key when none was trained)."""
+    write_json(
+        model_dir / CARD_FILE,
+        card.model_dump(mode="json", exclude={"transformer"} if card.transformer is None else set()),
+    )
+
+
+def load_card(model_dir: Path) -> ModelCard:
+    """The model card of an artifact folder; ``ArtifactError`` for another format or card version, or a bad card."""
+    raw = read_json(model_dir / CARD_FILE)
+    if raw.get("format") != ARTIFACT_FORMAT:
+        raise ArtifactError(f"{model_dir}: expected artifact format {ARTIFACT_FORMAT}, found {raw.get('format')}")
+    if raw.get("card_version") != CARD_VERSION:
+        raise ArtifactError(
+            f"{model_dir}: expected model card version {CARD_VERSION}, found {raw.get('card_version')!r} "
+            "(a card written by another version of Soi): retrain with `make train`"
+        )
+    try:
+        return ModelCard.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        raise ArtifactError(f"{model_dir / CARD_FILE} is not a valid model card: {problems}") from exc
 
 
 def resolve_model_dir(path: Path) -> Path:

@@ -28,7 +28,7 @@ from functools import cache, lru_cache
 
 from model.brand_hints import Span, hinted_spans
 from model.brands import MAX_BRANDS_FOUND, load_brand_index
-from model.text import fold_diacritics
+from model.folding import fold_diacritics
 
 # a de-leeted word must be a brand spelling of at least this many letters: "m4c" or "j3t" are more likely codes
 MIN_DELEETED_LETTERS = 4

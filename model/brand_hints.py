@@ -17,8 +17,8 @@ from itertools import pairwise
 from pathlib import Path
 
 from model.brands import load_brand_index
+from model.folding import fold_diacritics
 from model.patterns import WordMatcher
-from model.text import fold_diacritics
 
 HINTS_FILE = Path(__file__).with_name("lexicon") / "brand_hints.json"
 # an abbreviation is a brand only after a context word among this many words before it

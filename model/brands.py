@@ -19,7 +19,7 @@ from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-from model.text import fold_diacritics
+from model.folding import fold_diacritics
 
 BRANDS_FILE = Path(__file__).with_name("lexicon") / "brands.json"
 _TOKEN = re.compile(r"[a-z0-9&']+")

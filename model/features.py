@@ -1,46 +1,38 @@
-"""Listing text views and metadata features, computed the same way for training and serving.
+"""Listing text views, the reading of a listing, and the typed features read from it, the same for training and
+serving.
 
-Missing metadata is never read as zero: every numeric signal has a "missing" indicator beside it,
-and booleans are one-hot over true / false / missing.
+A ``Feature`` is one named column of the feature matrix: how it is computed and how it explains itself (a
+``model.explanations.Explanation``). The signal features (text signals and the price check) live in one
+registry here, ``signal_features()``; the metadata features in ``model.metadata_features``. Feature vectors and
+their names both come from the registries, so they cannot fall out of step. A ``ListingReading`` holds what was
+read out of a listing once (its price check, misspelt brands, lexicon hits): features and reasons both read it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-import numpy as np
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any, Generic, TypeVar
 
 from model.brand_evasion import EvasiveBrand
 from model.brands import brand_of, is_misspelt
 from model.deobfuscation import find_price_mentions
+from model.explanations import (
+    Explanation,
+    LexiconTerms,
+    PriceAgainstReference,
+    Silent,
+    Statement,
+    WrittenBrands,
+)
 from model.lexicon import LexiconHit, load_lexicon
 from model.market.neighbours import NeighbourTable
 from model.market.reference import SOURCES, PriceCheck, check_price
 from model.schema import Listing
 from model.signals import TextSignals
-from model.text import normalize_text, read_text, segment_words
-
-PLATFORMS = ("shopee", "lazada", "tiki", "tiktok", "facebook", "zalo", "website", "other")
-_ABROAD = (
-    "nước ngoài",
-    "nuoc ngoai",
-    "trung quốc",
-    "trung quoc",
-    "quốc tế",
-    "overseas",
-    "china",
-    "hàn quốc",
-    "nhật bản",
-    "thái lan",
-    "mỹ",
-    "hong kong",
-    "hồng kông",
-    "đài loan",
-    "singapore",
-    "malaysia",
-)
+from model.text import read_text, segment_words
 
 
 @dataclass(frozen=True)
@@ -106,56 +98,177 @@ def listing_price(listing: Listing, views: TextViews) -> float | None:
     return listing.price if listing.price is not None else views.text_price
 
 
-# The price features, built from a ``PriceCheck`` (model.market.reference): how far below its reference a
-# listing's unit price is, per source of the reference, which source it was, the condition and the quantity.
-PRICE_FEATURE_NAMES: tuple[str, ...] = (
-    *(f"price_below_{source}" for source in SOURCES),
-    "price_far_below_reference",
-    *(f"price_source_{source}" for source in (*SOURCES, "none")),
-    "condition_used",
-    "condition_new_claimed",
-    "log_quantity",
-)
+def misspelt_brands(views: TextViews) -> list[tuple[str, str]]:
+    """(as written, canonical) for brands the text spells other than any known way ("rolexx", "lui vuiton")."""
+    return [(written, canonical) for written, canonical in views.brands if is_misspelt(written)]
 
 
-def signal_feature_names() -> tuple[str, ...]:
-    """Names of the text-signal features: one per lexicon category, contact details, price, brand spelling."""
-    return (
-        *(f"lexicon_{category}" for category in load_lexicon().category_ids),
-        "has_phone",
-        "has_messaging_handle",
-        "has_bank_account",
-        "price_only_in_text",
-        *PRICE_FEATURE_NAMES,
-        "brand_misspelt",
-        "lexicon_innocent_context",
+@dataclass(frozen=True)
+class ListingReading:
+    """A listing and the evidence read out of it once: the signal features and their reasons both read this.
+
+    ``listing`` is the whole listing (its metadata); ``views`` may be of its text cut to the reading budget.
+    """
+
+    listing: Listing
+    views: TextViews
+    price_check: PriceCheck | None  # the price against its reference (``check_price``), None when unknown
+    misspelt_brands: tuple[tuple[str, str], ...]  # (as written, canonical), see ``misspelt_brands``
+    lexicon_counts: dict[str, int]  # lexicon hits per category id, every category present
+
+
+def read_listing(listing: Listing, views: TextViews, reference: NeighbourTable | None) -> ListingReading:
+    """The evidence of one listing: its price check (against ``reference``, the artifact's neighbour table),
+    misspelt brands and lexicon hits per category."""
+    counts = dict.fromkeys(load_lexicon().category_ids, 0)
+    for hit in views.lexicon_hits:
+        counts[hit.category] += 1
+    return ListingReading(
+        listing=listing,
+        views=views,
+        price_check=check_price(listing, views, reference),
+        misspelt_brands=tuple(misspelt_brands(views)),
+        lexicon_counts=counts,
     )
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Feature(Generic[T]):
+    """One named column of the feature matrix: how it is computed from its input and how it explains itself.
+
+    Metadata features read a ``Listing``, signal features a ``ListingReading``. The names and values of the
+    feature vectors come from the registries below, so they cannot fall out of step.
+    """
+
+    name: str
+    compute: Callable[[T], float]
+    explanation: Explanation
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one feature added to one output's linear score for one listing (``value`` × its weight)."""
+
+    kind: str  # the feature block: words, segments, chars, surface_chars, metadata or signals
+    name: str  # the feature's name (an n-gram for the text blocks)
+    value: float  # the feature's value as the scorer saw it (metadata standardised)
+    weight: float  # the contribution to the decision function: value × weight
+    label: str  # the output explained
+    feature: Feature[Any] | None = None  # the registry feature (metadata and signals), None for n-grams
+
+    @property
+    def rounded(self) -> float:
+        """The contribution as a reason reports it."""
+        return round(self.weight, 4)
+
+    def plus(self, weight: float) -> Contribution:
+        """This contribution with ``weight`` added: features sharing one reason are weighed together."""
+        return replace(self, weight=self.weight + weight)
+
+
+# ---- signal features: read from the listing's text and price ----------------------------------------------------
 # How far below the reference price counts as "far below" (a log ratio: 30% of the low end of the reference).
 FAR_BELOW_LOG_RATIO = math.log(0.3)
+_PRICE = PriceAgainstReference()
+
+
+def _below(source: str) -> Callable[[PriceCheck | None], float]:
+    """How far below its reference the unit price is, when the reference came from ``source``; capped both ways."""
+    return lambda c: min(max(-c.log_ratio, -2.0), 5.0) if c is not None and c.source == source else 0.0
+
+
+def _source(source: str | None) -> Callable[[PriceCheck | None], float]:
+    return lambda c: float(c is None) if source is None else float(c is not None and c.source == source)
+
+
+def _condition(state: str) -> Callable[[PriceCheck | None], float]:
+    return lambda c: float(c is not None and c.condition.state == state)
+
+
+# The price features, built from a ``PriceCheck`` (model.market.reference): how far below its reference a
+# listing's unit price is, per source of the reference, which source it was, the condition and the quantity.
+PRICE_FEATURES: tuple[Feature[PriceCheck | None], ...] = (
+    *(Feature(f"price_below_{source}", _below(source), _PRICE) for source in SOURCES),
+    Feature("price_far_below_reference", lambda c: float(c is not None and c.log_ratio < FAR_BELOW_LOG_RATIO), _PRICE),
+    *(Feature(f"price_source_{source}", _source(source), _PRICE) for source in SOURCES),
+    Feature("price_source_none", _source(None), _PRICE),
+    Feature("condition_used", _condition("used"), _PRICE),
+    Feature("condition_new_claimed", _condition("new"), _PRICE),
+    Feature("log_quantity", lambda c: math.log(c.quantity.count) if c is not None else 0.0, _PRICE),
+)
+PRICE_FEATURE_NAMES: tuple[str, ...] = tuple(feature.name for feature in PRICE_FEATURES)
 
 
 def build_price_features(check: PriceCheck | None) -> list[float]:
     """The ``PRICE_FEATURE_NAMES`` values of a price check (all "none" when there is none)."""
-    below = [0.0] * len(SOURCES)
-    source = [0.0] * (len(SOURCES) + 1)
-    if check is None:
-        source[-1] = 1.0
-        return [*below, 0.0, *source, 0.0, 0.0, 0.0]
-    log_ratio = check.log_ratio
-    index = SOURCES.index(check.source)
-    below[index] = min(max(-log_ratio, -2.0), 5.0)  # positive below the reference, capped both ways
-    source[index] = 1.0
-    condition = check.condition.state
-    return [
-        *below,
-        float(log_ratio < FAR_BELOW_LOG_RATIO),
-        *source,
-        float(condition == "used"),
-        float(condition == "new"),
-        math.log(check.quantity.count),
-    ]
+    return [feature.compute(check) for feature in PRICE_FEATURES]
+
+
+def _price_feature(feature: Feature[PriceCheck | None]) -> Feature[ListingReading]:
+    return Feature(feature.name, lambda r: feature.compute(r.price_check), feature.explanation)
+
+
+def _has(what: str) -> Callable[[ListingReading], float]:
+    return lambda r: float(bool(getattr(r.views.signals, what)))
+
+
+def _lexicon_feature(category_id: str) -> Feature[ListingReading]:
+    return Feature(
+        f"lexicon_{category_id}", lambda r: math.log1p(r.lexicon_counts[category_id]), LexiconTerms(category_id)
+    )
+
+
+@cache
+def _signal_features(category_ids: tuple[str, ...]) -> tuple[Feature[ListingReading], ...]:
+    off_platform = "để giao dịch ngoài sàn."
+    return (
+        *(_lexicon_feature(category_id) for category_id in category_ids),
+        Feature("has_phone", _has("phones"), Statement(f"Tin đăng để lại số điện thoại {off_platform}")),
+        Feature(
+            "has_messaging_handle",
+            _has("handles"),
+            Statement(f"Tin đăng để lại tài khoản Zalo/Telegram {off_platform}"),
+        ),
+        Feature(
+            "has_bank_account",
+            _has("bank_accounts"),
+            Statement("Tin đăng để lại số tài khoản ngân hàng để chuyển khoản trực tiếp."),
+        ),
+        Feature(
+            "price_only_in_text",
+            lambda r: float(r.listing.price is None and r.views.text_price is not None),
+            Silent("the price written in the text is explained by the price check"),
+        ),
+        *(_price_feature(feature) for feature in PRICE_FEATURES),
+        Feature(
+            "brand_misspelt",
+            lambda r: float(bool(r.misspelt_brands or r.views.evasive_brands)),
+            WrittenBrands(),
+        ),
+        Feature(
+            "lexicon_innocent_context",
+            lambda r: math.log1p(r.views.innocent_hits),
+            Silent("an innocent use of a risky word lowers the risk; it is never evidence for it"),
+        ),
+    )
+
+
+def signal_features() -> tuple[Feature[ListingReading], ...]:
+    """The signal features: one per lexicon category, contact details, price against its reference, brand spelling."""
+    return _signal_features(load_lexicon().category_ids)
+
+
+def signal_feature_names() -> tuple[str, ...]:
+    """Names of the signal features, in feature-matrix order."""
+    return tuple(feature.name for feature in signal_features())
+
+
+def build_signal_values(reading: ListingReading) -> list[float]:
+    """The signal feature vector of one read listing, in ``signal_feature_names`` order."""
+    return [feature.compute(reading) for feature in signal_features()]
 
 
 def build_signal_features(listing: Listing, views: TextViews, reference: NeighbourTable | None) -> list[float]:
@@ -163,101 +276,4 @@ def build_signal_features(listing: Listing, views: TextViews, reference: Neighbo
 
     ``reference`` is the neighbour table learned in training (the model artifact's ``price_reference``).
     """
-    counts = {category: 0 for category in load_lexicon().category_ids}
-    for hit in views.lexicon_hits:
-        counts[hit.category] += 1
-    values = [math.log1p(count) for count in counts.values()]
-    signals = views.signals
-    values += [float(bool(signals.phones)), float(bool(signals.handles)), float(bool(signals.bank_accounts))]
-    values.append(float(listing.price is None and listing_price(listing, views) is not None))
-    values += build_price_features(check_price(listing, views, reference))
-    values.append(float(bool(misspelt_brands(views) or views.evasive_brands)))
-    values.append(math.log1p(views.innocent_hits))
-    return values
-
-
-def misspelt_brands(views: TextViews) -> list[tuple[str, str]]:
-    """(as written, canonical) for brands the text spells other than any known way ("rolexx", "lui vuiton")."""
-    return [(written, canonical) for written, canonical in views.brands if is_misspelt(written)]
-
-
-def ships_from_abroad(ships_from: str | None) -> bool | None:
-    """True when the listing ships from outside Vietnam, None when unknown."""
-    if not ships_from:
-        return None
-    place = normalize_text(ships_from)
-    return any(marker in place for marker in _ABROAD)
-
-
-# (name, Vietnamese description shown to reviewers when the feature raises the score)
-METADATA_FEATURES: tuple[tuple[str, str], ...] = (
-    ("log_price", "giá bán"),
-    ("price_missing", "không ghi giá"),
-    ("log_account_age", "tuổi tài khoản người bán"),
-    ("account_new", "tài khoản người bán mới (dưới 30 ngày)"),
-    ("account_age_missing", "không rõ tuổi tài khoản người bán"),
-    ("log_followers", "số người theo dõi"),
-    ("followers_few", "người bán có rất ít người theo dõi (dưới 50)"),
-    ("followers_missing", "không rõ số người theo dõi"),
-    ("rating", "điểm đánh giá người bán"),
-    ("rating_missing", "không có điểm đánh giá người bán"),
-    ("log_listing_count", "số tin đăng của người bán"),
-    ("listing_count_missing", "không rõ số tin đăng của người bán"),
-    ("official_true", "shop chính hãng / Mall"),
-    ("official_false", "không phải shop chính hãng"),
-    ("official_missing", "không rõ có phải shop chính hãng"),
-    ("abroad_true", "giao hàng từ nước ngoài"),
-    ("abroad_false", "giao hàng trong nước"),
-    ("abroad_missing", "không rõ nơi giao hàng"),
-    ("log_sold", "số lượng đã bán"),
-    ("sold_missing", "không rõ số lượng đã bán"),
-    ("log_images", "số ảnh"),
-    ("images_missing", "không rõ số ảnh"),
-    ("description_missing", "không có mô tả"),
-    *((f"platform_{name}", f"đăng trên {name}") for name in PLATFORMS),
-    ("platform_missing", "không rõ nền tảng"),
-)
-METADATA_FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _ in METADATA_FEATURES)
-
-
-def _log_or_missing(value: float | None) -> tuple[float, float]:
-    """(log1p(value), 0) for a known value, (0, 1) for a missing one."""
-    return (0.0, 1.0) if value is None else (math.log1p(max(value, 0.0)), 0.0)
-
-
-def _one_hot(value: bool | None) -> tuple[float, float, float]:
-    """(true, false, missing) one-hot of an optional boolean."""
-    return (float(value is True), float(value is False), float(value is None))
-
-
-def build_metadata_features(listing: Listing) -> list[float]:
-    """The metadata feature vector of one listing, in ``METADATA_FEATURE_NAMES`` order."""
-    seller = listing.seller
-    age = seller.account_age_days if seller else None
-    followers = seller.follower_count if seller else None
-    rating = seller.rating if seller else None
-    count = seller.listing_count if seller else None
-    official = seller.is_official if seller else None
-    platform = (listing.platform or "").strip().lower()
-    values: list[float] = []
-    values += _log_or_missing(listing.price)
-    log_age, age_missing = _log_or_missing(age)
-    values += (log_age, float(age is not None and age < 30), age_missing)
-    log_followers, followers_missing = _log_or_missing(followers)
-    values += (log_followers, float(followers is not None and followers < 50), followers_missing)
-    values += (0.0, 1.0) if rating is None else (rating / 5.0, 0.0)
-    values += _log_or_missing(count)
-    values += _one_hot(official)
-    values += _one_hot(ships_from_abroad(listing.ships_from))
-    values += _log_or_missing(listing.sold_count)
-    values += _log_or_missing(listing.image_count)
-    values.append(float(not listing.description))
-    values += [float(platform == name) for name in PLATFORMS]
-    values.append(float(platform not in PLATFORMS))
-    return values
-
-
-def build_metadata_matrix(listings: Sequence[Listing]) -> np.ndarray:
-    """Stack metadata features of many listings into a float32 matrix (rows = listings)."""
-    matrix = np.asarray([build_metadata_features(listing) for listing in listings], dtype=np.float32)
-    return matrix.reshape(len(listings), len(METADATA_FEATURE_NAMES))
+    return build_signal_values(read_listing(listing, views, reference))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,15 +30,19 @@ from model.artifact import (
 from model.calibration import apply_sigmoid_calibration
 from model.errors import ArtifactError
 from model.features import (
-    METADATA_FEATURE_NAMES,
+    Contribution,
+    Feature,
+    ListingReading,
     TextViews,
-    build_metadata_matrix,
-    build_signal_features,
+    build_signal_values,
     build_text_views,
+    read_listing,
     signal_feature_names,
+    signal_features,
 )
 from model.lexicon import load_lexicon
 from model.market.neighbours import NeighbourTable
+from model.metadata_features import METADATA_FEATURE_NAMES, METADATA_FEATURES, build_metadata_matrix
 from model.ngrams import NgramTfidf
 from model.schema import Listing
 from model.torch_free import import_without_torch
@@ -103,11 +108,12 @@ def make_vectorizers(config: TextFeatureConfig) -> dict[str, TfidfVectorizer]:
 
 @dataclass(frozen=True)
 class FeatureBlock:
-    """A column range of the feature matrix and the readable name of each column in it."""
+    """A column range of the feature matrix, each column's readable name and (metadata, signals) its ``Feature``."""
 
     kind: str
     start: int
     names: np.ndarray
+    features: tuple[Feature[Any], ...] = ()
 
 
 @dataclass
@@ -145,9 +151,22 @@ class LinearScorer:
             for listing in listings
         ]
 
-    def transform(self, listings: Sequence[Listing], views: Sequence[TextViews] | None = None) -> sp.csr_matrix:
-        """The feature matrix (rows = listings) of fitted vectorizers and standardised metadata."""
+    def read(self, listings: Sequence[Listing], views: Sequence[TextViews]) -> list[ListingReading]:
+        """The evidence of each listing (price check against this scorer's reference, brands, lexicon hits)."""
+        return [
+            read_listing(listing, view, self.price_reference) for listing, view in zip(listings, views, strict=True)
+        ]
+
+    def transform(
+        self,
+        listings: Sequence[Listing],
+        views: Sequence[TextViews] | None = None,
+        *,
+        readings: Sequence[ListingReading] | None = None,
+    ) -> sp.csr_matrix:
+        """The feature matrix (rows = listings): n-grams, standardised metadata, signals (of ``readings`` if given)."""
         views = self.build_views(listings) if views is None else views
+        readings = self.read(listings, views) if readings is None else readings
         if len(self._ngrams) != len(self.vectorizers):  # built on first use: the vectorizers must be fitted
             self._ngrams.update({name: NgramTfidf(vectorizer) for name, vectorizer in self.vectorizers.items()})
         blocks = [
@@ -156,10 +175,7 @@ class LinearScorer:
         ]
         metadata = (build_metadata_matrix(listings) - self.metadata_mean) / self.metadata_scale
         blocks.append(sp.csr_matrix(metadata.astype(np.float32)))
-        signals = [
-            build_signal_features(listing, view, self.price_reference)
-            for listing, view in zip(listings, views, strict=True)
-        ]
+        signals = [build_signal_values(reading) for reading in readings]
         blocks.append(sp.csr_matrix(np.asarray(signals, dtype=np.float32).reshape(len(listings), -1)))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
@@ -171,9 +187,9 @@ class LinearScorer:
                 names = vectorizer.get_feature_names_out()
                 self._blocks.append(FeatureBlock(kind=name, start=start, names=names))
                 start += len(names)
-            self._blocks.append(FeatureBlock("metadata", start, np.asarray(METADATA_FEATURE_NAMES)))
+            self._blocks.append(FeatureBlock("metadata", start, np.asarray(METADATA_FEATURE_NAMES), METADATA_FEATURES))
             start += len(METADATA_FEATURE_NAMES)
-            self._blocks.append(FeatureBlock("signals", start, np.asarray(signal_feature_names())))
+            self._blocks.append(FeatureBlock("signals", start, np.asarray(signal_feature_names()), signal_features()))
         return self._blocks
 
     # ---- scores ---------------------------------------------------------------------------------
@@ -187,8 +203,8 @@ class LinearScorer:
 
     def contributions(
         self, features: sp.csr_matrix, row: int, output: int, *, kinds: frozenset[str], limit: int = 30
-    ) -> list[tuple[str, str, float, float]]:
-        """The strongest positive (kind, feature name, feature value, contribution) of one row to an output.
+    ) -> list[Contribution]:
+        """The strongest positive contributions of one row to an output, strongest first.
 
         Only features of the given block ``kinds`` count, and names are looked up for the top ``limit``
         alone, so explaining a score stays cheap next to computing it. The row is read straight from the
@@ -204,11 +220,14 @@ class LinearScorer:
         contribution = values * self.weights[columns, output]
         order = [i for i in np.argsort(-contribution)[:limit] if contribution[i] > 0]
         starts = np.asarray([block.start for block in blocks])
+        label = self.outputs[output]
         result = []
         for i in order:
             block = blocks[int(np.searchsorted(starts, columns[i], side="right")) - 1]
-            name = str(block.names[columns[i] - block.start])
-            result.append((block.kind, name, float(values[i]), float(contribution[i])))
+            column = columns[i] - block.start
+            feature = block.features[column] if block.features else None
+            name = str(block.names[column])
+            result.append(Contribution(block.kind, name, float(values[i]), float(contribution[i]), label, feature))
         return result
 
     # ---- persistence ----------------------------------------------------------------------------
@@ -221,6 +240,7 @@ class LinearScorer:
                 "text_config": self.text_config.__dict__,
                 "vectorizers": list(self.vectorizers),
                 "lexicon_categories": list(load_lexicon().category_ids),
+                "metadata_features": list(METADATA_FEATURE_NAMES),
                 "signal_features": list(signal_feature_names()),
                 "price_reference": self.price_reference.to_dict(),
             },
@@ -257,11 +277,12 @@ class LinearScorer:
                 f"{folder} was trained with lexicon categories {config.get('lexicon_categories')}, but the lexicon "
                 f"now has {list(load_lexicon().category_ids)}: retrain with `make train`"
             )
-        if tuple(config.get("signal_features", ())) != signal_feature_names():
-            raise ArtifactError(
-                f"{folder} was trained with signal features {config.get('signal_features')}, but the code now "
-                f"builds {list(signal_feature_names())}: retrain with `make train`"
-            )
+        for block, names in (("metadata", METADATA_FEATURE_NAMES), ("signal", signal_feature_names())):
+            if tuple(config.get(f"{block}_features", ())) != names:
+                raise ArtifactError(
+                    f"{folder} was trained with {block} features {config.get(f'{block}_features')}, but the code now "
+                    f"builds {list(names)}: retrain with `make train`"
+                )
         vectorizers = sio.load(folder / LINEAR_VECTORIZERS_FILE, trusted=[])
         return cls(
             labels=tuple(config["labels"]),

@@ -23,9 +23,10 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 from pydantic import BaseModel, Field
 
+from model.folding import fold_diacritics
 from model.identifiers import Identifier
 from model.schema import Listing
-from model.text import fold_diacritics, normalize_text
+from model.text import normalize_text
 
 STOP_SHINGLES_FILE = Path(__file__).with_name("stop_shingles.json")
 NUM_PERM = 128
@@ -35,6 +36,10 @@ SHINGLE_WORDS = 3
 # called near-duplicates, and the fewest shingles a text needs to be compared at all.
 NEAR_DUPLICATE_THRESHOLD = 0.5
 MIN_SHINGLES = 8
+# The LSH bands are cut from the first 64 of the 128 values: 14 bands instead of 25, so each new listing writes and
+# probes 14 bucket keys (the cost of linking with a million listings stored is mostly those); the candidates are
+# then verified on all 128 values. Chosen with `make bench-cases` and `make bench-cases-speed` (README).
+LSH_PERM = 64
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -78,9 +83,9 @@ class TextSummary:
 
 @cache
 def _lsh_shape() -> tuple[int, int]:
-    """(bands, rows per band) that datasketch finds best for the threshold (equal false-positive and -negative
-    weights)."""
-    lsh = MinHashLSH(threshold=NEAR_DUPLICATE_THRESHOLD, num_perm=NUM_PERM)
+    """(bands, rows per band) that datasketch finds best for the threshold over the first ``LSH_PERM`` values
+    (equal false-positive and -negative weights): 14 bands of 4."""
+    lsh = MinHashLSH(threshold=NEAR_DUPLICATE_THRESHOLD, num_perm=LSH_PERM)
     return lsh.b, lsh.r
 
 
@@ -124,6 +129,11 @@ def band_keys(hashvalues: np.ndarray) -> tuple[int, ...]:
             keys = (keys ^ (keys >> np.uint64(27))) * _MIX_B
             keys = keys ^ (keys >> np.uint64(31))
     return tuple(int(k) for k in keys.view(np.int64))
+
+
+def signature_bands(signature: bytes | None) -> tuple[int, ...]:
+    """The LSH band keys of a stored signature (none for a text too short to have one)."""
+    return band_keys(np.frombuffer(signature, dtype="<u4")) if signature else ()
 
 
 def fingerprint_text(

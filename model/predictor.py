@@ -11,19 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from model.artifact import SCORER_KINDS, load_card, resolve_model_dir
+from model.artifact import SCORER_KINDS, ModelCard, load_card, resolve_model_dir
 from model.ensemble import Ensemble
 from model.errors import ArtifactError
 from model.features import TextViews
+from model.folding import fold_diacritics
 from model.linear import ANY_OUTPUT, LinearScorer
 from model.onnx_scorer import TransformerScorer
-from model.reasons import build_reasons, build_signal_reasons
+from model.reasons import build_reasons
 from model.schema import Listing, Priority, Reason, Score
-from model.text import fold_diacritics
 
 MAX_REASONS = 8
 # Reading is linear in the text (tests/model/test_linear_time.py), so its cost is bounded by a cost per character:
@@ -84,7 +83,7 @@ class Predictor:
     scorer: LinearScorer
     thresholds: dict[str, float]
     cutoffs: PriorityCutoffs
-    card: dict[str, Any]
+    card: ModelCard
     model_dir: Path
     transformer: TransformerScorer | None = None
     ensemble: Ensemble | None = None
@@ -99,7 +98,7 @@ class Predictor:
     @property
     def available_scorers(self) -> tuple[str, ...]:
         """The scorers this artifact can serve (``linear`` always; ``transformer``, ``ensemble`` if trained)."""
-        return tuple(self.card.get("scorers", {"linear": {}}))
+        return tuple(self.card.scorers)
 
     @classmethod
     def load(cls, path: Path | str, *, scorer: str | None = None, quantized: bool = True) -> Predictor:
@@ -110,24 +109,23 @@ class Predictor:
         """
         model_dir = resolve_model_dir(Path(path))
         card = load_card(model_dir)
-        served = scorer or card.get("scorer")
+        served = scorer or card.scorer
         if served not in SCORER_KINDS:
             raise ArtifactError(f"{model_dir}: expected scorer one of {list(SCORER_KINDS)}, found {served!r}")
-        per_scorer = card.get("scorers", {"linear": {"thresholds": card["thresholds"]}})
-        if served not in per_scorer:
-            raise ArtifactError(f"{model_dir}: expected a trained {served!r} scorer, found only {list(per_scorer)}")
+        if served not in card.scorers:
+            raise ArtifactError(f"{model_dir}: expected a trained {served!r} scorer, found only {list(card.scorers)}")
         linear = LinearScorer.load(model_dir)
         transformer = ensemble = None
         if served != "linear":
             transformer = TransformerScorer.load(model_dir, quantized=quantized)
         if served == "ensemble":
             ensemble = Ensemble.load(model_dir)
-        thresholds = per_scorer[served].get("thresholds", card["thresholds"])
+        thresholds = card.scorers[served].thresholds
         return cls(
-            version=card["version"],
+            version=card.version,
             scorer=linear,
             thresholds={label: float(thresholds[label]) for label in linear.labels},
-            cutoffs=PriorityCutoffs(**card["priority_cutoffs"]),
+            cutoffs=PriorityCutoffs(high=card.priority_cutoffs.high, medium=card.priority_cutoffs.medium),
             card=card,
             model_dir=model_dir,
             transformer=transformer,
@@ -224,7 +222,8 @@ class Predictor:
         truncated = [cut for _listing, cut in read]
         # only the text is read on a budget: the metadata (price, seller, counts...) is the listing's own
         views = self.scorer.build_views([listing for listing, _cut in read])
-        features = self.scorer.transform(listings, views)
+        readings = self.scorer.read(listings, views)  # the evidence, read once for the features and the reasons
+        features = self.scorer.transform(listings, views, readings=readings)
         probabilities = self._probabilities(listings, views, self.scorer.predict_proba(features))
         labels = self.scorer.labels
         any_index = self.scorer.outputs.index(ANY_OUTPUT)
@@ -244,14 +243,7 @@ class Predictor:
                     contributions = self.scorer.contributions(
                         features, row_index, labels.index(label), kinds=EXPLAINED_KINDS
                     )
-                    reasons += build_reasons(contributions, label=label, listing=listing)
-                    reasons += build_signal_reasons(
-                        contributions,
-                        label=label,
-                        listing=listing,
-                        views=views[row_index],
-                        price_reference=self.scorer.price_reference,
-                    )
+                    reasons += build_reasons(contributions, label=label, reading=readings[row_index])
                 reasons = order_reasons(reasons)
             if truncated[row_index]:
                 reasons.append(self._truncation_reason())

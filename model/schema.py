@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from model.folding import nfc
 from model.labels import check_labels, load_label_catalog
 
 Priority = Literal["high", "medium", "low"]
+PRIORITIES: tuple[str, ...] = get_args(Priority)  # highest first
+PLATFORMS = ("shopee", "lazada", "tiki", "tiktok", "facebook", "zalo", "website", "other")  # those the model knows
 
 # The listing contract's limits, in one place (the README lists them; serving builds its request models on them).
 MAX_ID_CHARS = 256  # the crawler's listing id and the seller id
@@ -57,7 +59,7 @@ def check_text(value: str) -> str:
     if found is not None:
         what = "a NUL character" if found.group() == "\x00" else "a lone surrogate (not valid UTF-8)"
         raise PydanticCustomError("unstorable_text", f"text must not contain {what}")
-    return unicodedata.normalize("NFC", value)
+    return nfc(value)
 
 
 def _nfc(value: Any) -> Any:
@@ -237,26 +239,6 @@ class Score(BaseModel):
         description="True when the listing's text was longer than the reading budget (SOI_MAX_READ_MS) allows: "
         "only its beginning was read, and a reason says so.",
     )
-
-
-def make_batch_request_model(max_listings: int) -> type[BaseModel]:
-    """A batch request model whose size limit is set at app creation and shown in the OpenAPI docs."""
-
-    class BatchRequest(BaseModel):
-        """Several listings scored in one call; results come back in the same order."""
-
-        listings: Annotated[
-            list[Listing],
-            Field(min_length=1, max_length=max_listings, description=f"1 to {max_listings} listings."),
-        ]
-
-    return BatchRequest
-
-
-class BatchResponse(BaseModel):
-    """Scores of a batch, in the order the listings were sent."""
-
-    results: list[Score]
 
 
 def bound_description(listing: Listing, max_chars: int) -> Listing:

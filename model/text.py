@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from model.deobfuscation import deobfuscate
+from model.folding import fold_diacritics, nfc
 from model.signals import TextSignals, extract_signals
 
 if TYPE_CHECKING:
@@ -31,12 +30,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # as "a character twice, both letters, then more of it": a pair is rare, so most positions fail on a cheap
 # comparison before the letter class is tested (five times faster than ``([^\W\d_])\1{2,}``, the same matches).
 _REPEAT = re.compile(r"(.)\1(?<=[^\W\d_]{2})\1+", re.DOTALL)
-# Combining marks (the Unicode blocks of combining diacritics); Vietnamese uses the first.
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Folded texts of at most this many characters are kept (at most FOLD_CACHE_SIZE of them, ~1 MB at worst).
-FOLD_CACHE_CHARS = 300
-FOLD_CACHE_SIZE = 1024
 
 
 def collapse_spaces(text: str) -> str:
@@ -66,13 +60,13 @@ def surface_text(text: str) -> str:
 
     Case, repeated letters, punctuation and emoji are kept ("SIÊU RẺ!!!", "đẹppppp 😍").
     """
-    text = unicodedata.normalize("NFC", text)
+    text = nfc(text)
     return collapse_spaces(_CONTROL.sub(" ", strip_markup(text)))
 
 
 def _normalize_surface(surface: str) -> str:
     """Lower case, repeated letters and whitespace collapsed: the normalised form of a surface text."""
-    text = _REPEAT.sub(r"\1", unicodedata.normalize("NFC", surface.lower()))
+    text = _REPEAT.sub(r"\1", nfc(surface.lower()))
     return collapse_spaces(text)
 
 
@@ -137,24 +131,6 @@ def read_text(text: str) -> ReadText:
         brands=brands,
         evasive_brands=tuple(evasive),
     )
-
-
-def fold_diacritics(text: str) -> str:
-    """Remove Vietnamese tone and vowel marks ("bóng cười" -> "bong cuoi", "đ" -> "d")."""
-    if text.isascii():
-        return text
-    # short texts (titles, brand names, words) are folded again and again by the readers: remembered
-    return _fold_short(text) if len(text) <= FOLD_CACHE_CHARS else _fold(text)
-
-
-@lru_cache(maxsize=FOLD_CACHE_SIZE)
-def _fold_short(text: str) -> str:
-    return _fold(text)
-
-
-def _fold(text: str) -> str:
-    stripped = _COMBINING.sub("", unicodedata.normalize("NFD", text))
-    return unicodedata.normalize("NFC", stripped.replace("đ", "d").replace("Đ", "D"))
 
 
 def segment_words(text: str) -> str:

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from model.errors import ArtifactError
-from model.features import TextViews, build_metadata_matrix, build_signal_features
+from model.features import TextViews, build_signal_features
 from model.market.neighbours import NeighbourTable
+from model.metadata_features import build_metadata_matrix
 from model.schema import Listing
 from model.text import segment_words
 

@@ -29,15 +29,15 @@ from model.jsonl import iter_listings
 from model.labels import review_labels
 from model.near_duplicates import learn_stop_shingles
 from model.schema import Listing, Score
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.settings import get_settings
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow
 from serving.storage.db import Database
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import ListingRow, utc_now
-from serving.storage.repository import ScoredListing, store_scored
-from training.dataset import find_shared_dir
-from training.stop_shingles import MIN_SELLERS, SEED
+from training.dataset import find_shared_dir, seed_listings
+from training.stop_shingles import MIN_SELLERS
 
 BATCH = 64
 
@@ -149,7 +149,7 @@ def main() -> int:
         print("bench-cases skipped: ../shared (the real listings the world mixes in) is not beside the project")
         return 0
     world, other_half = build_world(shared, operators=args.operators, seed=args.seed)
-    seed_clean = [listing for listing, _raw in iter_listings(SEED) if not listing.labels]
+    seed_clean = [listing for listing, _raw in iter_listings(seed_listings()) if not listing.labels]
     world_real = [item.raw for item in world if item.real]
     # as a service learns it: from the clean corpus it has (here the real files, as the world holds them);
     # --strict learns from the other half of the real sellers only, none of whom is in the world

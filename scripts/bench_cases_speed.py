@@ -33,12 +33,12 @@ from model.jsonl import iter_listings
 from model.labels import review_labels
 from model.near_duplicates import NUM_PERM, _lsh_shape
 from model.schema import Score
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.settings import get_settings
 from serving.storage.db import Database
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
-from serving.storage.repository import ScoredListing, store_scored
 from training.dataset import seed_listings
 
 CHUNK = 50_000
@@ -60,7 +60,6 @@ INDEXES = {
     "ix_identifiers_operator_id": "identifiers (operator_id)",
     "ix_identifier_listings_listing": "identifier_listings (listing_id)",
     "ix_identifier_listings_seller": "identifier_listings (value_hash, seller_key)",
-    "ix_lsh_buckets_listing": "lsh_buckets (listing_id)",
     "ix_operators_cases": "operators (is_case, max_risk, id)",
     "ix_listings_queue": "listings (reviewed_at, latest_risk, id)",
     "ix_listings_uncertain": "listings (reviewed_at, latest_uncertainty, id)",
@@ -89,6 +88,7 @@ def synthetic_rows(start: int, stop: int, rng: np.random.Generator, now: str) ->
             out["identifiers"].append((h, "phone", int(operator[n]), 1, 1, False, now))
             out["identifier_listings"].append((h, i, i, f"s{i}", now))
         out["lsh_buckets"] += [(int(b), i) for b in buckets[n]]
+    out["lsh_buckets"].sort()  # in key order: the bucket table is one B-tree ordered by (bucket, listing)
     return out
 
 
@@ -101,6 +101,8 @@ def bulk_load(db: Database, stored: int) -> float:
     rng = np.random.default_rng(7)
     raw = db.engine.raw_connection()
     cursor = raw.cursor()
+    if not postgres:
+        cursor.execute("PRAGMA cache_size=-2097152")  # 2 GiB while loading: the bucket B-tree is written at random
     for name in INDEXES:
         cursor.execute(f"DROP INDEX IF EXISTS {name}")
     for start in range(1, stored + 1, CHUNK):

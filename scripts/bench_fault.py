@@ -145,8 +145,7 @@ async def run(
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the fault test; non-zero when the service misbehaved or PostgreSQL is not installed."""
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="models")
     parser.add_argument("--out", default="reports/bench_fault.json")
@@ -156,15 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before-s", type=float, default=5.0)
     parser.add_argument("--down-s", type=float, default=6.0)
     parser.add_argument("--after-s", type=float, default=8.0)
-    args = parser.parse_args(argv)
-    bin_dir = pg_cluster.find_bin_dir()
-    if bin_dir is None:
-        print(
-            "bench-fault needs a local PostgreSQL server (initdb, pg_ctl); install it, e.g. "
-            "`sudo apt-get install postgresql`, and run it again.",
-            file=sys.stderr,
-        )
-        return 3
+    return parser.parse_args(argv)
+
+
+def run_with_fault(args: argparse.Namespace, bin_dir: Path) -> tuple[dict, dict[str, list[str]], str]:
+    """Serve on a throwaway cluster, load it and kill the database; returns (the run's outcome, the reviews found
+    stored afterwards, the server's log)."""
     with tempfile.TemporaryDirectory(prefix="soi-fault-") as tmp:
         Path(tmp).chmod(0o755)
         data_dir = Path(tmp) / "pg"
@@ -176,16 +172,20 @@ def main(argv: list[str] | None = None) -> int:
                 model=args.model, database_url=database_url, workers=args.workers, log_path=Path(tmp) / "server.log"
             )
             outcome = asyncio.run(run(args, server.base_url, keys, data_dir, bin_dir))
-            recorder: Recorder = outcome["recorder"]
             database = Database(get_settings(database_url=database_url))
             with database.read() as session:
                 stored = {row.id: list(row.labels) for row in session.scalars(select(ReviewRow))}
             database.dispose()
-            server_log = server.log_path.read_text(errors="replace")
+            return outcome, stored, server.log_path.read_text(errors="replace")
         finally:
             if server is not None:
                 server.stop()
             pg_cluster.stop(data_dir, bin_dir, immediate=True)
+
+
+def fault_report(args: argparse.Namespace, outcome: dict, stored: dict[str, list[str]], server_log: str) -> dict:
+    """What the run showed, and whether the service behaved (``passed``)."""
+    recorder: Recorder = outcome["recorder"]
     lost = sorted(rid for rid, labels in recorder.acknowledged.items() if stored.get(rid) != labels)
     unexpected = {
         phase: {s: n for s, n in counts.items() if s not in ("200", "201", "503")}
@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     server_errors = sum(
         n for counts in recorder.statuses.values() for s, n in counts.items() if s.startswith("5") and s != "503"
     )
+    recovered = recorder.first_ok_after_restart
     report = {
         "what": "PostgreSQL killed (pg_ctl stop -m immediate) under review + scoring load, then restarted",
         "settings": {k: v for k, v in vars(args).items() if k not in ("out",)},
@@ -204,34 +205,46 @@ def main(argv: list[str] | None = None) -> int:
         "503_without_retry_after": recorder.missing_retry_after,
         "readyz_while_down": outcome["readyz_while_down"],
         "readyz_after": outcome["readyz_after"],
-        "recovered_after_restart_s": None
-        if recorder.first_ok_after_restart is None
-        else round(recorder.first_ok_after_restart, 2),
+        "recovered_after_restart_s": None if recovered is None else round(recovered, 2),
         "reviews_acknowledged": len(recorder.acknowledged),
         "reviews_acknowledged_and_stored": len(recorder.acknowledged) - len(lost),
         "reviews_lost": len(lost),
         "tracebacks_in_server_log": server_log.count("Traceback"),
     }
-    ok = (
+    report["passed"] = (
         server_errors == 0
         and not lost
         and recorder.missing_retry_after == 0
-        and report["recovered_after_restart_s"] is not None
+        and recovered is not None
         and report["readyz_while_down"] == 503
         and report["readyz_after"] == 200
         and recorder.statuses["down"].get("503", 0) > 0
         and not any(unexpected.values())
     )
-    report["passed"] = ok
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the fault test; non-zero when the service misbehaved or PostgreSQL is not installed."""
+    args = parse_args(argv)
+    bin_dir = pg_cluster.find_bin_dir()
+    if bin_dir is None:
+        print(
+            "bench-fault needs a local PostgreSQL server (initdb, pg_ctl); install it, e.g. "
+            "`sudo apt-get install postgresql`, and run it again.",
+            file=sys.stderr,
+        )
+        return 3
+    report = fault_report(args, *run_with_fault(args, bin_dir))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(
-        f"{'PASSED' if ok else 'FAILED'}: answers {report['answers_by_phase']}; recovered "
-        f"{report['recovered_after_restart_s']} s after restart; reviews acknowledged {len(recorder.acknowledged)}, "
-        f"lost {len(lost)} -> {out}"
+        f"{'PASSED' if report['passed'] else 'FAILED'}: answers {report['answers_by_phase']}; recovered "
+        f"{report['recovered_after_restart_s']} s after restart; reviews acknowledged "
+        f"{report['reviews_acknowledged']}, lost {report['reviews_lost']} -> {out}"
     )
-    return 0 if ok else 1
+    return 0 if report["passed"] else 1
 
 
 if __name__ == "__main__":

@@ -36,9 +36,9 @@ from serving.rescore.report import RescoreSummary  # noqa: E402
 from serving.rescore.stored import make_job, rescore_stored  # noqa: E402
 from serving.settings import get_settings  # noqa: E402
 from serving.storage.db import Database  # noqa: E402
+from serving.storage.listings import ScoredListing, store_scored  # noqa: E402
 from serving.storage.migrate import upgrade_database  # noqa: E402
 from serving.storage.models import utc_now  # noqa: E402
-from serving.storage.repository import ScoredListing, store_scored  # noqa: E402
 from training.dataset import find_shared_dir  # noqa: E402
 
 REAL_FILES = ("tiki_fashion.jsonl", "shopee_menfashion.jsonl")  # free to use (never the false-alarm benchmark)

@@ -40,9 +40,11 @@ from serving import reviewing, team  # noqa: E402
 from serving.auth import Principal  # noqa: E402
 from serving.settings import Settings, get_settings  # noqa: E402
 from serving.storage.db import Database  # noqa: E402
+from serving.storage.export import iter_reviewed  # noqa: E402
+from serving.storage.listings import ScoredListing, store_scored  # noqa: E402
 from serving.storage.migrate import upgrade_database  # noqa: E402
 from serving.storage.models import ListingRow, utc_now  # noqa: E402
-from serving.storage.repository import QueueFilter, ScoredListing, iter_reviewed, store_scored  # noqa: E402
+from serving.storage.queue import QueueFilter  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.dataset import Example, load_examples  # noqa: E402
 from training.train import train  # noqa: E402

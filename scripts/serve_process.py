@@ -16,10 +16,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the scripts import serving's storage code to make keys and check the database
 
 from serving.settings import get_settings  # noqa: E402
+from serving.storage.api_keys import create_api_key  # noqa: E402
 from serving.storage.db import Database  # noqa: E402
 from serving.storage.migrate import upgrade_database  # noqa: E402
 from serving.storage.models import utc_now  # noqa: E402
-from serving.storage.repository import create_api_key  # noqa: E402
 
 
 def free_port() -> int:

@@ -27,10 +27,11 @@ from serving.reloads import load_predictor
 from serving.rescore.cli import add_parser as add_rescore_parser
 from serving.roles import ROLES
 from serving.settings import get_settings
+from serving.storage.api_keys import create_api_key
 from serving.storage.db import Database
+from serving.storage.export import iter_recent_snapshots, iter_reviewed
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
-from serving.storage.repository import create_api_key, iter_recent_snapshots, iter_reviewed
 from serving.team import load_trust
 
 BATCH_SIZE = 256

@@ -16,6 +16,7 @@ from serving.auth import KeyCache
 from serving.batching import ScoringBatcher
 from serving.case_setup import install_cases
 from serving.errors import install_error_handlers
+from serving.limits import RequestModels, document_limits
 from serving.logs import configure_logging
 from serving.metrics import set_model_version
 from serving.middleware import RequestContextMiddleware
@@ -27,7 +28,6 @@ from serving.settings import Settings, get_settings
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
 from serving.ui.routes import install_review_page
-from serving.ui.team_pages import install_team_pages
 
 log = logging.getLogger("soi.serving")
 
@@ -101,15 +101,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.key_cache = KeyCache(settings.auth_cache_s)
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.include_router(operations.router)
-    app.include_router(scoring.build_router(settings))
-    app.include_router(reviews.build_router(settings))
-    app.include_router(team.build_router(settings))
-    app.include_router(admin.router)
-    app.include_router(cases.build_router(settings))
+    app.state.request_models = RequestModels.for_settings(settings)
+    for router in (operations.router, scoring.router, reviews.router, team.router, admin.router, cases.router):
+        app.include_router(router)
+    document_limits(app, app.state.request_models)
     install_cases(app, settings)
-    install_review_page(app, settings)
-    install_team_pages(app, settings)
+    install_review_page(app)
     return app
 
 

@@ -1,4 +1,5 @@
-"""API keys and roles: ``Authorization: Bearer <key>``, looked up by hash, checked against the route's roles.
+"""Who calls: the principal of an API key, and the cache of recently verified keys. The dependencies that check
+``Authorization: Bearer <key>`` against a route's roles are in ``serving.deps`` (``authenticate``, ``require``).
 
 Roles (``serving.roles``): ``crawler`` scores; ``reviewer`` reads the queue and listings, submits reviews and
 exports them; ``lead`` also decides disputed reviews and reads reviewer statistics; ``admin`` manages keys,
@@ -12,14 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Annotated
-
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
-from serving.errors import Forbidden, Unauthorized
-from serving.roles import admitted
-from serving.storage.repository import find_api_key, hash_key
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -30,9 +24,13 @@ class Principal:
     role: str
     key_id: int | None
 
+    @classmethod
+    def of_key(cls, row: Any) -> Principal:
+        """The principal of an API key's row (or of a row carrying its ``name``, ``role`` and ``id``)."""
+        return cls(name=row.name, role=row.role, key_id=row.id)
+
 
 DEV_PRINCIPAL = Principal(name="development-mode", role="admin", key_id=None)
-bearer = HTTPBearer(auto_error=False, description="An API key made by `make key ROLE=crawler|reviewer|lead|admin`.")
 
 
 class KeyCache:
@@ -61,44 +59,3 @@ class KeyCache:
         """Forget every key (after a revocation)."""
         with self._lock:
             self._entries.clear()
-
-
-def authenticate(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Principal:
-    """The caller, from the bearer key; ``Unauthorized`` if there is none or it is not an active key."""
-    state = request.app.state
-    if state.settings.auth_disabled:
-        return DEV_PRINCIPAL
-    if credentials is None or not credentials.credentials.strip():
-        raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    key = credentials.credentials.strip()
-    key_hash = hash_key(key)
-    principal = state.key_cache.get(key_hash)
-    if principal is None:
-        with state.db.read() as session:
-            row = find_api_key(session, key)
-            if row is None:
-                raise Unauthorized("unknown or revoked API key")
-            principal = Principal(name=row.name, role=row.role, key_id=row.id)
-        state.key_cache.put(key_hash, principal)
-    request.state.principal = principal
-    return principal
-
-
-def require(*roles: str):
-    """A dependency admitting the given roles, the roles above them and admin; others get 403."""
-    allowed = admitted(*roles)
-
-    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        if principal.role not in allowed:
-            raise Forbidden(f"role {principal.role!r} may not do this; needs one of {sorted(allowed)}")
-        return principal
-
-    return check
-
-
-CrawlerDep = Annotated[Principal, Depends(require("crawler"))]
-ReviewerDep = Annotated[Principal, Depends(require("reviewer"))]
-LeadDep = Annotated[Principal, Depends(require("lead"))]
-AdminDep = Annotated[Principal, Depends(require("admin"))]

@@ -29,7 +29,7 @@ from fastapi import Depends, Request
 
 from model.predictor import Predictor
 from model.schema import Listing
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.errors import ServiceUnavailable
 from serving.schemas import StoredScore
 from serving.storage.db import is_unavailable

@@ -136,7 +136,7 @@ class GoneOut(BaseModel):
     recorded: int = Field(description="Listings newly recorded as deleted (a repeated report keeps the first).")
 
 
-def make_case_review_model(max_note_chars: int) -> type[BaseModel]:
+def make_case_review_model(max_note_chars: int | None) -> type[BaseModel]:
     """A label decision for a case's listings: a listing review (same labels and note rules) plus which listings."""
 
     class CaseReviewIn(make_review_model(max_note_chars)):  # type: ignore[misc]
@@ -145,6 +145,9 @@ def make_case_review_model(max_note_chars: int) -> type[BaseModel]:
         listing_ids: list[int] | None = Field(default=None, max_length=10_000, description="Default: all of them.")
 
     return CaseReviewIn
+
+
+CaseReviewIn = make_case_review_model(None)
 
 
 class CaseReviewOut(BaseModel):

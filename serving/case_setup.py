@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 
 from model.labels import review_labels
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.evidence import EvidenceSigner
 from serving.secrets import resolve_secret
 from serving.settings import Settings
@@ -24,11 +24,8 @@ def build_linker(settings: Settings) -> CaseLinker:
 
 def install_cases(app: FastAPI, settings: Settings) -> None:
     """Resolve the keys (refusing to start where one is missing and cannot be generated) and build the linker."""
-    from serving.ui import cases as case_pages  # the page imports the app's pieces; import it once they exist
-
     app.state.case_linker = build_linker(settings)
     app.state.evidence_signer = EvidenceSigner(resolve_secret(settings, "evidence_key"))
-    app.include_router(case_pages.build_router(settings))
 
 
 async def optional_linker(request: Request) -> CaseLinker | None:

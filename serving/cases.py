@@ -8,19 +8,19 @@ their keyed hashes.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
 from model import near_duplicates
-from model.identifiers import Identifier, extract_identifiers, identifier_hash
-from model.near_duplicates import TextSummary, is_near_duplicate, load_stop_shingles
+from model.folding import nfc
+from model.identifiers import Identifier, extract_identifiers
+from model.near_duplicates import TextSummary, is_near_duplicate
 from model.schema import Listing
 from serving.auth import Principal
+from serving.case_linker import CaseLinker
 from serving.case_schemas import (
     CaseDetail,
     CaseIdentifier,
@@ -34,39 +34,15 @@ from serving.case_schemas import (
     IdentifierListings,
     TimelineEvent,
 )
-from serving.fingerprints import ListingFingerprint, fingerprint_listing
 from serving.storage import cases as store
 from serving.storage.case_tables import OperatorRow
 from serving.storage.components import refresh_operators
 from serving.storage.db import Database
-from serving.storage.linking import link_listings
+from serving.storage.history import add_review
+from serving.storage.listings import find_listing_ids, read_bar_list
 from serving.storage.models import ReviewRow, SnapshotRow, utc_now
-from serving.storage.repository import add_review, find_listing_ids
 
 CASE_NOTE_PREFIX = "[vụ việc {case_id}]"
-
-
-@dataclass(frozen=True)
-class CaseLinker:
-    """The linking configuration of one app: the identifier key, the common threshold, labels, the stop-list."""
-
-    identifier_key: bytes
-    max_sellers: int
-    labels: tuple[str, ...]
-    stop: frozenset[str] = field(default_factory=load_stop_shingles)
-
-    def fingerprint(self, listings: Sequence[Listing]) -> list[ListingFingerprint]:
-        """Fingerprints of listings about to be stored (CPU only: call it before the write transaction)."""
-        return [fingerprint_listing(listing, key=self.identifier_key, stop=self.stop) for listing in listings]
-
-    def link(self, session, listing_ids: Sequence[int], fingerprints: Sequence[ListingFingerprint]) -> set[int]:
-        """Link just-stored listings, in the storing transaction; returns the operators touched."""
-        by_id = dict(zip(listing_ids, fingerprints, strict=True))
-        return link_listings(session, by_id, now=utc_now(), max_sellers=self.max_sellers, labels=self.labels)
-
-    def hash(self, kind: str, value: str) -> str:
-        """The keyed hash of a canonical identifier."""
-        return identifier_hash(self.identifier_key, kind, value)
 
 
 def deletion_summary(deleted_fast: int, deleted: int, total: int) -> str:
@@ -80,7 +56,7 @@ def _summary(row: OperatorRow) -> dict:
         "case_id": row.id,
         "listing_count": row.listing_count,
         "seller_count": row.seller_count,
-        "platforms": [p for p in row.platforms.split("|") if p],
+        "platforms": read_bar_list(row.platforms),
         "risk": round(row.max_risk, 6),
         "flagged_counts": dict(row.flagged_counts or {}),
         "first_seen": row.first_seen,
@@ -251,7 +227,7 @@ def find_by_identifier(
                 first_seen=listing.first_seen,
                 last_seen=listing.last_seen,
                 risk=listing.latest_risk,
-                flagged=[label for label in (listing.latest_flagged or "").split("|") if label],
+                flagged=read_bar_list(listing.latest_flagged),
             )
             for listing, operator_id in found
         ]
@@ -290,7 +266,7 @@ def review_case(
         if row is None or row.listing_count == 0:
             return None
         prefix = CASE_NOTE_PREFIX.format(case_id=row.id)
-        text = unicodedata.normalize("NFC", f"{prefix} {note}" if note else prefix)
+        text = nfc(f"{prefix} {note}" if note else prefix)
         members = [m.listing.id for m in store.case_members(session, row.id)]
         chosen = [i for i in members if listing_ids is None or i in set(listing_ids)]
         now = utc_now()

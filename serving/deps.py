@@ -1,14 +1,20 @@
-"""FastAPI dependencies shared by the routes: the model, the database, the settings, the raw body."""
+"""FastAPI dependencies shared by the routes: the model, the database, the settings, the raw body, and the caller
+(``authenticate``: a valid key; ``require``: a key of one of the route's roles; ``CrawlerDep`` and the others).
+The size limits on bodies and pages are ``serving.limits``; the review page's sign-in check ``serving.ui.pages``."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from model.predictor import Predictor
-from serving.errors import ServiceUnavailable
+from serving.auth import DEV_PRINCIPAL, Principal
+from serving.errors import Forbidden, ServiceUnavailable, Unauthorized
+from serving.roles import admitted
 from serving.settings import Settings
+from serving.storage.api_keys import find_api_key, hash_key
 from serving.storage.db import Database
 
 
@@ -50,3 +56,50 @@ PredictorDep = Annotated[Predictor, Depends(get_predictor)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 RawJsonDep = Annotated[Any, Depends(get_raw_json)]
+
+
+bearer = HTTPBearer(auto_error=False, description="An API key made by `make key ROLE=crawler|reviewer|lead|admin`.")
+
+
+def authenticate(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    """The caller, from the bearer key; ``Unauthorized`` if there is none or it is not an active key."""
+    state = request.app.state
+    if state.settings.auth_disabled:
+        return DEV_PRINCIPAL
+    if credentials is None or not credentials.credentials.strip():
+        raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
+    key = credentials.credentials.strip()
+    key_hash = hash_key(key)
+    principal = state.key_cache.get(key_hash)
+    if principal is None:
+        with state.db.read() as session:
+            row = find_api_key(session, key)
+            if row is None:
+                raise Unauthorized("unknown or revoked API key")
+            principal = Principal.of_key(row)
+        state.key_cache.put(key_hash, principal)
+    request.state.principal = principal
+    return principal
+
+
+def require(*roles: str):
+    """A dependency admitting the given roles, the roles above them and admin; others get 403."""
+    allowed = admitted(*roles)
+
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"role {principal.role!r} may not do this; needs one of {sorted(allowed)}")
+        return principal
+
+    return check
+
+
+CrawlerDep = Annotated[Principal, Depends(require("crawler"))]
+ReviewerDep = Annotated[Principal, Depends(require("reviewer"))]
+LeadDep = Annotated[Principal, Depends(require("lead"))]
+AdminDep = Annotated[Principal, Depends(require("admin"))]
+
+
+CallerDep = Annotated[Principal, Depends(authenticate)]

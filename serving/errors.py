@@ -10,7 +10,7 @@ Unexpected exceptions are answered by ``serving.middleware``, inside the request
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +24,7 @@ from serving.storage.db import is_unavailable
 from serving.storage.review_checks import ReviewRefused
 
 log = logging.getLogger("soi.serving")
+T = TypeVar("T")
 
 
 class ApiError(Exception):
@@ -54,6 +55,13 @@ class NotFound(ApiError):
     """No such resource."""
 
     status_code = 404
+
+
+def found(value: T | None, missing: str) -> T:
+    """``value``, or ``NotFound`` saying what is ``missing`` when it is None."""
+    if value is None:
+        raise NotFound(missing)
+    return value
 
 
 class Conflict(ApiError):

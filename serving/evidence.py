@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from serving import cases
+from serving.case_linker import CaseLinker
 from serving.storage import cases as store
 from serving.storage.db import Database
 from serving.storage.models import ReviewRow, ScoreRow, SnapshotRow
@@ -208,7 +209,7 @@ def sign_files(case_id: int, files: dict[str, bytes], signer: EvidenceSigner) ->
     return {**files, MANIFEST: manifest_bytes, SIGNATURE: signature}
 
 
-def build_case_bundle(db: Database, linker: cases.CaseLinker, signer: EvidenceSigner, case_id: int) -> Bundle | None:
+def build_case_bundle(db: Database, linker: CaseLinker, signer: EvidenceSigner, case_id: int) -> Bundle | None:
     """The evidence bundle of a case (None when there is no such case)."""
     detail = cases.load_case(db, linker, case_id, show_identifiers=True)
     if detail is None:

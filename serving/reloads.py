@@ -18,7 +18,7 @@ from model.predictor import Predictor
 from serving.metrics import set_model_version
 from serving.storage.db import Database
 from serving.storage.models import utc_now
-from serving.storage.repository import latest_reload_id, record_reload
+from serving.storage.reloads import latest_reload_id, record_reload
 
 log = logging.getLogger("soi.serving")
 

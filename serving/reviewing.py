@@ -4,26 +4,21 @@ a review. Both front ends call these functions, so there is one place that turns
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from model.folding import nfc
 from serving.auth import Principal
 from serving.roles import is_lead
 from serving.schemas import ClaimOut, ListingDetail, QueueItem, QueuePage, ReviewOut, ScoreOut, SnapshotOut
 from serving.settings import Settings
 from serving.storage.claims import Claim, claim_of
 from serving.storage.db import Database
-from serving.storage.models import ListingRow, ReviewRow, utc_now
-from serving.storage.repository import (
-    QueueCursor,
-    QueueFilter,
-    add_review,
-    get_listing_history,
-    queue_neighbours,
-    read_queue,
-)
+from serving.storage.history import add_review, get_listing_history
+from serving.storage.listings import read_bar_list
+from serving.storage.models import ListingRow, ReviewRow, as_utc, utc_now
+from serving.storage.queue import QueueCursor, QueueFilter, queue_neighbours, read_queue
 from serving.storage.review_checks import (
     Author,
     CheckPolicy,
@@ -45,7 +40,7 @@ def filter_time_utc(value: datetime) -> datetime | None:
     """A filter's time in UTC (a time without a zone is read as UTC, the zone of every stored time), or None
     when it is outside ``EARLIEST_FILTER_TIME`` .. ``LATEST_FILTER_TIME``."""
     try:
-        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        aware = as_utc(value)
     except OverflowError:  # 0001-01-01T00:00+07:00 is before year 1 in UTC
         return None
     return aware if EARLIEST_FILTER_TIME <= aware < LATEST_FILTER_TIME else None
@@ -121,7 +116,7 @@ def queue_item(row: ListingRow, uncertain: bool, viewer: Viewer | None = None) -
         title=row.title,
         risk=row.latest_risk or 0.0,
         priority=row.latest_priority or "low",  # type: ignore[arg-type]
-        flagged=[label for label in (row.latest_flagged or "").split("|") if label],
+        flagged=read_bar_list(row.latest_flagged),
         model_version=row.latest_model_version or "",
         scored_at=row.latest_scored_at or row.last_seen,
         uncertain=uncertain,
@@ -237,7 +232,7 @@ def submit_review(
             reviewer=caller.name,
             api_key_id=caller.key_id,
             labels=labels,
-            note=unicodedata.normalize("NFC", note) if note is not None else None,
+            note=nfc(note) if note is not None else None,
             now=now,
         )
         if row is None:

@@ -1,7 +1,8 @@
 """Request and response bodies of the API beyond the listing and score contracts in ``model.schema``.
 
-The listing and batch request models are built per app (``make_listing_model``) because their size limits
-come from the settings and should show in the OpenAPI schema.
+The listing, batch and review request models are built per app (``make_listing_model`` and the others) because
+their size limits come from the settings; the routers, built once, take the module-level models without those
+limits (``Listing``, ``BatchRequest``, ``ReviewIn``) and ``serving.limits`` holds each body to the app's limits.
 """
 
 from __future__ import annotations
@@ -45,16 +46,20 @@ def make_listing_model(*, max_title_chars: int, max_description_chars: int) -> t
     )
 
 
-def make_batch_model(listing_model: type[Listing], max_listings: int) -> type[BaseModel]:
-    """``{"listings": [...]}`` with 1 to ``max_listings`` items."""
+def make_batch_model(listing_model: type[Listing], max_listings: int | None) -> type[BaseModel]:
+    """``{"listings": [...]}`` with 1 to ``max_listings`` items (no upper limit for None)."""
     return create_model(  # type: ignore[call-overload, no-any-return]
         "BatchRequest",
         __doc__="Several listings scored in one call; results come back in the same order.",
         listings=(
             Annotated[list[listing_model], Field(min_length=1, max_length=max_listings)],  # type: ignore[valid-type]
-            Field(description=f"1 to {max_listings} listings."),
+            Field(description=f"1 to {max_listings} listings." if max_listings else "One or more listings."),
         ),
     )
+
+
+# The request bodies as the module-level routers declare them: the contract without the app's size limits.
+BatchRequest = make_batch_model(Listing, None)
 
 
 class ErrorBody(BaseModel):
@@ -199,8 +204,8 @@ class ListingDetail(BaseModel):
     claim: ClaimOut | None = Field(default=None, description="The live claim on the listing, if any.")
 
 
-def make_review_model(max_note_chars: int) -> type[BaseModel]:
-    """A reviewer's verdict, with the note limit from the settings."""
+def make_review_model(max_note_chars: int | None) -> type[BaseModel]:
+    """A reviewer's verdict, with the note limit from the settings (none for None)."""
 
     class ReviewIn(BaseModel):
         """The labels the listing carries ([] = clean) and an optional note."""
@@ -218,6 +223,9 @@ def make_review_model(max_note_chars: int) -> type[BaseModel]:
             return check_labels(value, allowed=list(review_labels()))
 
     return ReviewIn
+
+
+ReviewIn = make_review_model(None)
 
 
 class ApiKeyIn(BaseModel):

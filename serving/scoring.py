@@ -9,13 +9,13 @@ from typing import Any
 
 from model.predictor import Predictor
 from model.schema import Listing, bound_description
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.metrics import LISTINGS_SCORED
 from serving.schemas import StoredScore
 from serving.settings import Settings
 from serving.storage.db import Database
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.models import utc_now
-from serving.storage.repository import ScoredListing, store_scored
 
 
 def score_and_store(

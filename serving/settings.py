@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     db_pool_timeout_s: float = Field(default=10.0, gt=0, description="Wait for a free pooled connection, then 503.")
     db_connect_timeout_s: int = Field(default=3, ge=1, description="PostgreSQL connect timeout; an outage fails fast.")
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long SQLite waits for its write lock.")
+    sqlite_cache_mb: int = Field(
+        default=32, ge=1, le=4096, description="SQLite page cache per connection (MiB); SQLite's own default is 2."
+    )
+    sqlite_mmap_mb: int = Field(
+        default=1024,
+        ge=0,
+        le=65536,
+        description="SQLite reads the database file through a memory map of up to this size (MiB; 0: off): index "
+        "probes read the OS page cache without a system call each.",
+    )
     migrate_on_start: bool = Field(default=True, description="Apply Alembic migrations when the app starts.")
 
     reload_poll_s: float = Field(

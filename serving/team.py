@@ -21,7 +21,7 @@ from serving.settings import Settings
 from serving.storage.claims import claim_listings, release_claim, renew_claim
 from serving.storage.db import Database
 from serving.storage.models import ListingRow, ReviewRow, utc_now
-from serving.storage.repository import QueueFilter, queue_selection
+from serving.storage.queue import QueueFilter, queue_selection
 from serving.storage.retractions import retract
 from serving.storage.review_quality import (
     LabelAgreement,

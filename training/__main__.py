@@ -33,8 +33,8 @@ def run_train(args: argparse.Namespace) -> int:
     """Train a model and make it current."""
     config = load_config(args.config)
     result = train(config, promote=not args.no_promote)
-    print(f"trained {result.version} in {result.card['training_seconds']} s -> {result.model_dir}")
-    print(render_metrics_table(result.card["metrics"]["test"]))
+    print(f"trained {result.version} in {result.card.training_seconds} s -> {result.model_dir}")
+    print(render_metrics_table(result.card.metrics["test"]))
     return 0
 
 
@@ -44,7 +44,7 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.config:
         config = load_config(args.config)
     else:
-        config = config_from_dict(predictor.card["config"], source=f"model card of {predictor.version}")
+        config = config_from_dict(predictor.card.config, source=f"model card of {predictor.version}")
     split = load_split(config)
     report: dict[str, Any] = {"model_version": predictor.version, "data_path": config.data_path}
     test_listings = [e.listing for e in split.test]
@@ -127,7 +127,7 @@ def run_drift(args: argparse.Namespace) -> int:
     from training.drift import measure_drift
 
     predictor = Predictor.load(args.model)
-    config = config_from_dict(predictor.card["config"], source=f"model card of {predictor.version}")
+    config = config_from_dict(predictor.card.config, source=f"model card of {predictor.version}")
     split = load_split(config)
     negatives, _, _ = load_real_negatives(
         config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
@@ -157,7 +157,7 @@ def run_bench_features(args: argparse.Namespace) -> int:
     from training.benchmark import benchmark_features
 
     predictor = Predictor.load(args.model)
-    config = config_from_dict(predictor.card["config"], source=f"model card of {predictor.version}")
+    config = config_from_dict(predictor.card.config, source=f"model card of {predictor.version}")
     split = load_split(config)
     listings = [e.listing for e in split.train + split.valid + split.test][: args.n]
     real, note = load_false_alarm_listings()

@@ -32,9 +32,9 @@ from typing import Any
 
 from model.brands import find_brands, is_misspelt, load_brand_index
 from model.errors import DataError
+from model.folding import fold_diacritics
 from model.jsonl import iter_listings
 from model.schema import Listing, Seller
-from model.text import fold_diacritics
 from training.config import TrainConfig
 from training.dataset import FALSE_ALARM_FILES, WEIGHT_FIELD, Example, _unit_hash, find_shared_dir
 

@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from model.features import build_metadata_features, build_signal_features
+from model.features import build_signal_features
 from model.linear import LinearScorer
+from model.metadata_features import build_metadata_features
 from model.schema import Listing
 from model.text import segment_words
 

@@ -219,7 +219,7 @@ def retrain(
         "run_at": started.isoformat(timespec="seconds"),
         "challenger": result.version,
         "champion": champion_version,
-        "data_sha256": result.card["data"]["sha256"],
+        "data_sha256": result.card.data.sha256,
         "counts": {
             "seed": len(seed),
             "reviews": len(reviews),

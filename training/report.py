@@ -6,6 +6,8 @@ import json
 import math
 from typing import Any
 
+from model.artifact import ModelCard
+
 
 def nan_to_none(value: Any) -> Any:
     """Metrics with NaN (no positives to measure) as None, so they are written as JSON null."""
@@ -64,49 +66,48 @@ def render_scorer_comparison(metrics: dict[str, dict[str, Any]], *, served: str)
     return "\n".join(lines)
 
 
-def render_model_card(card: dict[str, Any]) -> str:
+def render_model_card(card: ModelCard) -> str:
     """The model card as Markdown, written beside the weights."""
-    counts = card["data"]["counts"]
-    cutoffs = card["priority_cutoffs"]
+    data, counts, cutoffs, selection = card.data, card.data.counts, card.priority_cutoffs, card.selection
     parts = [
-        f"# Model card: {card['version']}",
+        f"# Model card: {card.version}",
         "",
-        f"- scorer: {card['scorer']}; labels: {', '.join(card['labels'])}",
-        f"- created: {card['created_at']}; training time: {card['training_seconds']} s",
-        f"- data: `{card['data']['path']}` (sha256 {card['data']['sha256'][:16]}…); split {card['data']['split']}",
+        f"- scorer: {card.scorer}; labels: {', '.join(card.labels)}",
+        f"- created: {card.created_at}; training time: {card.training_seconds} s",
+        f"- data: `{data.path}` (sha256 {data.sha256[:16]}…); split {data.split}",
         "- listings: " + ", ".join(f"{name} {counts[name]['total']}" for name in ("train", "valid", "test")),
-        f"- real-title edits (training only): {card['data'].get('real_edits', {}).get('note', 'none')}",
-        f"- thresholds (chosen for F1 on the selection data): {json.dumps(card['thresholds'])}",
-        f"- priority: high if risk ≥ {cutoffs['high']}, medium if ≥ {cutoffs['medium']}",
+        f"- real-title edits (training only): {data.real_edits.get('note', 'none')}",
+        f"- thresholds (chosen for F1 on the selection data): {json.dumps(card.thresholds)}",
+        f"- priority: high if risk ≥ {cutoffs.high}, medium if ≥ {cutoffs.medium}",
         "",
         *(
             [
                 "## Scorers (test split; served: chosen on the selection data)",
                 "",
                 render_scorer_comparison(
-                    {kind: part["metrics"]["test"] for kind, part in card["scorers"].items()}, served=card["scorer"]
+                    {kind: part.metrics["test"] for kind, part in card.scorers.items()}, served=card.scorer
                 ),
                 "",
-                f"- selection rule: {card['selection'].get('rule', 'validation macro AP')}",
+                f"- selection rule: {selection.get('rule', 'validation macro AP')}",
                 "- selection scores (macro AP per part and their mean): "
-                + json.dumps(card["selection"].get("scores", card["selection"]["valid_macro_average_precision"])),
+                + json.dumps(selection.get("scores", selection["valid_macro_average_precision"])),
                 "",
             ]
-            if len(card.get("scorers", {})) > 1
+            if len(card.scorers) > 1
             else []
         ),
         "## Test split",
         "",
-        render_metrics_table(card["metrics"]["test"]),
+        render_metrics_table(card.metrics["test"]),
         "",
         "## Validation split",
         "",
-        render_metrics_table(card["metrics"]["valid"]),
+        render_metrics_table(card.metrics["valid"]),
         "",
         "## Config",
         "",
         "```json",
-        json.dumps(card["config"], ensure_ascii=False, indent=2),
+        json.dumps(card.config, ensure_ascii=False, indent=2),
         "```",
         "",
     ]

@@ -18,22 +18,21 @@ from sklearn.model_selection import GroupKFold
 
 from model.artifact import (
     ARTIFACT_FORMAT,
-    CARD_FILE,
     CARD_MARKDOWN_FILE,
+    CARD_VERSION,
+    CutoffsRecord,
+    DataRecord,
+    ModelCard,
     hash_files,
     new_version_id,
     point_current,
-    write_json,
+    write_card,
 )
 from model.errors import DataError
-from model.features import (
-    METADATA_FEATURE_NAMES,
-    TextViews,
-    build_metadata_matrix,
-    build_text_views,
-)
+from model.features import TextViews, build_text_views
 from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
 from model.market.catalogue import catalogue_fingerprint
+from model.metadata_features import METADATA_FEATURE_NAMES, build_metadata_matrix
 from model.onnx_scorer import TransformerScorer, write_transformer_config
 from model.schema import Listing
 from training.augment import build_real_edits
@@ -64,7 +63,7 @@ class TrainResult:
 
     model_dir: Path
     version: str
-    card: dict[str, Any]
+    card: ModelCard
 
 
 def _fit_outputs(
@@ -359,41 +358,41 @@ def train(
     version = new_version_id(served, data_hash)
     model_dir = models_dir / version
     os.replace(work_dir, model_dir)
-    card = {
-        "format": ARTIFACT_FORMAT,
-        "version": version,
-        "scorer": served,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "labels": list(labels),
-        "thresholds": scorers[served]["thresholds"],
-        "priority_cutoffs": {"high": config.priority_high, "medium": config.priority_medium},
-        "config": config.as_dict(),
-        "data": {
-            "path": str(config.data_path),
-            "sha256": data_hash,
-            "split": split.description,
-            "split_mode": split.mode,
-            "real_negatives": {
+    card = ModelCard(
+        format=ARTIFACT_FORMAT,
+        card_version=CARD_VERSION,
+        version=version,
+        scorer=served,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        labels=list(labels),
+        thresholds=scorers[served]["thresholds"],
+        priority_cutoffs=CutoffsRecord(high=config.priority_high, medium=config.priority_medium),
+        config=config.as_dict(),
+        data=DataRecord(
+            path=str(config.data_path),
+            sha256=data_hash,
+            split=split.description,
+            split_mode=split.mode,
+            real_negatives={
                 "files": [path.name for path in negative_paths],
                 "listings": len(negatives),
                 "weight": config.real_negative_weight,
                 "note": negative_note,
             },
-            "real_edits": edit_record,
-            "catalogue": catalogue_fingerprint(),
-            "counts": {
+            real_edits=edit_record,
+            catalogue=catalogue_fingerprint(),
+            counts={
                 name: _label_counts(part, labels)
                 for name, part in (("train", split.train), ("valid", split.valid), ("test", split.test))
             },
-        },
-        "metrics": scorers[served]["metrics"],
-        "scorers": scorers,
-        "selection": selection_record(scores, served=served, selection=selection, min_gain=config.ensemble_min_gain),
-        "training_seconds": round(time.perf_counter() - started, 1),
-    }
-    if transformer_card is not None:
-        card["transformer"] = transformer_card
-    write_json(model_dir / CARD_FILE, card)
+        ),
+        metrics=scorers[served]["metrics"],
+        scorers=scorers,
+        selection=selection_record(scores, served=served, selection=selection, min_gain=config.ensemble_min_gain),
+        training_seconds=round(time.perf_counter() - started, 1),
+        transformer=transformer_card,
+    )
+    write_card(model_dir, card)
     (model_dir / CARD_MARKDOWN_FILE).write_text(render_model_card(card), encoding="utf-8")
     if promote:
         point_current(models_dir, model_dir)

@@ -97,12 +97,12 @@ def run_vispam(*, config_path: str | None = None, out: Path) -> int:
         "train_listings_available": len(parts["train"]),
         "dev_listings": len(dev_listings),
         "test_listings": len(test_listings),
-        "served_scorer": result.card["scorer"],
-        "selection_valid_macro_average_precision": result.card["selection"]["valid_macro_average_precision"],
+        "served_scorer": result.card.scorer,
+        "selection_valid_macro_average_precision": result.card.selection["valid_macro_average_precision"],
         "published_macro_f1": PUBLISHED_MACRO_F1,
         "scorers": {},
     }
-    kinds = list(result.card["scorers"])
+    kinds = list(result.card.scorers)
     predictor = Predictor.load(result.model_dir, scorer="ensemble" if "ensemble" in kinds else "linear")
     dev_by_scorer = predictor.predict_proba_by_scorer(dev_listings)
     test_by_scorer = predictor.predict_proba_by_scorer(test_listings)
@@ -114,7 +114,7 @@ def run_vispam(*, config_path: str | None = None, out: Path) -> int:
             "dev_macro_f1": float(f1_score(dev_target, dev_probability >= cut, average="macro")),
             "test_macro_f1": float(f1_score(test_target, test_probability >= cut, average="macro")),
             "test_spam_f1": float(f1_score(test_target, test_probability >= cut)),
-            "test_average_precision": result.card["scorers"][kind]["metrics"]["test"]["macro_average_precision"],
+            "test_average_precision": result.card.scorers[kind].metrics["test"]["macro_average_precision"],
         }
     report["served_test_macro_f1"] = report["scorers"][report["served_scorer"]]["test_macro_f1"]
     report["model_version"] = result.version

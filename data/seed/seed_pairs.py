@@ -18,8 +18,10 @@ seller metadata does not give the fake away either.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from typing import Any
+
+from seed_listing import MARKETPLACES, compose_marketplace, compose_social, finish_listing, make_seller
+from seed_text import fold_diacritics, format_price_text
 
 GROUPS_PER_ITEM = 4
 FAKE_SHARE = (0.10, 0.35)
@@ -48,29 +50,29 @@ def role_prices(item: dict[str, Any], rng: random.Random) -> dict[str, int]:
     return prices
 
 
-def shop_for(pool: dict[str, Any], side: str, marketplace: bool, state: dict, rng: random.Random, tools: dict) -> dict:
+def shop_for(pool: dict[str, Any], side: str, marketplace: bool, state: dict, rng: random.Random) -> dict:
     """A fresh clean-looking shop on a platform of the group's kind, on the item's side."""
     for _ in range(40):
         state["seller_index"] += 1
-        shop = tools["make_seller"](state["seller_index"], False, pool, rng)
-        if (shop["platform"] in tools["MARKETPLACES"]) == marketplace:
+        shop = make_seller(state["seller_index"], False, pool, rng)
+        if (shop["platform"] in MARKETPLACES) == marketplace:
             break
     return {**shop, "side": side}
 
 
-def words(view: dict[str, Any], product: str, marketplace: bool, rng: random.Random, tools: dict) -> tuple:
+def words(view: dict[str, Any], product: str, marketplace: bool, rng: random.Random) -> tuple:
     """Title, description and the pool strings used, with PRICE_MARK where a social post names the price."""
     used: list[str] = [product]
     if marketplace:
-        title, description = tools["compose_marketplace"](view, product, rng, used)
+        title, description = compose_marketplace(view, product, rng, used)
     else:
         marked = {**view, "social_posts": [p.replace("{price}", PRICE_MARK) for p in view["social_posts"]]}
-        title, description = tools["compose_social"](marked, product, 0, rng, used)
+        title, description = compose_social(marked, product, 0, rng, used)
     title, description = title.replace("{product}", product), (description or "").replace("{product}", product)
     return title, description or None, used
 
 
-def group(pool: dict, view: dict, item: dict, side: str, state: dict, rng: random.Random, tools: dict) -> list:
+def group(pool: dict, view: dict, item: dict, side: str, state: dict, rng: random.Random) -> list:
     """Four listings of one item: genuine, fake, sale and used, in one platform kind and one writing style."""
     product = item["product"]
     marketplace = rng.random() < 0.5
@@ -81,8 +83,8 @@ def group(pool: dict, view: dict, item: dict, side: str, state: dict, rng: rando
         "descriptions": view["used_descriptions"],
         "social_posts": view["used_posts"],
     }
-    new_words = words(view, product, marketplace, rng, tools)
-    used_words = words(used_view, product, marketplace, rng, tools)
+    new_words = words(view, product, marketplace, rng)
+    used_words = words(used_view, product, marketplace, rng)
     prices = role_prices(item, rng)
     state["pair_groups"] = state.get("pair_groups", 0) + 1
     group_id = f"{pool['goods']}-{state['pair_groups']:04d}"
@@ -90,11 +92,11 @@ def group(pool: dict, view: dict, item: dict, side: str, state: dict, rng: rando
     for role in (r for r in ROLES if r in prices):
         title, description, used = used_words if role == "used" else new_words
         if folded:
-            title, description = tools["fold_diacritics"](title), description and tools["fold_diacritics"](description)
-        price_text = tools["format_price_text"](prices[role], rng)
-        price_text = tools["fold_diacritics"](price_text) if folded else price_text
+            title, description = fold_diacritics(title), description and fold_diacritics(description)
+        price_text = format_price_text(prices[role], rng)
+        price_text = fold_diacritics(price_text) if folded else price_text
         description = description.replace(PRICE_MARK, price_text) if description else None
-        shop = shop_for(pool, side, marketplace, state, rng, tools)
+        shop = shop_for(pool, side, marketplace, state, rng)
         text = {
             "title": title.replace(PRICE_MARK, price_text),
             "description": description,
@@ -103,19 +105,22 @@ def group(pool: dict, view: dict, item: dict, side: str, state: dict, rng: rando
             "labels": pool["fake_labels"] if role == "fake" else [],
             "brand": item.get("brand"),
         }
-        listing = tools["finish_listing"](0, pool, shop, text, rng, product=product, used=used)
+        listing = finish_listing(pool, shop, text, rng, product=product, used=used)
         listing["pair_role"], listing["pair_group"] = role, group_id
         listings.append(listing)
     return listings
 
 
 def post_pairs(
-    pool: dict[str, Any], views: dict[str, dict], state: dict[str, Any], rng: random.Random, tools: dict[str, Callable]
+    pool: dict[str, Any], views: dict[str, dict], state: dict[str, Any], rng: random.Random
 ) -> list[dict[str, Any]]:
-    """Every group of every item of a paired pool, each item composed from its own side's strings."""
+    """Every group of every item of a paired pool, each item composed from its own side's strings.
+
+    ``state`` holds the pool's own counters (``seller_index``; ``pair_groups`` is added), ``rng`` its own stream.
+    """
     listings: list[dict[str, Any]] = []
     for side, view in views.items():
         for item in view["items"]:
             for _ in range(GROUPS_PER_ITEM):
-                listings += group(pool, view, item, side, state, rng, tools)
+                listings += group(pool, view, item, side, state, rng)
     return listings

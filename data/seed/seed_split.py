@@ -14,12 +14,11 @@ import hashlib
 from collections import Counter
 from typing import Any
 
+from seed_pools import ORDINARY_KINDS, PAIRED_KINDS
+
 SIDES = ("train", "valid", "test")
 SHARES = (0.70, 0.15, 0.15)
-# The kinds of pool string a listing is composed from; paired pools add their own (see seed_pairs).
-STRING_KINDS = ("products", "title_extras", "descriptions", "social_posts")
 CONTAINED_MIN = 12  # shorter strings ("giá sỉ") are common words, not quotations
-PAIR_KINDS = ("items", "title_extras", "descriptions", "social_posts", "used_extras", "used_descriptions", "used_posts")
 
 
 def hash_unit(text: str, salt: str = "soi-seed-split") -> float:
@@ -45,7 +44,7 @@ def entry_text(entry: Any) -> str:
 
 def pool_kinds(pool: dict[str, Any]) -> tuple[str, ...]:
     """The kinds of string a pool is composed from."""
-    return PAIR_KINDS if pool.get("kind") == "paired" else STRING_KINDS
+    return PAIRED_KINDS if pool.get("kind") == "paired" else ORDINARY_KINDS
 
 
 def assign_sides(pools: list[dict[str, Any]]) -> dict[str, str]:

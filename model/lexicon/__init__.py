@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
+from model.folding import fold_diacritics
 from model.patterns import WordMatcher
-from model.text import fold_diacritics
 
 LEXICON_FILE = Path(__file__).with_name("risk_lexicon.json")
 # Vietnamese letters grouped by the plain letter they fold to, to find a term as written in the original text.

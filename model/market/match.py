@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from model.folding import fold_diacritics
 from model.market.catalogue import Catalogue, Product
 from model.market.phrases import PhraseIndex, tokenize
 from model.market.quantity import Variant, parse_variant, read_variants
 from model.market.words import load_words
-from model.text import fold_diacritics
 
 # How many words before a product name are checked for "cho", "sạc", "ốp" (an accessory for the product).
 BEFORE_WINDOW = 2

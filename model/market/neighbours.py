@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from model.folding import fold_diacritics
 from model.market.match import is_accessory_title
 from model.market.phrases import tokenize
 from model.market.words import load_words
-from model.text import fold_diacritics, normalize_text
+from model.text import normalize_text
 
 MAX_TITLE_CHARS = 300
 MAX_TITLE_TOKENS = 40

@@ -89,7 +89,7 @@ def read_variants(folded: str) -> tuple[Variant, ...]:
 
 def parse_variant(variant: str) -> Variant | None:
     """The variant a catalogue entry names ("256GB", "0.7l", "20 điếu"), or None ("" or a size word)."""
-    from model.text import fold_diacritics
+    from model.folding import fold_diacritics
 
     found = read_variants(fold_diacritics(variant.lower()))
     return found[0] if found else None

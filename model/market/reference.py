@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from model.brands import brand_min_price
+from model.folding import fold_diacritics
 from model.market.catalogue import Catalogue, load_catalogue
 from model.market.condition import Condition, read_condition
 from model.market.match import is_accessory_title, match_product
@@ -21,7 +22,7 @@ from model.market.neighbours import NeighbourTable, neighbour_key, title_tokens
 from model.market.phrases import PhraseIndex, tokenize
 from model.market.quantity import Quantity, read_quantity
 from model.market.words import load_words
-from model.text import fold_diacritics, normalize_text
+from model.text import normalize_text
 
 if TYPE_CHECKING:
     from model.features import TextViews

@@ -32,7 +32,7 @@ class ArchiveJob:
         """The job for the model at ``model_path`` (a models folder's ``current`` link is resolved now), reading
         listings within the same limits as the API's (``settings``), so an archive scores as the API would."""
         model_dir = resolve_model_dir(Path(model_path))
-        version = load_card(model_dir)["version"]
+        version = load_card(model_dir).version
         return cls(str(model_dir), version, batch_size, settings.model_description_chars, settings.max_read_ms)
 
     def scorer(self) -> ShardScorer:

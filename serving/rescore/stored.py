@@ -27,9 +27,9 @@ from serving.rescore.report import Failure, RescoreSummary, WorkerResult, Worker
 from serving.settings import Settings, get_settings
 from serving.storage.db import Database
 from serving.storage.linking import refresh_operators_of
+from serving.storage.listings import queue_values, score_values
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
-from serving.storage.repository import queue_values, score_values
 from serving.storage.rescoring import (
     IdRange,
     PendingSnapshot,
@@ -160,7 +160,7 @@ def make_job(settings: Settings, model_path: str | Path, *, page: int) -> Stored
     model_dir = resolve_model_dir(Path(model_path))
     return StoredJob(
         model_dir=str(model_dir),
-        model_version=load_card(model_dir)["version"],
+        model_version=load_card(model_dir).version,
         database_url=settings.database_url,
         max_description_chars=settings.model_description_chars,
         max_read_ms=settings.max_read_ms,

@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from model.errors import ArtifactError
-from serving.auth import AdminDep
-from serving.deps import DatabaseDep
+from serving.deps import AdminDep, DatabaseDep
 from serving.errors import Conflict, NotFound
 from serving.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ReloadResult, error_responses
+from serving.storage.api_keys import create_api_key, list_api_keys, revoke_api_key
 from serving.storage.models import ApiKeyRow, utc_now
-from serving.storage.repository import create_api_key, list_api_keys, revoke_api_key
 
 log = logging.getLogger("soi.serving")
 router = APIRouter(tags=["admin"], responses=error_responses(401, 403, 404, 409, 413, 503))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from fastapi.exceptions import RequestValidationError
 
 from serving import reviewing
+
+Cursor = TypeVar("Cursor")
 
 
 def invalid_parameter(where: str, field: str, message: str) -> RequestValidationError:
@@ -24,3 +28,13 @@ def filter_time(value: datetime | None, field: str, *, where: str = "query") -> 
         first, last = reviewing.EARLIEST_FILTER_TIME.year, reviewing.LATEST_FILTER_TIME.year - 1
         raise invalid_parameter(where, field, f"expected a time in the years {first} to {last}")
     return utc
+
+
+def query_cursor(decode: Callable[[str], Cursor], token: str | None) -> Cursor | None:
+    """The page cursor a query names (None for none); 422 naming ``cursor`` when it is not one this API made."""
+    if not token:
+        return None
+    try:
+        return decode(token)
+    except ValueError as exc:
+        raise invalid_parameter("query", "cursor", str(exc)) from exc

@@ -1,18 +1,18 @@
 """Scoring routes for the crawler: one listing or a batch, stored as scored unless it is a dry run."""
 
-# No `from __future__ import annotations`: FastAPI must see the request models built inside build_router.
+from __future__ import annotations
+
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from serving.auth import CrawlerDep, Principal, authenticate
 from serving.batching import BatcherDep
 from serving.case_setup import OptionalLinkerDep
-from serving.deps import DatabaseDep, PredictorDep, RawJsonDep
-from serving.schemas import StoredBatchResponse, StoredScore, error_responses, make_batch_model, make_listing_model
+from serving.deps import CallerDep, CrawlerDep, DatabaseDep, PredictorDep, RawJsonDep, SettingsDep
+from serving.limits import BatchBody, ListingBody
+from serving.schemas import StoredBatchResponse, StoredScore, error_responses
 from serving.scoring import score_and_store
-from serving.settings import Settings
 
 DryRun = Annotated[bool, Query(description="Score without storing anything (the listing is not added to the queue).")]
 
@@ -33,61 +33,57 @@ def _json(body: BaseModel, headers: dict[str, str] | None = None) -> Response:
     return Response(content=body.model_dump_json(), media_type="application/json", headers=headers)
 
 
-def build_router(settings: Settings) -> APIRouter:
-    """The scoring routes, with request models carrying this app's limits."""
-    router = APIRouter(tags=["scoring"], responses=error_responses(401, 403, 413, 503))
-    listing_model = make_listing_model(
-        max_title_chars=settings.max_title_chars, max_description_chars=settings.max_description_chars
+router = APIRouter(tags=["scoring"], responses=error_responses(401, 403, 413, 503))
+
+
+@router.get("/v1/model", response_model=ModelInfo)
+def model_info(predictor: PredictorDep, settings: SettingsDep, _caller: CallerDep) -> ModelInfo:
+    """The loaded model's version, labels, thresholds and priority cutoffs (any valid key)."""
+    return ModelInfo(
+        model_version=predictor.version,
+        labels=list(predictor.labels),
+        thresholds=predictor.thresholds,
+        priority_cutoffs={"high": predictor.cutoffs.high, "medium": predictor.cutoffs.medium},
+        max_batch_listings=settings.max_batch_listings,
     )
-    batch_model = make_batch_model(listing_model, settings.max_batch_listings)
 
-    @router.get("/v1/model", response_model=ModelInfo)
-    def model_info(predictor: PredictorDep, _caller: Annotated[Principal, Depends(authenticate)]) -> ModelInfo:
-        """The loaded model's version, labels, thresholds and priority cutoffs (any valid key)."""
-        return ModelInfo(
-            model_version=predictor.version,
-            labels=list(predictor.labels),
-            thresholds=predictor.thresholds,
-            priority_cutoffs={"high": predictor.cutoffs.high, "medium": predictor.cutoffs.medium},
-            max_batch_listings=settings.max_batch_listings,
-        )
 
-    @router.post("/v1/score", response_model=StoredScore)
-    async def score(
-        listing: Annotated[listing_model, Body()],  # type: ignore[valid-type]
-        raw: RawJsonDep,
-        predictor: PredictorDep,
-        batcher: BatcherDep,
-        _caller: CrawlerDep,
-        linker: OptionalLinkerDep,
-        dry_run: DryRun = False,
-    ) -> Response:
-        """Score one listing and store its snapshot and score; ``X-Soi-Listing-Id`` names the stored listing.
+@router.post("/v1/score", response_model=StoredScore)
+async def score(
+    raw: RawJsonDep,
+    predictor: PredictorDep,
+    batcher: BatcherDep,
+    _caller: CrawlerDep,
+    linker: OptionalLinkerDep,
+    listing: ListingBody,  # last, as a body is checked after every other dependency (the caller's key first)
+    dry_run: DryRun = False,
+) -> Response:
+    """Score one listing and store its snapshot and score; ``X-Soi-Listing-Id`` names the stored listing.
 
-        Concurrent requests are scored and stored together (``serving.batching``), each answered with its own result.
-        """
-        result = await batcher.score(listing, raw, predictor=predictor, linker=linker, dry_run=dry_run)
-        headers = {} if result.stored_listing_id is None else {"X-Soi-Listing-Id": str(result.stored_listing_id)}
-        return _json(result, headers)
+    Concurrent requests are scored and stored together (``serving.batching``), each answered with its own result.
+    """
+    result = await batcher.score(listing, raw, predictor=predictor, linker=linker, dry_run=dry_run)
+    headers = {} if result.stored_listing_id is None else {"X-Soi-Listing-Id": str(result.stored_listing_id)}
+    return _json(result, headers)
 
-    @router.post("/v1/score/batch", response_model=StoredBatchResponse)
-    def score_batch(
-        request_body: Annotated[batch_model, Body()],  # type: ignore[valid-type]
-        raw: RawJsonDep,
-        predictor: PredictorDep,
-        db: DatabaseDep,
-        _caller: CrawlerDep,
-        linker: OptionalLinkerDep,
-        dry_run: DryRun = False,
-    ) -> Response:
-        """Score up to ``max_batch_listings`` listings, stored in one transaction; results in the order sent."""
-        listings = request_body.listings
-        raws = raw.get("listings", []) if isinstance(raw, dict) else []
-        if len(raws) != len(listings):
-            raws = [None] * len(listings)
-        results = score_and_store(
-            listings, raws, predictor=predictor, db=db, settings=settings, dry_run=dry_run, linker=linker
-        )
-        return _json(StoredBatchResponse.model_construct(results=results))
 
-    return router
+@router.post("/v1/score/batch", response_model=StoredBatchResponse)
+def score_batch(
+    raw: RawJsonDep,
+    predictor: PredictorDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    _caller: CrawlerDep,
+    linker: OptionalLinkerDep,
+    request_body: BatchBody,
+    dry_run: DryRun = False,
+) -> Response:
+    """Score up to ``max_batch_listings`` listings, stored in one transaction; results in the order sent."""
+    listings = request_body.listings
+    raws = raw.get("listings", []) if isinstance(raw, dict) else []
+    if len(raws) != len(listings):
+        raws = [None] * len(listings)
+    results = score_and_store(
+        listings, raws, predictor=predictor, db=db, settings=settings, dry_run=dry_run, linker=linker
+    )
+    return _json(StoredBatchResponse.model_construct(results=results))

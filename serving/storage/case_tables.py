@@ -86,14 +86,19 @@ class IdentifierListingRow(Base):
 
 
 class LshBucketRow(Base):
-    """One LSH band key of a listing's text: listings sharing a key are near-duplicate candidates."""
+    """One LSH band key of a listing's text: listings sharing a key are near-duplicate candidates.
+
+    A derived index, kept as lean as a lookup by bucket allows: one B-tree ordered by (bucket, listing) (SQLite:
+    ``WITHOUT ROWID``), no foreign key and no index by listing; a listing's own bands are computed again from its
+    stored signature when they must be found (an edit, a split), so each new listing writes one entry per band.
+    """
 
     __tablename__ = "lsh_buckets"
 
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), primary_key=True, autoincrement=False)
+    listing_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
 
-    __table_args__ = (Index("ix_lsh_buckets_listing", "listing_id"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class ListingGoneRow(Base):

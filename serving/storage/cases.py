@@ -6,17 +6,17 @@ keyset paging by (highest listing risk, id); nothing is recomputed per request.
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingGoneRow, ListingLinkRow, OperatorRow
+from serving.storage.keyset import NOT_A_CURSOR, after_descending, decode_token, encode_token
+from serving.storage.listings import bar_list_has
 from serving.storage.models import ListingRow, ReviewRow, ScoreRow
 
 MAX_MERGE_HOPS = 64  # merges go small into large, so a chain is at most log2(listings) long
@@ -43,18 +43,18 @@ class CaseCursor:
 
     def encode(self) -> str:
         """An opaque, URL-safe token."""
-        return base64.urlsafe_b64encode(json.dumps([self.risk, self.case_id]).encode()).decode().rstrip("=")
+        return encode_token([self.risk, self.case_id])
 
     @classmethod
     def decode(cls, token: str) -> CaseCursor:
         """Read a token made by ``encode``; ``ValueError`` for anything else."""
         try:
-            risk, case_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            risk, case_id = decode_token(token)
             cursor = cls(risk=float(risk), case_id=int(case_id))
         except (ValueError, TypeError) as exc:
-            raise ValueError("not a cursor returned by this API") from exc
+            raise ValueError(NOT_A_CURSOR) from exc
         if not math.isfinite(cursor.risk) or not 0 <= cursor.case_id < 2**63:
-            raise ValueError("not a cursor returned by this API")
+            raise ValueError(NOT_A_CURSOR)
         return cursor
 
 
@@ -68,20 +68,15 @@ def read_cases(
     if where.max_listings is not None:
         statement = statement.where(OperatorRow.listing_count <= where.max_listings)
     if where.label:
-        statement = statement.where(OperatorRow.flagged.like(f"%|{where.label}|%"))
+        statement = statement.where(bar_list_has(OperatorRow.flagged, where.label))
     if where.platform:
-        statement = statement.where(OperatorRow.platforms.like(f"%|{where.platform}|%"))
+        statement = statement.where(bar_list_has(OperatorRow.platforms, where.platform))
     if where.since:
         statement = statement.where(OperatorRow.last_seen >= where.since)
     if where.until:
         statement = statement.where(OperatorRow.first_seen < where.until)
     if cursor is not None:
-        statement = statement.where(
-            or_(
-                OperatorRow.max_risk < cursor.risk,
-                and_(OperatorRow.max_risk == cursor.risk, OperatorRow.id < cursor.case_id),
-            )
-        )
+        statement = statement.where(after_descending(OperatorRow.max_risk, OperatorRow.id, cursor.risk, cursor.case_id))
     rows = list(
         session.scalars(statement.order_by(OperatorRow.max_risk.desc(), OperatorRow.id.desc()).limit(limit + 1))
     )

@@ -16,13 +16,12 @@ from itertools import combinations
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
-from model.near_duplicates import TextSummary, is_near_duplicate
+from model.near_duplicates import TextSummary, is_near_duplicate, signature_bands
 from serving.storage.case_tables import (
     IdentifierListingRow,
     IdentifierRow,
     ListingGoneRow,
     ListingLinkRow,
-    LshBucketRow,
     OperatorRow,
 )
 from serving.storage.models import ListingRow
@@ -162,9 +161,8 @@ def _components(session: Session, members: list[int]) -> list[list[int]]:
             .where(IdentifierListingRow.listing_id.in_(chunk), IdentifierRow.common.is_(False))
         ):
             by_identifier[value_hash].append(listing_id)
-        for bucket, listing_id in session.execute(
-            select(LshBucketRow.bucket, LshBucketRow.listing_id).where(LshBucketRow.listing_id.in_(chunk))
-        ):
+    for listing_id, summary in summaries.items():  # a listing's bands, from its stored signature
+        for bucket in signature_bands(summary.signature):
             by_bucket[bucket].append(listing_id)
     for group in by_identifier.values():
         join(group)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, exc, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,6 +63,8 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA cache_size=-{int(settings.sqlite_cache_mb) * 1024}")
+        cursor.execute(f"PRAGMA mmap_size={int(settings.sqlite_mmap_mb) * 1024 * 1024}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -151,3 +154,18 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]], conflict: list[str]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, so that concurrent workers storing the same listing never collide."""
+    if not rows:
+        return
+    table = row_class.__table__
+    # the table, not the mapped class: a Core executemany, without the ORM's per-row bulk bookkeeping
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
+        return
+    # PostgreSQL: RETURNING makes SQLAlchemy send multi-row VALUES pages ("insertmanyvalues"), where psycopg's
+    # executemany would send one statement per row; what it returns (the rows inserted) is not needed
+    statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=conflict)
+    session.execute(statement.returning(*table.primary_key.columns), rows).close()

@@ -25,9 +25,9 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from model.near_duplicates import is_near_duplicate
+from model.near_duplicates import is_near_duplicate, signature_bands
 from serving.fingerprints import ListingFingerprint
-from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
+from serving.storage.case_tables import IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
 from serving.storage.components import (
     DisjointSets,
     chunks,
@@ -36,8 +36,9 @@ from serving.storage.components import (
     split_operator,
     text_summaries,
 )
+from serving.storage.db import insert_ignore
+from serving.storage.identifier_index import index_identifiers
 from serving.storage.models import ListingRow
-from serving.storage.repository import insert_ignore
 
 LINK_LOCK_KEY = 0x50_1C_A5E5  # the advisory lock of the linking step (PostgreSQL)
 CANDIDATES_PER_OPERATOR = 3  # near-duplicate candidates verified per candidate operator, most shared bands first
@@ -54,9 +55,12 @@ def _store_links(
     existing = {
         row.listing_id: row
         for row in session.execute(
-            select(ListingLinkRow.listing_id, ListingLinkRow.operator_id, ListingLinkRow.snapshot_id).where(
-                ListingLinkRow.listing_id.in_(ids)
-            )
+            select(
+                ListingLinkRow.listing_id,
+                ListingLinkRow.operator_id,
+                ListingLinkRow.snapshot_id,
+                ListingLinkRow.signature,
+            ).where(ListingLinkRow.listing_id.in_(ids))
         )
     }
     new = [listing_id for listing_id in ids if listing_id not in existing]
@@ -82,79 +86,16 @@ def _store_links(
                 for i in changed
             ],
         )
-        for chunk in chunks(changed):  # an edited text replaces its bands; links already made stay
-            session.execute(LshBucketRow.__table__.delete().where(LshBucketRow.listing_id.in_(chunk)))
+        # an edited text replaces its bands (found again from its stored signature); links already made stay
+        old_bands = [{"bucket": b, "listing_id": i} for i in changed for b in signature_bands(existing[i].signature)]
+        if old_bands:
+            table = LshBucketRow.__table__
+            session.execute(
+                table.delete().where(table.c.bucket == bindparam("b"), table.c.listing_id == bindparam("i")),
+                [{"b": row["bucket"], "i": row["listing_id"]} for row in old_bands],
+            )
     operators = {i: i for i in new} | {i: existing[i].operator_id for i in changed}
     return operators, {i: snapshots[i] for i in operators}
-
-
-def _known(session: Session, hashes: list[str], keys: set[str]) -> tuple[set[tuple[str, int]], set[tuple[str, str]]]:
-    """Which (identifier, listing) and (identifier, seller) pairs among these are already indexed."""
-    known_pairs: set[tuple[str, int]] = set()
-    known_sellers: set[tuple[str, str]] = set()
-    for chunk in chunks(hashes):
-        found = session.execute(
-            select(IdentifierListingRow.value_hash, IdentifierListingRow.listing_id, IdentifierListingRow.seller_key)
-            .where(IdentifierListingRow.value_hash.in_(chunk))
-            .where(IdentifierListingRow.seller_key.in_(keys))
-        ).all()
-        known_sellers |= {(h, key) for h, _i, key in found}
-        known_pairs |= {(h, i) for h, i, _key in found}
-    return known_pairs, known_sellers
-
-
-def _index_identifiers(
-    session: Session,
-    fingerprints: dict[int, ListingFingerprint],
-    operators: dict[int, int],
-    snapshots: dict[int, int],
-    *,
-    now: datetime,
-    max_sellers: int,
-) -> tuple[dict[str, IdentifierRow], set[str]]:
-    """Index the identifiers; returns each one's row (after counting) and those that just became common."""
-    pairs = {(h, i): kind for i in operators for kind, h in fingerprints[i].identifiers}
-    if not pairs:
-        return {}, set()
-    hashes = sorted({h for h, _ in pairs})
-    keys = {i: fingerprints[i].seller_key or f"listing:{i}" for i in operators}
-    known_pairs, known_sellers = _known(session, hashes, set(keys.values()))
-    empty = {"listing_count": 0, "seller_count": 0, "common": False, "first_seen": now}
-    identifier_rows = [
-        {"value_hash": h, "kind": pairs[(h, i)], "operator_id": operators[i], **empty} for h, i in sorted(pairs)
-    ]
-    insert_ignore(session, IdentifierRow, identifier_rows, ["value_hash"])
-    new_pairs = sorted(p for p in pairs if p not in known_pairs)
-    insert_ignore(
-        session,
-        IdentifierListingRow,
-        [
-            {"value_hash": h, "listing_id": i, "snapshot_id": snapshots[i], "seller_key": keys[i], "first_seen": now}
-            for h, i in new_pairs
-        ],
-        ["value_hash", "listing_id"],
-    )
-    listings_added: dict[str, int] = defaultdict(int)
-    sellers_added: dict[str, set[str]] = defaultdict(set)
-    for h, i in new_pairs:
-        listings_added[h] += 1
-        if (h, keys[i]) not in known_sellers:
-            sellers_added[h].add(keys[i])
-    rows: dict[str, IdentifierRow] = {}
-    for chunk in chunks(hashes):
-        rows |= {
-            row.value_hash: row
-            for row in session.scalars(select(IdentifierRow).where(IdentifierRow.value_hash.in_(chunk)))
-        }
-    became_common = set()
-    for h, row in rows.items():
-        row.listing_count += listings_added.get(h, 0)
-        row.seller_count += len(sellers_added.get(h, ()))
-        if not row.common and row.seller_count > max_sellers:
-            row.common = True
-            became_common.add(h)
-    session.flush()
-    return rows, became_common
 
 
 def _near_duplicate_edges(
@@ -203,10 +144,13 @@ def _near_duplicate_edges(
 def _merge(session: Session, unions: DisjointSets) -> dict[int, int]:
     """Relabel every group's smaller operators into its largest; returns old id -> surviving id."""
     moved: dict[int, int] = {}
-    for group in unions.groups():
-        sizes = dict(
-            session.execute(select(OperatorRow.id, OperatorRow.listing_count).where(OperatorRow.id.in_(group))).all()
+    groups = list(unions.groups())
+    sizes: dict[int, int] = {}
+    for chunk in chunks(sorted({o for group in groups for o in group})):  # one query, not one per group
+        sizes |= dict(
+            session.execute(select(OperatorRow.id, OperatorRow.listing_count).where(OperatorRow.id.in_(chunk))).all()
         )
+    for group in groups:
         target = max(group, key=lambda o: (sizes.get(o, 0), -o))
         moved |= {o: target for o in group if o != target}
     if not moved:
@@ -261,7 +205,7 @@ def link_listings(
         session.scalars(select(ListingLinkRow.operator_id).where(ListingLinkRow.listing_id.in_(sorted(fingerprints))))
     )
     if operators:
-        rows, became_common = _index_identifiers(
+        rows, became_common = index_identifiers(
             session, fingerprints, operators, snapshots, now=now, max_sellers=max_sellers
         )
         unions = DisjointSets()

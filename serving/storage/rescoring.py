@@ -18,9 +18,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from serving.storage.db import Database
+from serving.storage.db import Database, insert_ignore
 from serving.storage.models import ListingRow, RescoreRunRow, ScoreRow, SnapshotRow
-from serving.storage.repository import insert_ignore
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,8 @@ class PendingSnapshot:
 class RescoredSnapshot:
     """A pending snapshot scored by the new model, in stored form.
 
-    ``score`` is what a ``scores`` row keeps (``repository.score_values``), ``queue`` what the listing row's
-    latest fields take (``repository.queue_values``).
+    ``score`` is what a ``scores`` row keeps (``listings.score_values``), ``queue`` what the listing row's
+    latest fields take (``listings.queue_values``).
     """
 
     listing_id: int

@@ -4,16 +4,18 @@ matched words highlighted in the listing's text (escaped first: listing text is 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from markupsafe import Markup, escape
 
+from model.folding import nfc
+from model.money import format_vnd
+from serving.storage.models import as_utc
+
 # Vietnam keeps UTC+7 all year; reviewers read and filter times there.
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 PRIORITY_VI = {"high": "Cao", "medium": "Trung bình", "low": "Thấp"}
-PLATFORMS = ("shopee", "lazada", "tiki", "tiktok", "facebook", "zalo", "website", "other")
 
 
 def format_price_vnd(value: object) -> str:
@@ -23,15 +25,14 @@ def format_price_vnd(value: object) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value or abs(value) == float("inf"):
         return str(value)
-    return f"{round(value):,}".replace(",", ".") + " ₫"
+    return format_vnd(value)
 
 
 def format_time(value: datetime | None) -> str:
     """A stored (UTC) time in Vietnam time, ``23/11/2026 16:05``."""
     if value is None:
         return ""
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return aware.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+    return as_utc(value).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
 def format_percent(value: float) -> str:
@@ -51,9 +52,9 @@ def highlight(text: str | None, terms: Iterable[str]) -> Markup:
     """
     if not text:
         return Markup("")
-    text = unicodedata.normalize("NFC", text)
+    text = nfc(text)
     spans: list[tuple[int, int]] = []
-    for term in {unicodedata.normalize("NFC", t).strip() for t in terms if t and t.strip()}:
+    for term in {nfc(t).strip() for t in terms if t and t.strip()}:
         spans += [m.span() for m in re.finditer(re.escape(term), text, re.IGNORECASE)]
     merged: list[list[int]] = []
     for start, end in sorted(spans):

@@ -34,9 +34,9 @@ from fastapi import Request
 
 from serving.auth import DEV_PRINCIPAL, Principal
 from serving.roles import REVIEW_ROLES
+from serving.storage.api_keys import find_api_key
 from serving.storage.db import Database
 from serving.storage.models import utc_now
-from serving.storage.repository import find_api_key
 from serving.storage.sessions import (
     add_review_session,
     find_review_session,
@@ -81,7 +81,7 @@ def check_key(db: Database, key: str) -> tuple[Principal | None, str | None]:
             return None, "Khóa không đúng hoặc đã bị thu hồi. Hãy kiểm tra lại hoặc xin khóa mới từ quản trị viên."
         if row.role not in REVIEW_ROLES:
             return None, "Khóa này không có quyền duyệt tin (cần khóa vai trò reviewer)."
-        return Principal(name=row.name, role=row.role, key_id=row.id), None
+        return Principal.of_key(row), None
 
 
 def start_session(db: Database, principal: Principal, *, secret: str, ttl_s: int) -> str:
@@ -119,7 +119,7 @@ def read_session(request: Request, db: Database, *, secret: str, auth_disabled: 
         row = find_review_session(session, _token_hash(secret, token), now=utc_now())
         if row is None or row.role not in REVIEW_ROLES:
             return None
-        principal = Principal(name=row.name, role=row.role, key_id=row.id)
+        principal = Principal.of_key(row)
     return ReviewSession(principal=principal, csrf_token=_mac(secret, f"csrf\x00{token}"))
 
 

@@ -13,7 +13,7 @@ from serving.schemas import ClaimOut, ListingDetail, ReviewOut
 from serving.settings import Settings
 from serving.storage.db import Database
 from serving.storage.models import utc_now
-from serving.storage.repository import QueueFilter
+from serving.storage.queue import QueueFilter
 
 
 @dataclass(frozen=True)

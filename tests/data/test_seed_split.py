@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -31,7 +30,7 @@ def generator() -> ModuleType:
 @pytest.fixture(scope="module")
 def generated(generator: ModuleType) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     usage: dict[str, list[str]] = {}
-    listings = generator.generate(random.Random(generator.SEED), usage)
+    listings = generator.generate(generator.SEED, usage)
     return listings, usage
 
 

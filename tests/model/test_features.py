@@ -6,15 +6,12 @@ import numpy as np
 import pytest
 
 from model.brands import load_brand_index
-from model.features import (
+from model.features import build_listing_text, build_signal_features, build_text_views, signal_feature_names
+from model.metadata_features import (
     METADATA_FEATURE_NAMES,
-    build_listing_text,
     build_metadata_features,
     build_metadata_matrix,
-    build_signal_features,
-    build_text_views,
     ships_from_abroad,
-    signal_feature_names,
 )
 from model.schema import Listing
 
@@ -74,3 +71,17 @@ def test_brand_signals_misspelling_and_price_below_any_genuine_item(monkeypatch:
     assert genuine["brand_misspelt"] == 0.0 and genuine["price_below_brand_min"] <= 0
     unpriced = signals(Listing(title="Đồng hồ Rolex Submariner"))
     assert unpriced["price_source_none"] == 1.0
+
+
+def test_a_new_unofficial_seller_of_a_known_brand() -> None:
+    def branded(**seller: object) -> float:
+        return _features(Listing(title="Đồng hồ", brand="ROLEX", seller=seller))["new_seller_branded"]
+
+    assert branded(account_age_days=5, is_official=False) == 1.0
+    assert branded(account_age_days=5) == 1.0  # not known to be official
+    assert branded(account_age_days=5, is_official=True) == 0.0
+    assert branded(account_age_days=30, is_official=False) == 0.0
+    assert branded(is_official=False) == 0.0  # the account's age is unknown: never read as new
+    unbranded = Listing(title="Đồng hồ", brand="Không thương hiệu", seller={"account_age_days": 5})
+    assert _features(unbranded)["new_seller_branded"] == 0.0
+    assert _features(Listing(title="Đồng hồ", seller={"account_age_days": 5}))["new_seller_branded"] == 0.0

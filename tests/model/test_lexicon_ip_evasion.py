@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from model.folding import fold_diacritics
 from model.lexicon import load_lexicon
-from model.text import fold_diacritics, read_text
+from model.text import read_text
 
 
 def _hits(text: str) -> set[tuple[str, str]]:

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 import model.brands
 import model.deobfuscation
+import model.folding
 import model.identifiers
 import model.text
 from model.brands import _allowed_distance, _second_initial, edit_distance, load_brand_index
@@ -173,7 +174,7 @@ def use_references(monkeypatch: pytest.MonkeyPatch) -> None:
     """Put every straightforward implementation back in place of the fast one."""
     monkeypatch.setattr(NgramTfidf, "transform", reference_transform)
     monkeypatch.setattr(PhraseIndex, "find", reference_find)
-    monkeypatch.setattr(model.text, "_fold_short", model.text._fold)  # folding without its cache
+    monkeypatch.setattr(model.folding, "_fold_short", model.folding._fold)  # folding without its cache
     monkeypatch.setattr(WordMatcher, "find", reference_word_find)
     monkeypatch.setattr(model.text, "strip_markup", reference_strip_markup)
     monkeypatch.setattr(model.brands, "_match_brand", model.brands._match_brand.__wrapped__)  # without its cache
@@ -250,7 +251,7 @@ def test_automaton_on_seed_texts_and_the_market_indexes() -> None:
     texts = [f"{listing.title} {listing.description or ''}".lower() for listing in load_listings(SEED_LISTINGS)[:600]]
     for index in indexes:
         for text in texts:
-            tokens = tokenize(model.text.fold_diacritics(text))
+            tokens = tokenize(model.folding.fold_diacritics(text))
             assert list(index.find(tokens)) == list(reference_find(index, tokens))
 
 
@@ -262,7 +263,7 @@ def test_word_matchers_on_seed_texts() -> None:
     lexicon = load_lexicon()
     matchers = [lexicon.terms, lexicon.innocent, _teencode_matcher(), _hint_matcher()]
     texts = [model.text.normalize_text(f"{listing.title} {listing.description or ''}") for listing in _sample()]
-    texts += [model.text.fold_diacritics(text) for text in texts]
+    texts += [model.folding.fold_diacritics(text) for text in texts]
     found = 0
     for matcher in matchers:
         for text in texts:

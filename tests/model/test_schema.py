@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from model.errors import LabelError
 from model.labels import check_labels, default_labels, describe_label, load_label_catalog
-from model.schema import Listing, Score, make_batch_request_model
+from model.schema import Listing, Score
 
 CONTRACT_DIR = Path(__file__).resolve().parents[3] / "shared" / "contract"
 
@@ -60,15 +60,6 @@ def test_label_set_is_defined_once_and_checked() -> None:
     assert check_labels(["smuggled", "smuggled"], allowed=default_labels()) == ["smuggled"]
     with pytest.raises(LabelError, match="expected one of"):
         check_labels(["expired"], allowed=default_labels())
-
-
-def test_batch_model_enforces_its_limit() -> None:
-    batch = make_batch_request_model(2)
-    assert len(batch.model_validate({"listings": [{"title": "a"}, {"title": "b"}]}).listings) == 2
-    with pytest.raises(ValidationError):
-        batch.model_validate({"listings": [{"title": "a"}] * 3})
-    with pytest.raises(ValidationError):
-        batch.model_validate({"listings": []})
 
 
 @pytest.mark.skipif(not CONTRACT_DIR.is_dir(), reason="../shared/contract is not present beside the project")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.text import fold_diacritics, normalize_text, read_text, segment_words, strip_markup, surface_text
+from model.folding import fold_diacritics
+from model.text import normalize_text, read_text, segment_words, strip_markup, surface_text
 
 
 def test_normalize_strips_markup_urls_case_and_repeats() -> None:

@@ -141,7 +141,7 @@ def test_serving_with_onnx_never_imports_torch(trained_transformer: TrainResult)
 
 
 def test_checkpoint_is_the_best_epoch(trained_transformer: TrainResult) -> None:
-    transformer = trained_transformer.card["transformer"]
+    transformer = trained_transformer.card.transformer
     aps = [epoch["valid_macro_average_precision"] for epoch in transformer["history"]]
     assert transformer["best_epoch"] == int(np.argmax(aps)) + 1
     weights = load_file(str(trained_transformer.model_dir / TRANSFORMER_DIR / TRANSFORMER_WEIGHTS_FILE))

@@ -18,10 +18,10 @@ from sqlalchemy import text
 from serving.app import create_app
 from serving.roles import ROLES
 from serving.settings import get_settings
+from serving.storage.api_keys import create_api_key
 from serving.storage.db import Database
 from serving.storage.migrate import upgrade_database
 from serving.storage.models import utc_now
-from serving.storage.repository import create_api_key
 from training.train import TrainResult
 
 PG_URL_VARIABLE = "SOI_TEST_DATABASE_URL"

@@ -15,9 +15,10 @@ from serving.auth import Principal
 from serving.settings import get_settings
 from serving.storage.claims import claim_listings, release_claim
 from serving.storage.db import Database
+from serving.storage.listings import canonical_json
 from serving.storage.migrate import downgrade_database, upgrade_database
 from serving.storage.models import ListingRow
-from serving.storage.repository import QueueFilter, canonical_json, queue_selection, read_queue
+from serving.storage.queue import QueueFilter, queue_selection, read_queue
 from serving.storage.review_checks import Viewer
 from tests.conftest import TINY_ITEMS
 from tests.serving.conftest import BACKENDS, Service, make_database_url, start_service

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from model.near_duplicates import signature_bands
 from model.schema import Listing, Score
-from serving.cases import CaseLinker
-from serving.storage.case_tables import IdentifierRow, ListingLinkRow, OperatorRow
+from serving.case_linker import CaseLinker
+from serving.storage.case_tables import IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
 from serving.storage.cases import resolve_case
 from serving.storage.db import Database
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.models import ListingRow, utc_now
-from serving.storage.repository import ScoredListing, store_scored
 
 LABELS = ("counterfeit", "smuggled", "prohibited")
 
@@ -86,3 +87,49 @@ def test_a_common_identifier_splits_what_it_had_merged(database: Database, linke
     with database.read() as session:
         common = list(session.scalars(select(IdentifierRow).where(IdentifierRow.common.is_(True))))
         assert len(common) == 1 and common[0].kind == "phone" and common[0].seller_count >= 4
+
+
+POST = (
+    "Bình khí bóng cười loại lớn giao nhanh trong ngày nội thành, bao test, hàng về đều mỗi tuần, inbox để lấy giá "
+    "sỉ cho quán bar và tiệc sinh nhật, có ship cod toàn quốc, đóng gói kín đáo không ghi tên sản phẩm"
+)
+OTHER = (
+    "Máy hút bụi cầm tay không dây pin sạc lâu, lực hút mạnh, bảo hành chính hãng mười hai tháng, đổi trả trong bảy "
+    "ngày nếu lỗi do nhà sản xuất, giao hàng toàn quốc, thanh toán khi nhận hàng"
+)
+
+
+def bands_stored(db: Database, external_id: str) -> tuple[set[int], set[int]]:
+    """(the LSH buckets stored for a listing, the bands of its stored signature)."""
+    with db.read() as session:
+        listing_id, signature = session.execute(
+            select(ListingRow.id, ListingLinkRow.signature)
+            .join(ListingLinkRow, ListingLinkRow.listing_id == ListingRow.id)
+            .where(ListingRow.external_id == external_id)
+        ).one()
+        stored = set(session.scalars(select(LshBucketRow.bucket).where(LshBucketRow.listing_id == listing_id)))
+    return stored, set(signature_bands(signature))
+
+
+def test_an_edited_text_replaces_its_bands(database: Database, linker: CaseLinker) -> None:
+    store(database, linker, [{"id": "e", "platform": "facebook", "title": "Bóng cười", "description": POST}])
+    first, expected = bands_stored(database, "e")
+    assert first == expected and len(first) > 1
+    store(database, linker, [{"id": "e", "platform": "facebook", "title": "Máy hút bụi", "description": OTHER}])
+    second, expected = bands_stored(database, "e")
+    assert second == expected and not second & first  # the old text's bands are gone, the new text's are there
+    store(database, linker, [{"id": "f", "platform": "zalo", "title": "Máy hút bụi", "description": OTHER + " nhé"}])
+    operators = operators_of(database)
+    assert operators["f"] == operators["e"]  # found through the new bands
+
+
+def test_a_split_keeps_near_duplicate_texts_together(database: Database, linker: CaseLinker) -> None:
+    # the hotline first merges five sellers, then becomes common; two of them post the same text (other shop name)
+    posts = [seller(n, f"091200000{n}", hotline=True) for n in range(1, 6)]
+    posts[0]["description"] += ". " + POST + ", shop Minh Anh"
+    posts[1]["description"] += ". " + POST + ", shop Bóng Vui"
+    store(database, linker, posts[:2])
+    store(database, linker, posts[2:])
+    operators = operators_of(database)
+    assert operators["s1"] == operators["s2"]  # the near-duplicate text still links these two
+    assert len({operators[f"s{n}"] for n in range(1, 6)}) == 4

@@ -11,8 +11,8 @@ import pytest
 
 from model.labels import review_labels
 from model.schema import Listing
+from serving.storage.export import iter_recent_snapshots
 from serving.storage.models import utc_now
-from serving.storage.repository import iter_recent_snapshots
 from tests.conftest import TINY_ITEMS
 from tests.serving.conftest import BACKENDS, Service, make_database_url, start_service
 from training.dataset import load_examples

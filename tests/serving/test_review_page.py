@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from model.labels import review_labels
+from serving.storage.api_keys import create_api_key, revoke_api_key
 from serving.storage.models import utc_now
-from serving.storage.repository import create_api_key, revoke_api_key
 from serving.ui.format import format_percent, format_price_vnd, highlight
 from serving.ui.session import COOKIE_NAME
 from tests.conftest import TINY_ITEMS

@@ -12,21 +12,14 @@ from sqlalchemy.exc import DBAPIError
 from model.predictor import Predictor
 from model.schema import Listing
 from serving.settings import get_settings
+from serving.storage.api_keys import create_api_key, find_api_key
 from serving.storage.db import Database
+from serving.storage.export import iter_reviewed
+from serving.storage.history import add_review, get_listing_history
+from serving.storage.listings import ScoredListing, content_sha256, store_scored
 from serving.storage.migrate import downgrade_database, upgrade_database
 from serving.storage.models import ApiKeyRow, ListingRow, ReviewRow, ScoreRow, SnapshotRow
-from serving.storage.repository import (
-    QueueCursor,
-    ScoredListing,
-    add_review,
-    content_sha256,
-    create_api_key,
-    find_api_key,
-    get_listing_history,
-    iter_reviewed,
-    store_scored,
-    uncertain_slots,
-)
+from serving.storage.queue import QueueCursor, uncertain_slots
 from serving.team import load_trust
 from training.train import TrainResult
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from serving.storage.api_keys import create_api_key
 from serving.storage.models import utc_now
-from serving.storage.repository import create_api_key
 from tests.conftest import TINY_ITEMS
 from tests.serving.conftest import Service, make_database_url, start_service
 from training.train import TrainResult

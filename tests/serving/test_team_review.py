@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from serving.storage.api_keys import create_api_key
 from serving.storage.models import ReviewRow, utc_now
-from serving.storage.repository import create_api_key
 from serving.storage.retractions import retract
 from serving.storage.review_checks import Author, ReviewRefused
 from tests.conftest import TINY_ITEMS

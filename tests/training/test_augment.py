@@ -122,7 +122,7 @@ def test_edits_join_training_only(tiny_data_path: Path, tmp_path: Path, monkeypa
         tiny_data_path, tmp_path / "edited", real_edit_files=("tiki_fashion.jsonl",), real_edit_count=20
     )
     card, plain_card = train(edited, promote=False).card, train(plain, promote=False).card
-    assert card["data"]["real_edits"]["listings"] > 0 and plain_card["data"]["real_edits"]["listings"] == 0
+    assert card.data.real_edits["listings"] > 0 and plain_card.data.real_edits["listings"] == 0
     for part in ("valid", "test"):
-        assert card["data"]["counts"][part] == plain_card["data"]["counts"][part]
-        assert card["metrics"][part]["listings"] == plain_card["metrics"][part]["listings"]
+        assert card.data.counts[part] == plain_card.data.counts[part]
+        assert card.metrics[part]["listings"] == plain_card.metrics[part]["listings"]

@@ -21,7 +21,7 @@ def test_psi_is_zero_for_the_same_distribution_and_grows_with_shift() -> None:
 
 def test_same_data_is_stable_and_shifted_data_advises_retraining(trained: TrainResult) -> None:
     predictor = Predictor.load(trained.model_dir)
-    config = make_tiny_config(Path(trained.card["config"]["data_path"]), trained.model_dir)
+    config = make_tiny_config(Path(trained.card.config["data_path"]), trained.model_dir)
     split = load_split(config)
     reference = [e.listing for e in split.valid + split.test]
     stable = measure_drift(predictor, reference, reference)

@@ -97,10 +97,10 @@ def _write_pool_split_data(tmp_path: Path) -> Path:
 def test_the_same_model_is_scored_on_both_seed_splits(tmp_path: Path) -> None:
     config = make_tiny_config(_write_pool_split_data(tmp_path), tmp_path / "models")
     result = train(config, promote=False)
-    assert result.card["data"]["split_mode"] == "pool"
+    assert result.card.data.split_mode == "pool"
     splits = compare_splits(Predictor.load(result.model_dir), config)
     assert splits["model_split"] == "pool"
     assert splits["pool"]["trained_on_listings"] == 0
-    assert splits["pool"]["listings"] == result.card["metrics"]["test"]["listings"]
+    assert splits["pool"]["listings"] == result.card.metrics["test"]["listings"]
     assert splits["seller"]["trained_on_listings"] > 0  # the old split's test holds listings this model trained on
     assert "seller hash (old; shares phrases)" in render_split_comparison(splits)

@@ -50,7 +50,7 @@ def test_without_shared_training_says_so_and_still_works(
     assert examples == [] and paths == [] and "not present" in note
     config = make_tiny_config(tiny_data_path, tmp_path / "models", real_negative_files=("tiki_fashion.jsonl",))
     card = train(config).card
-    assert card["data"]["real_negatives"]["listings"] == 0
+    assert card.data.real_negatives["listings"] == 0
 
 
 def test_training_with_real_negatives_records_them(
@@ -61,9 +61,9 @@ def test_training_with_real_negatives_records_them(
         tiny_data_path, tmp_path / "models", real_negative_files=("tiki_fashion.jsonl",), real_negative_max=20
     )
     card = train(config).card
-    assert card["data"]["real_negatives"]["listings"] == 20
-    assert card["data"]["real_negatives"]["files"] == ["tiki_fashion.jsonl"]
-    assert card["data"]["counts"]["train"]["total"] < 200  # real negatives are training-only, not counted as seed
+    assert card.data.real_negatives["listings"] == 20
+    assert card.data.real_negatives["files"] == ["tiki_fashion.jsonl"]
+    assert card.data.counts["train"]["total"] < 200  # real negatives are training-only, not counted as seed
 
 
 def test_config_refuses_the_benchmark_files() -> None:

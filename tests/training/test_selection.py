@@ -63,12 +63,12 @@ def test_training_selects_on_validation_and_holdout(tmp_path: Path, tiny_data_pa
     holdout = _write_holdout(tmp_path / "holdout.jsonl")
     config = make_tiny_config(tiny_data_path, tmp_path / "models", selection_holdout_files=(str(holdout),))
     card = train(config, promote=False).card
-    selection = card["selection"]
-    assert selection["parts"] == {"valid": card["data"]["counts"]["valid"]["total"], "holdout": len(TINY_ITEMS)}
+    selection = card.selection
+    assert selection["parts"] == {"valid": card.data.counts["valid"]["total"], "holdout": len(TINY_ITEMS)}
     assert set(selection["scores"]["linear"]) == {"valid", "holdout", "mean"}
     assert selection["scores"]["linear"]["mean"] == pytest.approx(
         (selection["scores"]["linear"]["valid"] + selection["scores"]["linear"]["holdout"]) / 2
     )
-    assert set(card["metrics"]) == {"valid", "holdout", "test"}
-    assert card["data"]["split_mode"] == "seller"  # the tiny data carries no split field
+    assert set(card.metrics) == {"valid", "holdout", "test"}
+    assert card.data.split_mode == "seller"  # the tiny data carries no split field
     assert "holdout" in selection["rule"]

@@ -11,16 +11,17 @@ import pytest
 from model.artifact import (
     CARD_FILE,
     CARD_MARKDOWN_FILE,
+    CARD_VERSION,
     LINEAR_CONFIG_FILE,
     LINEAR_VECTORIZERS_FILE,
     LINEAR_WEIGHTS_FILE,
     resolve_model_dir,
 )
 from model.errors import ArtifactError, DataError
+from model.folding import fold_diacritics
 from model.linear import LinearScorer
 from model.predictor import Predictor
 from model.schema import Listing
-from model.text import fold_diacritics
 from training.calibration import choose_threshold, fit_sigmoid_calibration
 from training.config import DEFAULT_CONFIG, load_config
 from training.dataset import load_examples, split_by_seller
@@ -50,6 +51,7 @@ def test_training_writes_a_complete_safe_artifact(trained: TrainResult) -> None:
     assert not any(name.endswith((".pkl", ".pickle", ".joblib")) for name in files)
     card = json.loads((trained.model_dir / CARD_FILE).read_text(encoding="utf-8"))
     assert card["version"] == trained.version and len(card["data"]["sha256"]) == 64
+    assert card["card_version"] == CARD_VERSION
     assert set(card["thresholds"]) == {"counterfeit", "smuggled", "prohibited"}
     for split in ("valid", "test"):
         assert set(card["metrics"][split]["per_label"]) == set(card["labels"])
@@ -57,7 +59,7 @@ def test_training_writes_a_complete_safe_artifact(trained: TrainResult) -> None:
 
 
 def test_model_learns_the_tiny_data(trained: TrainResult) -> None:
-    test_metrics = trained.card["metrics"]["test"]
+    test_metrics = trained.card.metrics["test"]
     assert test_metrics["macro_average_precision"] > 0.8
     predictor = Predictor.load(trained.model_dir)
     risky, clean = predictor.score(

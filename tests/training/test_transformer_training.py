@@ -103,11 +103,11 @@ def test_fine_tuning_is_reproducible(tiny_checkpoint: Path, tmp_path: Path) -> N
 
 def test_scorer_comparison_in_the_card(trained_transformer: TrainResult) -> None:
     card = trained_transformer.card
-    selection = card["selection"]["valid_macro_average_precision"]
+    selection = card.selection["valid_macro_average_precision"]
     assert set(selection) == {"linear", "transformer", "ensemble"}
-    assert card["scorer"] == choose_served(selection)
-    for part in card["scorers"].values():
-        assert set(part["metrics"]) == {"valid", "test"}
+    assert card.scorer == choose_served(selection)
+    for part in card.scorers.values():
+        assert set(part.metrics) == {"valid", "test"}
 
 
 def test_eval_reports_each_scorer(trained_transformer: TrainResult) -> None:

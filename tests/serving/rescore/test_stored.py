@@ -12,14 +12,16 @@ from sqlalchemy.orm import Session
 
 from model.predictor import Predictor
 from model.schema import Listing, bound_description
-from serving.cases import CaseLinker
+from serving.case_linker import CaseLinker
 from serving.rescore.report import RescoreSummary
 from serving.rescore.stored import BatchResult, StoredEngine, StoredJob, local_engine, make_job, rescore_stored
 from serving.settings import get_settings
 from serving.storage.case_tables import ListingLinkRow, OperatorRow
 from serving.storage.db import Database
+from serving.storage.history import add_review
+from serving.storage.listings import score_values
 from serving.storage.models import ListingRow, ReviewRow, ScoreRow, SnapshotRow
-from serving.storage.repository import QueueFilter, add_review, read_queue, score_values
+from serving.storage.queue import QueueFilter, read_queue
 from serving.storage.rescoring import RescoredSnapshot, get_run, write_rescored
 from tests.serving.test_storage import T0
 from tests.serving.test_storage import _store as store_listings

@@ -1,0 +1,38 @@
+"""The case linker: one app's linking configuration (the identifier key, the common-identifier threshold, the
+labels, the stop-list), which fingerprints listings before they are stored and links them in the storing
+transaction (``serving.storage.linking``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from model.identifiers import identifier_hash
+from model.near_duplicates import load_stop_shingles
+from model.schema import Listing
+from serving.fingerprints import ListingFingerprint, fingerprint_listing
+from serving.storage.linking import link_listings
+from serving.storage.models import utc_now
+
+
+@dataclass(frozen=True)
+class CaseLinker:
+    """The linking configuration of one app: the identifier key, the common threshold, labels, the stop-list."""
+
+    identifier_key: bytes
+    max_sellers: int
+    labels: tuple[str, ...]
+    stop: frozenset[str] = field(default_factory=load_stop_shingles)
+
+    def fingerprint(self, listings: Sequence[Listing]) -> list[ListingFingerprint]:
+        """Fingerprints of listings about to be stored (CPU only: call it before the write transaction)."""
+        return [fingerprint_listing(listing, key=self.identifier_key, stop=self.stop) for listing in listings]
+
+    def link(self, session, listing_ids: Sequence[int], fingerprints: Sequence[ListingFingerprint]) -> set[int]:
+        """Link just-stored listings, in the storing transaction; returns the operators touched."""
+        by_id = dict(zip(listing_ids, fingerprints, strict=True))
+        return link_listings(session, by_id, now=utc_now(), max_sellers=self.max_sellers, labels=self.labels)
+
+    def hash(self, kind: str, value: str) -> str:
+        """The keyed hash of a canonical identifier."""
+        return identifier_hash(self.identifier_key, kind, value)

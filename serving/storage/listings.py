@@ -1,0 +1,291 @@
+"""Listings, their snapshots and scores as stored: a listing's identity and content hash, and storing a scored
+batch (``store_scored``).
+
+Scoring a batch is one transaction of a few set-based statements (insert-if-absent by unique key, then
+look-ups by ``IN``), whatever the batch size, so storage stays cheap next to the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
+
+from model.folding import nfc
+from model.schema import Listing, Score
+from serving.storage.db import insert_ignore
+from serving.storage.models import ListingRow, ScoreRow, SnapshotRow
+
+
+def _nfc_deep(value: Any) -> Any:
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, dict):
+        return {_nfc_deep(k): _nfc_deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc_deep(v) for v in value]
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON with sorted keys: the same object always gives the same text."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_sha256(raw: dict[str, Any]) -> str:
+    """SHA-256 of a listing's canonical, NFC-normalised JSON: key order, spacing and Unicode form don't count."""
+    return sha256_hex(canonical_json(_nfc_deep(raw)))
+
+
+def listing_key(listing: Listing, sha256: str) -> str:
+    """A listing's identity: platform + the crawler's id, else its url, else its content, as a JSON array
+    (``["id", platform, id]``, ``["url", url]``, ``["sha256", hash]``): its parts can never run into each other,
+    as a joined ``id:<platform>:<id>`` could (migration 0003 rewrote the keys stored before)."""
+    if listing.id:
+        return canonical_json(["id", listing.platform or "", listing.id])
+    if listing.url:
+        return canonical_json(["url", listing.url])
+    return canonical_json(["sha256", sha256])
+
+
+def sha256_hex(text: str) -> str:
+    """SHA-256 of a text's UTF-8 bytes, in hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def find_listing_ids(session: Session, listings: Sequence[Listing]) -> list[int | None]:
+    """The stored ids of listings given by their identity (platform + id, else url), None for unknown ones."""
+    hashes = [sha256_hex(listing_key(listing, "")) for listing in listings]
+    found = dict(
+        session.execute(select(ListingRow.key_hash, ListingRow.id).where(ListingRow.key_hash.in_(hashes))).all()
+    )
+    return [found.get(key_hash) for key_hash in hashes]
+
+
+def uncertainty(score: Score, thresholds: dict[str, float]) -> float:
+    """How close the model is to changing its mind: the smallest distance of a label to its threshold."""
+    return min(abs(p - thresholds.get(label, 0.5)) for label, p in score.probabilities.items())
+
+
+def score_values(score: Score) -> dict[str, Any]:
+    """A score as a ``scores`` row keeps it (besides the listing, the snapshot and the time)."""
+    return {
+        "model_version": score.model_version,
+        "risk": score.risk,
+        "priority": score.priority,
+        "probabilities": score.probabilities,
+        "flagged": score.flagged,
+        "reasons": [reason.model_dump(mode="json", exclude_none=True) for reason in score.reasons],
+    }
+
+
+def bar_list(values: Sequence[str]) -> str:
+    """A list stored as text, ``|counterfeit|prohibited|``: a portable LIKE ``%|label|%`` finds one item on SQLite
+    and PostgreSQL alike (``latest_flagged``, an operator's labels and platforms)."""
+    return "|" + "|".join(values) + "|"
+
+
+def read_bar_list(stored: str | None) -> list[str]:
+    """The items of a list stored by ``bar_list`` (none for None)."""
+    return [item for item in (stored or "").split("|") if item]
+
+
+def bar_list_has(column: Any, item: str) -> ColumnElement[bool]:
+    """Whether a column written by ``bar_list`` holds ``item``."""
+    return column.like(f"%|{item}|%")
+
+
+def queue_values(score: Score, thresholds: dict[str, float]) -> dict[str, Any]:
+    """What the queue reads of a listing's latest score (besides the score row's id and time)."""
+    return {
+        "latest_model_version": score.model_version,
+        "latest_risk": score.risk,
+        "latest_priority": score.priority,
+        "latest_flagged": bar_list(score.flagged),
+        "latest_uncertainty": uncertainty(score, thresholds),
+    }
+
+
+@dataclass(frozen=True)
+class ScoredListing:
+    """A listing as received (``raw``), as validated (``listing``) and as scored."""
+
+    raw: dict[str, Any]
+    listing: Listing
+    score: Score
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A batch's items with each one's content hash, identity and identity hash, in the order received."""
+
+    items: Sequence[ScoredListing]
+    shas: list[str]
+    keys: list[str]
+    key_hashes: list[str]
+
+    @classmethod
+    def of(cls, items: Sequence[ScoredListing]) -> _Batch:
+        shas = [content_sha256(item.raw) for item in items]
+        keys = [listing_key(item.listing, sha) for item, sha in zip(items, shas, strict=True)]
+        return cls(items=items, shas=shas, keys=keys, key_hashes=[sha256_hex(key) for key in keys])
+
+    def rows(self) -> Iterator[tuple[ScoredListing, str, str, str]]:
+        """Each item with its content hash, identity and identity hash."""
+        yield from zip(self.items, self.shas, self.keys, self.key_hashes, strict=True)
+
+
+def store_scored(
+    session: Session, items: Sequence[ScoredListing], *, thresholds: dict[str, float], now: datetime
+) -> list[int]:
+    """Store listings, their snapshots and scores; returns each item's stored listing id, in order.
+
+    A listing seen before keeps its id; an unchanged snapshot only has its ``last_seen`` moved; a snapshot
+    already scored by this model version is not scored into a new row.
+    """
+    if not items:
+        return []
+    batch = _Batch.of(items)
+    listing_ids = _store_listings(session, batch, now=now)
+    snapshot_ids = _store_snapshots(session, batch, listing_ids, now=now)
+    latest, score_ids = _store_scores(session, batch, listing_ids, snapshot_ids, now=now)
+    _update_latest(session, latest, score_ids, thresholds=thresholds, now=now)
+    return [listing_ids[key_hash] for key_hash in batch.key_hashes]
+
+
+def _store_listings(session: Session, batch: _Batch, *, now: datetime) -> dict[str, int]:
+    """Insert the listings not stored yet (sorted, so concurrent batches lock rows in one order); the stored id
+    of each identity hash."""
+    new_listings: dict[str, dict[str, Any]] = {}
+    for item, _sha, key, key_hash in batch.rows():
+        seller = item.listing.seller
+        new_listings.setdefault(
+            key_hash,
+            {
+                "key": key,
+                "key_hash": key_hash,
+                "platform": item.listing.platform,
+                "external_id": item.listing.id,
+                "url": item.listing.url,
+                "seller_id": seller.id if seller else None,
+                "title": item.listing.title,
+                "first_seen": now,
+                "last_seen": now,
+            },
+        )
+    insert_ignore(session, ListingRow, [new_listings[k] for k in sorted(new_listings)], ["key_hash"])
+    return dict(
+        session.execute(select(ListingRow.key_hash, ListingRow.id).where(ListingRow.key_hash.in_(new_listings))).all()
+    )
+
+
+def _store_snapshots(
+    session: Session, batch: _Batch, listing_ids: dict[str, int], *, now: datetime
+) -> dict[tuple[int, str], int]:
+    """One snapshot per distinct (listing, content), its ``last_seen`` moved to now; the id of each."""
+    snapshot_rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for item, sha, _key, key_hash in batch.rows():
+        listing_id = listing_ids[key_hash]
+        snapshot_rows.setdefault(
+            (listing_id, sha),
+            {
+                "listing_id": listing_id,
+                "sha256": sha,
+                "raw_json": canonical_json(item.raw),
+                "first_seen": now,
+                "last_seen": now,
+            },
+        )
+    insert_ignore(session, SnapshotRow, [snapshot_rows[k] for k in sorted(snapshot_rows)], ["listing_id", "sha256"])
+    found = session.execute(
+        select(SnapshotRow.listing_id, SnapshotRow.sha256, SnapshotRow.id).where(
+            SnapshotRow.listing_id.in_(set(listing_ids.values())), SnapshotRow.sha256.in_(set(batch.shas))
+        )
+    ).all()
+    snapshot_ids = {(listing_id, sha): snapshot_id for listing_id, sha, snapshot_id in found}
+    session.execute(
+        update(SnapshotRow).where(SnapshotRow.id.in_(sorted(snapshot_ids.values()))).values(last_seen=now),
+        execution_options={"synchronize_session": False},
+    )
+    return snapshot_ids
+
+
+def _store_scores(
+    session: Session,
+    batch: _Batch,
+    listing_ids: dict[str, int],
+    snapshot_ids: dict[tuple[int, str], int],
+    *,
+    now: datetime,
+) -> tuple[dict[int, tuple[ScoredListing, int]], dict[int, int]]:
+    """One score per (snapshot, model version); each listing's last item in the batch with its snapshot id, and
+    the score id of each snapshot."""
+    score_rows: dict[int, dict[str, Any]] = {}
+    latest: dict[int, tuple[ScoredListing, int]] = {}  # listing id -> its last item in this batch
+    for item, sha, _key, key_hash in batch.rows():
+        listing_id = listing_ids[key_hash]
+        snapshot_id = snapshot_ids[(listing_id, sha)]
+        latest[listing_id] = (item, snapshot_id)
+        score_rows.setdefault(
+            snapshot_id,
+            {"listing_id": listing_id, "snapshot_id": snapshot_id, **score_values(item.score), "created_at": now},
+        )
+    insert_ignore(session, ScoreRow, [score_rows[k] for k in sorted(score_rows)], ["snapshot_id", "model_version"])
+    versions = {row["model_version"] for row in score_rows.values()}
+    score_ids = dict(
+        session.execute(
+            select(ScoreRow.snapshot_id, ScoreRow.id).where(
+                ScoreRow.snapshot_id.in_(score_rows), ScoreRow.model_version.in_(versions)
+            )
+        ).all()
+    )
+    return latest, score_ids
+
+
+def _update_latest(
+    session: Session,
+    latest: dict[int, tuple[ScoredListing, int]],
+    score_ids: dict[int, int],
+    *,
+    thresholds: dict[str, float],
+    now: datetime,
+) -> None:
+    """The listing rows' latest state, which the queue reads. A listing edited after its review goes back into
+    the queue: the reviewed version keeps its review, the new one has none yet."""
+    before = {
+        row.id: (row.latest_snapshot_id, row.reviewed_at, row.review_stage)
+        for row in session.execute(
+            select(ListingRow.id, ListingRow.latest_snapshot_id, ListingRow.reviewed_at, ListingRow.review_stage)
+            .where(ListingRow.id.in_(sorted(latest)))
+            .order_by(ListingRow.id)
+            .with_for_update()
+        )
+    }
+    updates = []
+    for listing_id in sorted(latest):
+        item, snapshot_id = latest[listing_id]
+        seller = item.listing.seller
+        previous_snapshot, reviewed_at, review_stage = before[listing_id]
+        unchanged = previous_snapshot in (None, snapshot_id)
+        updates.append(
+            {
+                "id": listing_id,
+                "reviewed_at": reviewed_at if unchanged else None,
+                "review_stage": review_stage if unchanged else None,  # a check follows one version
+                "last_seen": now,
+                "title": item.listing.title,
+                "url": item.listing.url,
+                "seller_id": seller.id if seller else None,
+                "latest_snapshot_id": snapshot_id,
+                "latest_score_id": score_ids[snapshot_id],
+                **queue_values(item.score, thresholds),
+                "latest_scored_at": now,
+            }
+        )
+    session.execute(update(ListingRow), updates)
