@@ -149,10 +149,12 @@ def _closest_misspelt(spelling: str) -> str | None:
     two_words = " " in spelling
     widest = _allowed_distance(len(spelling) + 3)
     letters, initials = set(spelling), (spelling[0], _second_initial(spelling) if two_words else "")
-    candidates = _fuzzy_candidates()
+    by_length = _fuzzy_candidates().get((two_words, *initials))
+    if by_length is None:  # most words: no brand spelling has their initials
+        return None
     best: tuple[int, str] | None = None
     for length in range(len(spelling) - widest, len(spelling) + widest + 1):
-        for candidate, canonical, candidate_letters in candidates.get((two_words, *initials, length), ()):
+        for candidate, canonical, candidate_letters in by_length.get(length, ()):
             limit = _allowed_distance(max(len(spelling), len(candidate)))
             if len(letters ^ candidate_letters) > 2 * limit:  # cheap bound before the full distance
                 continue
@@ -163,18 +165,20 @@ def _closest_misspelt(spelling: str) -> str | None:
 
 
 @cache
-def _fuzzy_candidates() -> dict[tuple[bool, str, str, int], tuple[tuple[str, str, frozenset[str]], ...]]:
+def _fuzzy_candidates() -> dict[tuple[bool, str, str], dict[int, tuple[tuple[str, str, frozenset[str]], ...]]]:
     """The spellings misspellings may match, grouped by (two words?, first letter, first letter of the second word or
-    "" for one word, length), each with its canonical brand and its letters: a misspelling keeps its initials, so
-    only the candidates of its group are compared with it (in the index's order), not every one of a length."""
+    "" for one word) and then by length, each with its canonical brand and its letters: a misspelling keeps its
+    initials, so only the candidates of its group are compared with it (in the index's order), not every one of a
+    length."""
     index = load_brand_index()
-    groups: dict[tuple[bool, str, str, int], list[tuple[str, str, frozenset[str]]]] = {}
+    groups: dict[tuple[bool, str, str], dict[int, list[tuple[str, str, frozenset[str]]]]] = {}
     for two_words, table in ((False, index.fuzzy_one), (True, index.fuzzy_two)):
-        for length, spellings in sorted(table.items()):
+        for length, spellings in table.items():
             for spelling, canonical in spellings:
-                key = (two_words, spelling[0], _second_initial(spelling) if two_words else "", length)
-                groups.setdefault(key, []).append((spelling, canonical, frozenset(spelling)))
-    return {key: tuple(group) for key, group in groups.items()}
+                key = (two_words, spelling[0], _second_initial(spelling) if two_words else "")
+                group = groups.setdefault(key, {}).setdefault(length, [])
+                group.append((spelling, canonical, frozenset(spelling)))
+    return {key: {length: tuple(group) for length, group in by_length.items()} for key, by_length in groups.items()}
 
 
 def brand_of(text: str) -> str | None:

@@ -14,11 +14,6 @@ from typing import Any
 import ahocorasick
 
 
-def _is_word_character(ch: str) -> bool:
-    """What ``\\w`` matches in a ``str`` pattern: a character ``isalnum`` accepts, or "_"."""
-    return ch.isalnum() or ch == "_"
-
-
 @dataclass(frozen=True)
 class WordMatcher:
     """Any of many words, found whole in one Aho–Corasick pass; each word carries a value.
@@ -51,7 +46,11 @@ class WordMatcher:
         size = len(text)
         for last, (length, word, value) in self.automaton.iter(text):
             start, end = last + 1 - length, last + 1
-            if (start and _is_word_character(text[start - 1])) or (end < size and _is_word_character(text[end])):
+            # inside a longer word: a word character ("\\w": ``isalnum`` or "_") before or after (tested inline: most
+            # places a short word occurs are inside longer ones)
+            if start and ((before := text[start - 1]).isalnum() or before == "_"):
+                continue
+            if end < size and ((after := text[end]).isalnum() or after == "_"):
                 continue
             if start not in longest or length > longest[start][0]:
                 longest[start] = (length, word, value)
