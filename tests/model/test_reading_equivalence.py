@@ -267,7 +267,7 @@ def test_word_matchers_on_seed_texts() -> None:
     found = 0
     for matcher in matchers:
         for text in texts:
-            words = matcher.find(text)
+            words = list(matcher.find(text))
             assert words == reference_word_find(matcher, text)
             found += len(words)
     assert found > 100
