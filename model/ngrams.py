@@ -87,8 +87,12 @@ class NgramTfidf:
         cached, uncached = self._word_indices, self._char_indices_of_word
         grams = [cached(word) if len(word) <= MAX_CACHED_WORD_CHARS else uncached(word) for word in distinct]
         counts = _count_matrix(words_of, len(distinct), word_ids.get) @ _count_matrix(grams, self.n_features)
-        # the product holds each column once per row, in no order; transposed twice, by counting sorts in C, its
-        # columns come out sorted (a third faster than sorting each row)
+        # the product holds each column once per row, in no order. Transposed twice, by counting sorts in C, its
+        # columns come out sorted: a third faster than sorting each row for a batch, but each transpose walks every
+        # column of the vocabulary, so a few listings (a single request) are sorted row by row
+        if counts.nnz * 3 < self.n_features:
+            counts.sort_indices()
+            return counts
         return counts.T.tocsr().T.tocsr()
 
     def _word_counts(self, documents: Sequence[str]) -> sp.csr_matrix:

@@ -222,11 +222,12 @@ def test_batch_rows_equal_per_text_rows(trained: Any) -> None:
     scorer.transform(listings, views)  # builds the n-gram transforms
     assert scorer._ngrams
     for name, tfidf in scorer._ngrams.items():
-        documents = [getattr(view, TEXT_VIEWS[name]) for view in views]
-        fast, slow = tfidf.transform(documents), reference_transform(tfidf, documents)
-        assert fast.shape == slow.shape
-        assert np.array_equal(fast.indptr, slow.indptr) and np.array_equal(fast.indices, slow.indices)
-        assert np.abs(fast.data - slow.data).max(initial=0.0) <= 1e-9
+        texts = [getattr(view, TEXT_VIEWS[name]) for view in views]
+        for documents in (texts, texts[:1], texts[1:3]):  # a batch, and requests of one or two listings
+            fast, slow = tfidf.transform(documents), reference_transform(tfidf, documents)
+            assert fast.shape == slow.shape
+            assert np.array_equal(fast.indptr, slow.indptr) and np.array_equal(fast.indices, slow.indices)
+            assert np.abs(fast.data - slow.data).max(initial=0.0) <= 1e-9
 
 
 _WORDS = st.sampled_from(["a", "b", "c", "ab", "ba", "100%", "cu", "pass"])
