@@ -46,7 +46,7 @@ BATCH = 64
 # (table, columns) bulk-loaded; secondary indexes are dropped before and built after, as a bulk load should
 TABLES = {
     "listings": ["id", "key", "key_hash", "platform", "external_id", "title", "first_seen", "last_seen",
-                 "latest_risk", "latest_priority", "latest_flagged"],
+                 "latest_risk", "latest_priority"],
     "operators": ["id", "listing_count", "seller_count", "platforms", "max_risk", "flagged", "flagged_counts",
                   "first_seen", "last_seen", "gone_count", "gone_within_48h", "is_case", "updated_at"],
     "listing_links": ["listing_id", "operator_id", "snapshot_id", "signature", "full_signature", "seller_key",
@@ -80,7 +80,7 @@ def synthetic_rows(start: int, stop: int, rng: np.random.Generator, now: str) ->
     for n, i in enumerate(ids.tolist()):
         key = f"id:bench:{i}"
         out["listings"].append((i, key, hashlib.sha256(key.encode()).hexdigest(), "facebook", str(i), f"tin {i}", now,
-                                now, 0.5, "medium", "|"))  # fmt: skip
+                                now, 0.5, "medium"))  # fmt: skip
         out["operators"].append((i, 1, 1, "|facebook|", 0.5, "|", "{}", now, now, 0, 0, False, now))
         signature = signatures[n].tobytes()
         out["listing_links"].append((i, int(operator[n]), i, signature, signature, f"s{i}", now))

@@ -227,7 +227,7 @@ def find_by_identifier(
                 first_seen=listing.first_seen,
                 last_seen=listing.last_seen,
                 risk=listing.latest_risk,
-                flagged=read_bar_list(listing.latest_flagged),
+                flagged=listing.latest_flagged,
             )
             for listing, operator_id in found
         ]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from model.folding import nfc
 from model.schema import Listing, Score
 from serving.storage.db import insert_ignore
-from serving.storage.models import ListingRow, ScoreRow, SnapshotRow
+from serving.storage.models import ListingFlagRow, ListingRow, ScoreRow, SnapshotRow
 
 
 def _nfc_deep(value: Any) -> Any:
@@ -87,7 +87,7 @@ def score_values(score: Score) -> dict[str, Any]:
 
 def bar_list(values: Sequence[str]) -> str:
     """A list stored as text, ``|counterfeit|prohibited|``: a portable LIKE ``%|label|%`` finds one item on SQLite
-    and PostgreSQL alike (``latest_flagged``, an operator's labels and platforms)."""
+    and PostgreSQL alike (an operator's labels and platforms, which the case list filters on)."""
     return "|" + "|".join(values) + "|"
 
 
@@ -101,13 +101,34 @@ def bar_list_has(column: Any, item: str) -> ColumnElement[bool]:
     return column.like(f"%|{item}|%")
 
 
+def replace_flags(session: Session, flagged: dict[int, Sequence[str]]) -> None:
+    """The labels each listing's latest score flagged (listing id -> labels, in the score's order) replace the
+    ones it had."""
+    if not flagged:
+        return
+    table = ListingFlagRow.__table__
+    for chunk in _chunks(sorted(flagged)):
+        session.execute(table.delete().where(table.c.listing_id.in_(chunk)))
+    rows = [
+        {"listing_id": listing_id, "label": label, "position": position}
+        for listing_id in sorted(flagged)
+        for position, label in enumerate(dict.fromkeys(flagged[listing_id]))
+    ]
+    if rows:
+        session.execute(table.insert(), rows)
+
+
+def _chunks(values: list[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def queue_values(score: Score, thresholds: dict[str, float]) -> dict[str, Any]:
     """What the queue reads of a listing's latest score (besides the score row's id and time)."""
     return {
         "latest_model_version": score.model_version,
         "latest_risk": score.risk,
         "latest_priority": score.priority,
-        "latest_flagged": bar_list(score.flagged),
         "latest_uncertainty": uncertainty(score, thresholds),
     }
 
@@ -289,3 +310,4 @@ def _update_latest(
             }
         )
     session.execute(update(ListingRow), updates)
+    replace_flags(session, {listing_id: latest[listing_id][0].score.flagged for listing_id in latest})

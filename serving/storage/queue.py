@@ -12,8 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from serving.storage.keyset import NOT_A_CURSOR, after_ascending, after_descending, decode_token, encode_token
-from serving.storage.listings import bar_list_has
-from serving.storage.models import ListingRow
+from serving.storage.models import ListingFlagRow, ListingRow
 from serving.storage.review_checks import Viewer, open_to
 
 
@@ -94,7 +93,10 @@ def queue_selection(where: QueueFilter) -> Select[tuple[ListingRow]]:
     if where.platform:
         statement = statement.where(ListingRow.platform == where.platform)
     if where.label:
-        statement = statement.where(bar_list_has(ListingRow.latest_flagged, where.label))
+        flag = select(ListingFlagRow.listing_id).where(
+            ListingFlagRow.listing_id == ListingRow.id, ListingFlagRow.label == where.label
+        )
+        statement = statement.where(flag.exists())
     if where.since:
         statement = statement.where(ListingRow.latest_scored_at >= where.since)
     if where.until:

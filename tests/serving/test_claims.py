@@ -42,7 +42,6 @@ def _add_listings(db: Database, count: int) -> None:
                     last_seen=T0,
                     latest_risk=round((i * 7919 % 1000) / 1000, 2),
                     latest_priority="low",
-                    latest_flagged="||",
                     latest_uncertainty=0.1,
                     latest_scored_at=T0,
                 )
