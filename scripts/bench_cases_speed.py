@@ -172,6 +172,8 @@ def run(url: str, stored: int, rounds: int, *, reuse: bool = False) -> dict:
             wipe_postgresql(db)
         upgrade_database(db.engine)
         load_s = round(bulk_load(db, stored), 1)
+    else:
+        upgrade_database(db.engine)  # a store kept from an earlier run takes the migrations since
     already = stored_count(db)
     linker = CaseLinker(identifier_key=b"bench", max_sellers=100, labels=tuple(review_labels()))
     seed = list(iter_listings(seed_listings()))
