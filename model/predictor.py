@@ -21,8 +21,9 @@ from model.errors import ArtifactError
 from model.features import TextViews
 from model.linear import ANY_OUTPUT, LinearScorer
 from model.onnx_scorer import TransformerScorer
+from model.priority import PriorityCutoffs
 from model.reasons import build_reasons, build_signal_reasons
-from model.schema import Listing, Priority, Reason, Score
+from model.schema import Listing, Reason, Score
 from model.text import fold_diacritics
 
 MAX_REASONS = 8
@@ -60,20 +61,6 @@ def order_reasons(reasons: list[Reason]) -> list[Reason]:
         seen.add(key)
         ordered.append(reason)
     return ordered[:MAX_REASONS]
-
-
-@dataclass(frozen=True)
-class PriorityCutoffs:
-    """Risk at or above ``high`` is high priority, at or above ``medium`` medium, else low."""
-
-    high: float = 0.8
-    medium: float = 0.4
-
-    def priority(self, risk: float) -> Priority:
-        """The priority of a calibrated risk."""
-        if risk >= self.high:
-            return "high"
-        return "medium" if risk >= self.medium else "low"
 
 
 @dataclass

@@ -29,6 +29,7 @@ import numpy as np
 
 from model.artifact import resolve_model_dir
 from model.features import build_listing_text, build_text_views
+from model.limits import FEATURE_DESCRIPTION_CHARS
 from model.predictor import Predictor
 from model.schema import Listing
 from training.dataset import find_shared_dir, load_listings, seed_listings
@@ -168,7 +169,10 @@ def run_peer(model_dir: Path, listings: Sequence[Listing]) -> dict[str, Any]:
 
     torch.set_num_threads(min(os.cpu_count() or 1, 4))
     classify = build_peer(model_dir)
-    texts = {id(listing): build_listing_text(listing, max_description_chars=1500) for listing in listings}
+    texts = {
+        id(listing): build_listing_text(listing, max_description_chars=FEATURE_DESCRIPTION_CHARS)
+        for listing in listings
+    }
 
     def one_at_a_time(batch: Sequence[Listing]) -> Any:
         return [classify(texts[id(listing)], truncation=True) for listing in batch]
