@@ -2,7 +2,7 @@
 
 For each label, ``z = w * logit(p_linear) + (1 - w) * logit(p_transformer)`` of the two calibrated
 probabilities, then sigmoid scaling ``sigmoid(a * z + b)``. Weights and scaling are fitted on validation
-data in ``training.ensemble``; applying them needs only numpy.
+data in ``training.fit_ensemble``; applying them needs only numpy.
 
 A cascade keeps it fast: a listing whose calibrated linear probability is below ``transformer_gate`` for every
 label (most lawful listings) is served the linear probabilities, and the transformer runs only on the rest.

@@ -24,7 +24,6 @@ from tqdm import tqdm
 from model.artifact import TRANSFORMER_DIR
 from model.features import TextViews
 from model.market.neighbours import NeighbourTable
-from model.onnx_scorer import write_transformer_config
 from model.schema import Listing
 from model.transformer import ListingTransformer, build_model, export_onnx, save_weights
 from model.transformer_input import (
@@ -34,6 +33,7 @@ from model.transformer_input import (
     raw_dense_features,
     transformer_text,
 )
+from model.transformer_scorer import write_transformer_config
 from training.config import DEFAULT_BACKBONE, PROJECT_ROOT, TransformerTrainConfig
 from training.errors import ConfigError
 

@@ -103,7 +103,7 @@ def run_vispam(*, config_path: str | None = None, out: Path) -> int:
         "scorers": {},
     }
     kinds = list(result.card["scorers"])
-    predictor = Predictor.load(result.model_dir, scorer="ensemble" if "ensemble" in kinds else "linear")
+    predictor = Predictor.load(result.model_dir, served="ensemble" if "ensemble" in kinds else "linear")
     dev_by_scorer = predictor.predict_proba_by_scorer(dev_listings)
     test_by_scorer = predictor.predict_proba_by_scorer(test_listings)
     for kind in kinds:

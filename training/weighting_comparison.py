@@ -20,8 +20,8 @@ from model.predictor import Predictor
 from model.schema import Listing
 from training.config import TrainConfig
 from training.dataset import label_matrix
-from training.ensemble import macro_ap
 from training.evaluate import compute_metrics
+from training.fit_ensemble import macro_ap
 from training.promote import prepare_data, write_training_data
 from training.report import nan_to_none
 from training.review_weights import WeightingSummary

@@ -21,10 +21,10 @@ from model.linear import LinearScorer
 from model.predictor import Predictor
 from model.schema import Listing
 from model.text import fold_diacritics
-from training.calibration import choose_threshold, fit_sigmoid_calibration
 from training.config import DEFAULT_CONFIG, load_config
 from training.dataset import load_examples, split_by_seller
 from training.errors import ConfigError
+from training.fit_calibration import choose_threshold, fit_sigmoid_calibration
 from training.train import TrainResult
 
 

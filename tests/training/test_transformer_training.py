@@ -15,10 +15,10 @@ from model.features import build_text_views
 from model.market.neighbours import NeighbourTable
 from model.schema import Listing
 from tests.conftest import TINY_ITEMS, make_tiny_transformer_config
-from training.config import TransformerTrainConfig, config_from_dict
+from training.config import TrainConfig, TransformerTrainConfig, config_from_dict
 from training.dataset import label_matrix
-from training.ensemble import choose_served, cross_fitted_scores, fit_ensemble, fit_linear_weights
 from training.errors import ConfigError
+from training.fit_ensemble import choose_served, cross_fitted_scores, fit_ensemble, fit_linear_weights
 from training.train import TrainResult
 from training.transformer_train import choose_max_length, resolve_backbone, train_transformer, training_batches
 
@@ -68,7 +68,7 @@ def test_transformer_config_is_validated(tiny_checkpoint: Path) -> None:
     assert resolve_backbone(str(tiny_checkpoint)) == tiny_checkpoint
     config = config_from_dict({"transformer": {"enabled": True, "backbone": str(tiny_checkpoint)}}, source="test")
     assert config.transformer.enabled and config.as_dict()["transformer"]["backbone"] == str(tiny_checkpoint)
-    assert not config_from_dict({}, source="old card").transformer.enabled
+    assert config_from_dict({}, source="no keys") == TrainConfig()  # a missing table is the defaults, not "off"
 
 
 def _tiny_training_inputs() -> tuple:
@@ -154,7 +154,7 @@ def test_bench_vispam_without_the_data_says_so(tmp_path: Path, monkeypatch: pyte
 
 
 def test_bench_timing_and_peer_plumbing(trained_transformer: TrainResult) -> None:
-    from training.bench import build_peer, time_calls
+    from training.bench_serving_speed import build_peer, time_calls
 
     listings = [Listing(title=title) for title, _labels in TINY_ITEMS]
     result = time_calls(lambda batch: [len(b.title) for b in batch], listings, 4)
