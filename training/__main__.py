@@ -18,7 +18,8 @@ from training.dataset import load_examples, load_false_alarm_listings
 from training.evaluate import evaluate_predictor, evaluate_scorers, false_alarm_rate
 from training.generalisation_report import report_generalisation
 from training.report import nan_to_none, render_metrics_table, render_scorer_comparison, render_slices_table
-from training.train import load_split, train
+from training.split import load_split
+from training.train import train
 
 # Listings written apart from the seed data, for evaluation only (never trained or tuned on): report key -> (file,
 # description). The independent set's errors were looked at during development; the holdout set was written

@@ -41,8 +41,8 @@ from training.evaluate import compute_metrics
 from training.label_issues import LabelIssue, find_label_issues, out_of_fold_probabilities
 from training.report import nan_to_none
 from training.review_weights import WeightingSummary, apply_weights, render_weighting, summarize
-from training.split import inherit_split
-from training.train import load_split, train
+from training.split import inherit_split, load_split
+from training.train import train
 
 log = logging.getLogger("training.promote")
 REGISTRY_FILE = "registry.jsonl"

@@ -75,7 +75,7 @@ def render_model_card(card: dict[str, Any]) -> str:
         f"- created: {card['created_at']}; training time: {card['training_seconds']} s",
         f"- data: `{card['data']['path']}` (sha256 {card['data']['sha256'][:16]}…); split {card['data']['split']}",
         "- listings: " + ", ".join(f"{name} {counts[name]['total']}" for name in ("train", "valid", "test")),
-        f"- real-title edits (training only): {card['data'].get('real_edits', {}).get('note', 'none')}",
+        f"- ../shared: {card['data']['shared']['note']}",
         f"- thresholds (chosen for F1 on the selection data): {json.dumps(card['thresholds'])}",
         f"- priority: high if risk ≥ {cutoffs['high']}, medium if ≥ {cutoffs['medium']}",
         "",

@@ -25,7 +25,8 @@ from training.fit_ensemble import macro_ap
 from training.promote import prepare_data, write_training_data
 from training.report import nan_to_none
 from training.review_weights import WeightingSummary
-from training.train import load_split, train
+from training.split import load_split
+from training.train import train
 
 
 @dataclass(frozen=True)
