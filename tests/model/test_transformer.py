@@ -52,7 +52,7 @@ def test_artifact_holds_every_scorer(trained_transformer: TrainResult) -> None:
 
 def test_onnx_matches_pytorch_within_stated_tolerance(trained_transformer: TrainResult) -> None:
     from model.transformer import load_trained
-    from training.transformer_train import batch_logits
+    from training.fine_tune_loop import batch_logits
 
     folder = trained_transformer.model_dir
     network, saved = load_trained(folder)

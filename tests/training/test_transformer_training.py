@@ -18,9 +18,11 @@ from tests.conftest import TINY_ITEMS, make_tiny_transformer_config
 from training.config import TrainConfig, TransformerTrainConfig, config_from_dict
 from training.dataset import label_matrix
 from training.errors import ConfigError
+from training.fine_tune_loop import training_batches
 from training.fit_ensemble import choose_served, cross_fitted_scores, fit_ensemble, fit_linear_weights
 from training.train import TrainResult
-from training.transformer_train import choose_max_length, resolve_backbone, train_transformer, training_batches
+from training.transformer_inputs import choose_max_length, resolve_backbone
+from training.transformer_train import train_transformer
 
 
 def test_choose_served_prefers_the_ensemble_only_when_it_beats_both() -> None:
