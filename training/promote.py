@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -33,6 +32,7 @@ import numpy as np
 
 from model.artifact import point_current, resolve_model_dir
 from model.errors import ArtifactError
+from model.listing_key import listing_key
 from model.predictor import Predictor
 from model.schema import Listing
 from training.config import TrainConfig
@@ -54,16 +54,6 @@ class Decision:
 
     promote: bool
     reason: str
-
-
-def listing_key(listing: Listing) -> str:
-    """What makes two records the same listing: platform and id, else the URL, else the text."""
-    if listing.id:
-        return f"{listing.platform or ''}:{listing.id}"
-    if listing.url:
-        return f"url:{listing.url}"
-    text = f"{listing.title}\n{listing.description or ''}"
-    return "text:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def latest_reviews(reviews: list[Example]) -> dict[str, Example]:
