@@ -22,8 +22,8 @@ from training.config import TrainConfig
 from training.dataset import label_matrix
 from training.evaluate import compute_metrics
 from training.fit_ensemble import macro_ap
-from training.promote import prepare_data, write_training_data
 from training.report import nan_to_none
+from training.retrain_data import prepare_data, write_training_data
 from training.review_weights import WeightingSummary
 from training.split import load_split
 from training.train import train

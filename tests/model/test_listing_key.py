@@ -7,11 +7,11 @@ import json
 from model.listing_key import listing_key
 from model.schema import Listing
 from serving.storage import repository
-from training import promote
+from training import retrain_data
 
 
 def test_serving_and_training_use_the_same_key() -> None:
-    assert repository.listing_key is listing_key is promote.listing_key
+    assert repository.listing_key is listing_key is retrain_data.listing_key
 
 
 def test_key_is_a_json_array_of_id_else_url_else_content() -> None:

@@ -13,7 +13,8 @@ from model.listing_key import listing_key
 from model.schema import Listing
 from tests.conftest import make_tiny_config, write_noisy_copy, write_tiny_dataset
 from training.dataset import Example, load_examples
-from training.promote import decide, latest_reviews, merge_reviews, retrain
+from training.promote import decide, retrain
+from training.retrain_data import latest_reviews, merge_reviews
 from training.train import train
 
 
