@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -153,6 +154,34 @@ def test_bench_vispam_without_the_data_says_so(tmp_path: Path, monkeypatch: pyte
     assert run_vispam(out=tmp_path / "vispam.json") == 2
     assert "ViSpamReviews is not available" in capsys.readouterr().out
     assert not (tmp_path / "vispam.json").exists()
+
+
+def test_bench_vispam_trains_on_the_published_splits_and_reports_f1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from training.vispam import run_vispam
+
+    folder = tmp_path / "shared" / "data" / "benchmarks" / "vispamreviews"
+    folder.mkdir(parents=True)
+    spam = ["mua acc game ib zalo {}", "theo dõi shop nhận quà {}", "ncncnc bán acc giá rẻ {}"]
+    fine = ["Sản phẩm tốt, giao nhanh {}", "Áo mặc vừa, vải mát {}", "Đóng gói cẩn thận, sẽ ủng hộ {}"]
+    for split, n in (("train", 60), ("dev", 24), ("test", 24)):
+        rows = [(1, spam[i % 3].format(i), 1) if i % 2 else (5, fine[i % 3].format(i), 0) for i in range(n)]
+        _write_vispam_csv(folder / f"{split}.csv", rows)
+    monkeypatch.setenv("SOI_SHARED_DIR", str(tmp_path / "shared"))
+    config = tmp_path / "vispam.toml"
+    config.write_text(
+        f'labels = ["spam"]\nmodels_dir = "{tmp_path / "models"}"\ncalibration_folds = 3\n'
+        "real_negative_files = []\nselection_holdout_files = []\n[text]\nmin_df = 1\n[transformer]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "vispam.json"
+    assert run_vispam(config_path=str(config), out=out) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert (report["train_listings"], report["dev_listings"], report["test_listings"]) == (60, 24, 24)
+    assert set(report["scorers"]) == {"linear"} and report["served_scorer"] == "linear"
+    assert report["served_test_macro_f1"] == report["scorers"]["linear"]["test_macro_f1"] > 0.9
+    assert "| **linear** (selected on dev) |" in capsys.readouterr().out
 
 
 def test_bench_timing_and_peer_plumbing(trained_transformer: TrainResult) -> None:
