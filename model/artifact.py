@@ -33,6 +33,9 @@ ENSEMBLE_FILE = "ensemble.json"
 SCORER_KINDS = ("linear", "transformer", "ensemble")
 CURRENT_LINK = "current"
 ARTIFACT_FORMAT = 1
+# What the loaders read from every model card (dotted: nested). A card without one of them was written by an older
+# Soi: loading it fails with a clear error instead of guessing what the field would have said.
+REQUIRED_CARD_FIELDS = ("version", "scorer", "scorers", "thresholds", "priority_cutoffs", "config", "data.split_mode")
 
 
 def hash_files(paths: Iterable[Path]) -> str:
@@ -70,7 +73,25 @@ def load_card(model_dir: Path) -> dict[str, Any]:
     card = read_json(model_dir / CARD_FILE)
     if card.get("format") != ARTIFACT_FORMAT:
         raise ArtifactError(f"{model_dir}: expected artifact format {ARTIFACT_FORMAT}, found {card.get('format')}")
+    missing = [name for name in REQUIRED_CARD_FIELDS if not _has_field(card, name)]
+    missing += [
+        f"scorers.{kind}.thresholds" for kind, part in card.get("scorers", {}).items() if "thresholds" not in part
+    ]
+    if missing:
+        raise ArtifactError(
+            f"{model_dir}: the model card has no {', '.join(missing)}: it was written by an older Soi; "
+            "retrain with `make train`"
+        )
     return card
+
+
+def _has_field(card: dict[str, Any], dotted: str) -> bool:
+    value: Any = card
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return True
 
 
 def resolve_model_dir(path: Path) -> Path:

@@ -85,5 +85,5 @@ class Ensemble:
             linear_weight=np.asarray(raw["linear_weight"], dtype=np.float64),
             calibration_slope=np.asarray(raw["calibration"]["slope"], dtype=np.float64),
             calibration_intercept=np.asarray(raw["calibration"]["intercept"], dtype=np.float64),
-            transformer_gate=float(raw.get("transformer_gate", 0.0)),
+            transformer_gate=float(raw["transformer_gate"]),
         )

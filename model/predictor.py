@@ -86,7 +86,7 @@ class Predictor:
     @property
     def available_scorers(self) -> tuple[str, ...]:
         """The scorers this artifact can serve (``linear`` always; ``transformer``, ``ensemble`` if trained)."""
-        return tuple(self.card.get("scorers", {"linear": {}}))
+        return tuple(self.card["scorers"])
 
     @classmethod
     def load(cls, path: Path | str, *, served: str | None = None, quantized: bool = True) -> Predictor:
@@ -97,10 +97,10 @@ class Predictor:
         """
         model_dir = resolve_model_dir(Path(path))
         card = load_card(model_dir)
-        served = served or card.get("scorer")
+        served = served or card["scorer"]
         if served not in SCORER_KINDS:
             raise ArtifactError(f"{model_dir}: expected scorer one of {list(SCORER_KINDS)}, found {served!r}")
-        per_scorer = card.get("scorers", {"linear": {"thresholds": card["thresholds"]}})
+        per_scorer = card["scorers"]
         if served not in per_scorer:
             raise ArtifactError(f"{model_dir}: expected a trained {served!r} scorer, found only {list(per_scorer)}")
         linear = LinearScorer.load(model_dir)
@@ -109,7 +109,7 @@ class Predictor:
             transformer = TransformerScorer.load(model_dir, quantized=quantized)
         if served == "ensemble":
             ensemble = Ensemble.load(model_dir)
-        thresholds = per_scorer[served].get("thresholds", card["thresholds"])
+        thresholds = per_scorer[served]["thresholds"]
         return cls(
             version=card["version"],
             linear=linear,

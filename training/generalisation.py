@@ -60,7 +60,7 @@ def compare_splits(predictor: Predictor, config: TrainConfig) -> dict[str, Any]:
         seed=config.seed,
     )
     shares = {"valid_share": config.valid_share, "test_share": config.test_share, "seed": config.seed}
-    model_mode = predictor.card.get("data", {}).get("split_mode", "seller")
+    model_mode = predictor.card["data"]["split_mode"]
     trained = {_key(e.listing) for e in split_examples(examples, mode=model_mode, **shares).train}
     result: dict[str, Any] = {"model_split": model_mode}
     for mode in ("pool", "seller"):

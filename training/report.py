@@ -87,12 +87,11 @@ def render_model_card(card: dict[str, Any]) -> str:
                     {kind: part["metrics"]["test"] for kind, part in card["scorers"].items()}, served=card["scorer"]
                 ),
                 "",
-                f"- selection rule: {card['selection'].get('rule', 'validation macro AP')}",
-                "- selection scores (macro AP per part and their mean): "
-                + json.dumps(card["selection"].get("scores", card["selection"]["valid_macro_average_precision"])),
+                f"- selection rule: {card['selection']['rule']}",
+                "- selection scores (macro AP per part and their mean): " + json.dumps(card["selection"]["scores"]),
                 "",
             ]
-            if len(card.get("scorers", {})) > 1
+            if len(card["scorers"]) > 1
             else []
         ),
         "## Test split",

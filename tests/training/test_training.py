@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -193,3 +195,18 @@ def test_price_neighbours_and_anomaly_features() -> None:
     features = signals(Listing(title="Áo thun trơn", price=99000))
     assert features["price_source_none"] == 1 and features["price_far_below_reference"] == 0
     assert LinearScorer.__dataclass_fields__["price_reference"].default_factory is not None
+
+
+@pytest.mark.parametrize("drop", ["scorers", "data.split_mode", "scorers.linear.thresholds"])
+def test_a_card_from_an_older_soi_is_refused_clearly(trained: TrainResult, tmp_path: Path, drop: str) -> None:
+    folder = tmp_path / "old"
+    shutil.copytree(trained.model_dir, folder)
+    card = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
+    *parents, last = drop.split(".")
+    part = card
+    for name in parents:
+        part = part[name]
+    del part[last]
+    (folder / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
+    with pytest.raises(ArtifactError, match=rf"has no {re.escape(drop)}: it was written by an older Soi"):
+        Predictor.load(folder)
