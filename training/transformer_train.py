@@ -102,6 +102,24 @@ def positive_weights(target: np.ndarray, weight: np.ndarray, max_pos_weight: flo
     return np.clip(negatives / np.maximum(positives, 1e-6), 1.0, max_pos_weight)
 
 
+def make_runner(
+    model: ListingTransformer,
+    config: TransformerTrainConfig,
+    inputs: FineTuneInputs,
+    *,
+    target: np.ndarray,
+    weight: np.ndarray,
+    pos_weight: np.ndarray,
+) -> EpochRunner:
+    """The optimiser, schedule and weighted loss of a fine-tuning run, ready to run epochs."""
+    optimizer, scheduler = build_optimiser(
+        model, config, steps_per_epoch=math.ceil(len(inputs.train_ids) / config.batch_size)
+    )
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight, dtype=torch.float32), reduction="none")
+    target_tensor, weight_tensor = torch.tensor(target, dtype=torch.float32), torch.tensor(weight, dtype=torch.float32)
+    return EpochRunner(model, inputs, target_tensor, weight_tensor, loss_fn, optimizer, scheduler)
+
+
 def export_best_epoch(
     model: ListingTransformer,
     config: TransformerTrainConfig,
@@ -163,12 +181,7 @@ def train_transformer(
     )
     frozen = freeze_lower_layers(model, config.freeze_layers)
     pos_weight = positive_weights(train[2], train[3], config.max_pos_weight)
-    optimizer, scheduler = build_optimiser(
-        model, config, steps_per_epoch=math.ceil(len(inputs.train_ids) / config.batch_size)
-    )
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight, dtype=torch.float32), reduction="none")
-    target, weight = torch.tensor(train[2], dtype=torch.float32), torch.tensor(train[3], dtype=torch.float32)
-    runner = EpochRunner(model, inputs, target, weight, loss_fn, optimizer, scheduler)
+    runner = make_runner(model, config, inputs, target=train[2], weight=train[3], pos_weight=pos_weight)
     log.info(
         "transformer: %s, %d train / %d valid listings, max_length %d (p%g), %d frozen layers, %d epochs",
         backbone.name,
