@@ -11,6 +11,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from model import __version__
 from model.errors import ArtifactError
 from serving.auth import KeyCache
 from serving.batching import ScoringBatcher
@@ -94,7 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
         follower.stop()
         app.state.db.dispose()
 
-    app = FastAPI(title="Soi", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Soi", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.predictor = None
     app.state.db = Database(settings)  # connects lazily, on first use

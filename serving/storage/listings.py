@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from model.folding import nfc
+from model.listing_key import listing_key
 from model.schema import Listing, Score
 from serving.storage.db import insert_ignore
 from serving.storage.models import ListingFlagRow, ListingRow, ScoreRow, SnapshotRow
@@ -41,17 +42,6 @@ def canonical_json(value: Any) -> str:
 def content_sha256(raw: dict[str, Any]) -> str:
     """SHA-256 of a listing's canonical, NFC-normalised JSON: key order, spacing and Unicode form don't count."""
     return sha256_hex(canonical_json(_nfc_deep(raw)))
-
-
-def listing_key(listing: Listing, sha256: str) -> str:
-    """A listing's identity: platform + the crawler's id, else its url, else its content, as a JSON array
-    (``["id", platform, id]``, ``["url", url]``, ``["sha256", hash]``): its parts can never run into each other,
-    as a joined ``id:<platform>:<id>`` could (migration 0003 rewrote the keys stored before)."""
-    if listing.id:
-        return canonical_json(["id", listing.platform or "", listing.id])
-    if listing.url:
-        return canonical_json(["url", listing.url])
-    return canonical_json(["sha256", sha256])
 
 
 def sha256_hex(text: str) -> str:
