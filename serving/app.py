@@ -16,6 +16,7 @@ from serving.auth import KeyCache
 from serving.batching import ScoringBatcher
 from serving.case_setup import install_cases
 from serving.errors import install_error_handlers
+from serving.heap import freeze_long_lived
 from serving.logs import configure_logging
 from serving.metrics import set_model_version
 from serving.middleware import RequestContextMiddleware
@@ -85,10 +86,13 @@ def create_app(settings: Settings) -> FastAPI:
             model_path=settings.model_path,
             poll_s=settings.reload_poll_s,
             max_read_ms=settings.max_read_ms,
+            gc_freeze=settings.gc_freeze,
         )
         follower.start()
         app.state.model_follower = follower
         app.state.batcher = _start_batcher(app, settings)
+        if settings.gc_freeze:
+            freeze_long_lived()
         yield
         await app.state.batcher.stop(drain_s=settings.batch_drain_s)
         follower.stop()
