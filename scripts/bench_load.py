@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pg_cluster
-from process_cpu import process_tree, processes_cpu_s
+from process_cpu import postgres_cpu_s, process_tree, processes_cpu_s
 from raw_client import KeepAliveConnection, ResponseError, encode_post
 from serve_process import REPO, free_port, make_keys, start_server, wipe_postgresql
 
@@ -137,8 +138,24 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class CpuMeters:
+    """CPU seconds used so far by the server's processes and, for a local PostgreSQL, by the database's."""
+
+    server_pids: list[int]
+    database: Database | None = None
+
+    def server_s(self) -> float:
+        """The API's processes (the server and its workers)."""
+        return processes_cpu_s(self.server_pids)
+
+    def database_s(self) -> float | None:
+        """A local PostgreSQL server's processes; None for SQLite (inside the workers) or a remote server."""
+        return postgres_cpu_s(self.database) if self.database is not None else None
+
+
 async def concurrent_singles(
-    base_url: str, key: str, listings: list[dict], *, concurrency: int, rounds: int, server_pids: list[int]
+    base_url: str, key: str, listings: list[dict], *, concurrency: int, rounds: int, meters: CpuMeters
 ) -> dict[str, dict[str, Any]]:
     """``rounds`` bursts of ``concurrency`` simultaneous single-listing requests, each simulated crawler on its own
     keep-alive connection (``raw_client``: the load generator's CPU stays a small part of the server's). Stored
@@ -160,7 +177,14 @@ async def concurrent_singles(
     }
     clients = [KeepAliveConnection(host, port) for _ in range(concurrency)]
     phases = {
-        dry_run: {"statuses": Counter(), "latencies": [], "seconds": 0.0, "client_cpu_s": 0.0, "server_cpu_s": 0.0}
+        dry_run: {
+            "statuses": Counter(),
+            "latencies": [],
+            "seconds": 0.0,
+            "client_cpu_s": 0.0,
+            "server_cpu_s": 0.0,
+            "database_cpu_s": None,
+        }
         for dry_run in (False, True)
     }
 
@@ -183,14 +207,16 @@ async def concurrent_singles(
         indexes = [next(source) for _ in range(concurrency)]
         for dry_run in (False, True):
             phase = phases[dry_run]
-            server_cpu = processes_cpu_s(server_pids)
+            database_cpu, server_cpu = meters.database_s(), meters.server_s()
             cpu, started = time.process_time(), time.perf_counter()
             await asyncio.gather(
                 *(one(client, requests[dry_run][i], phase, dry_run) for client, i in zip(clients, indexes, strict=True))
             )
             phase["seconds"] += time.perf_counter() - started
             phase["client_cpu_s"] += time.process_time() - cpu
-            phase["server_cpu_s"] += processes_cpu_s(server_pids) - server_cpu
+            phase["server_cpu_s"] += meters.server_s() - server_cpu
+            if database_cpu is not None:
+                phase["database_cpu_s"] = (phase["database_cpu_s"] or 0.0) + meters.database_s() - database_cpu
     for client in clients:
         client.close()
     return {
@@ -221,6 +247,12 @@ def singles_figures(phase: dict[str, Any], *, dry_run: bool, concurrency: int, r
         # read from /proc in ticks (10 ms), summed over the bursts
         "client_cpu_ms_per_request": round(1000 * phase["client_cpu_s"] / requests, 3) if requests else None,
         "server_cpu_ms_per_request": round(1000 * phase["server_cpu_s"] / requests, 3) if requests else None,
+        # a local PostgreSQL's own processes (SQLite works inside the server's); None where not measured
+        "database_cpu_ms_per_request": (
+            round(1000 * phase["database_cpu_s"] / requests, 3)
+            if requests and phase["database_cpu_s"] is not None
+            else None
+        ),
     }
 
 
@@ -259,7 +291,12 @@ async def batch_phases(args: argparse.Namespace, base_url: str, key: str, listin
 
 
 async def run(
-    args: argparse.Namespace, base_url: str, key: str, listings: list[dict], server_pid: int
+    args: argparse.Namespace,
+    base_url: str,
+    key: str,
+    listings: list[dict],
+    server_pid: int,
+    database: Database | None,
 ) -> dict[str, Any]:
     """The phases asked for against a running server: batches on the first half of the listings, singles on the
     second."""
@@ -269,13 +306,14 @@ async def run(
         results |= await batch_phases(args, base_url, key, listings[:half])
     if "singles" in args.phases:
         singles = listings[half:]
-        server_pids = process_tree(server_pid)  # the server and its workers, started by now
+        # the server and its workers (started by now), and a local PostgreSQL's processes
+        meters = CpuMeters(process_tree(server_pid), database)
         # warm-up (connections, each worker's first requests), not counted
         await concurrent_singles(
-            base_url, key, singles[-args.singles :], concurrency=args.singles, rounds=1, server_pids=server_pids
+            base_url, key, singles[-args.singles :], concurrency=args.singles, rounds=1, meters=meters
         )
         results |= await concurrent_singles(
-            base_url, key, singles, concurrency=args.singles, rounds=args.rounds, server_pids=server_pids
+            base_url, key, singles, concurrency=args.singles, rounds=args.rounds, meters=meters
         )
     return results
 
@@ -286,10 +324,14 @@ def bench_backend(args: argparse.Namespace, database_url: str, listings: list[di
     server = start_server(
         model=args.model, database_url=database_url, workers=args.workers, log_path=tmp / "server.log"
     )
+    # PostgreSQL's CPU is read from /proc when it runs here (SQLite's is the workers' own)
+    database = Database(get_settings(database_url=database_url)) if database_url.startswith("postgresql") else None
     try:
-        return asyncio.run(run(args, server.base_url, key, listings, server.process.pid))
+        return asyncio.run(run(args, server.base_url, key, listings, server.process.pid, database))
     finally:
         server.stop()
+        if database is not None:
+            database.dispose()
 
 
 def bench_postgresql(args: argparse.Namespace, listings: list[dict], tmp: Path) -> dict[str, Any]:
@@ -332,7 +374,7 @@ def summary(backend: str, results: dict[str, Any], args: argparse.Namespace) -> 
                 f"{args.singles} concurrent singles x{args.rounds} {name}: {singles['listings_per_s']} listings/s, "
                 f"p50/p95/p99 {latency['p50_ms']}/{latency['p95_ms']}/{latency['p99_ms']} ms, "
                 f"errors {singles['errors']}, CPU ms/request client {singles['client_cpu_ms_per_request']} "
-                f"server {singles['server_cpu_ms_per_request']}"
+                f"server {singles['server_cpu_ms_per_request']} database {singles['database_cpu_ms_per_request']}"
             )
     return f"{backend}: " + "; ".join(parts)
 
