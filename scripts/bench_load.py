@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# this checkout's packages, before process_cpu imports serving (not the copy an editable install points at)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pg_cluster
 from process_cpu import postgres_cpu_s, process_tree, processes_cpu_s
 from raw_client import KeepAliveConnection, ResponseError, encode_post
