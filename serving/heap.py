@@ -5,6 +5,9 @@ process. Python's collector walks every tracked object on each full collection, 
 hundred requests trigger: measured, a pause of 0.25 to 0.35 s every 500 or so single-listing requests, about 0.5 ms
 of CPU per request on average and the worst of the tail latency. ``gc.freeze`` moves every object alive at that
 moment into a generation the collector never walks; reference counting still frees them as usual.
+
+The served app (``app_from_env``, what ``python -m serving run`` starts in each worker) freezes; an app built by
+``create_app`` alone (tests, tools) does not unless asked, since each freeze begins with a full collection.
 """
 
 from __future__ import annotations

@@ -51,10 +51,10 @@ class ModelFollower:
         model_path: str,
         poll_s: float,
         max_read_ms: float,
-        gc_freeze: bool = False,
+        freeze_heap: bool = False,
     ) -> None:
         self.state = state
-        self.gc_freeze = gc_freeze
+        self.freeze_heap = freeze_heap
         self.db = db
         self.model_path = model_path
         self.poll_s = poll_s
@@ -70,7 +70,7 @@ class ModelFollower:
             new = load_predictor(self.model_path, max_read_ms=self.max_read_ms)
             old = self.state.predictor  # type: ignore[attr-defined]
             self.state.predictor = new  # type: ignore[attr-defined]
-            if self.gc_freeze:
+            if self.freeze_heap:
                 freeze_long_lived()
         set_model_version(old.version if old else None, new.version)
         return new, old

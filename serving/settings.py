@@ -43,12 +43,6 @@ class Settings(BaseSettings):
         "lets the event loop answer /healthz, /readyz and /metrics sooner meanwhile (measured: p50 17 ms against "
         "29 ms on a loaded 2-core machine) at no measurable cost to scoring.",
     )
-    gc_freeze: bool = Field(
-        default=True,
-        description="Once the model has loaded (and after each reload), freeze every object then alive out of the "
-        "cyclic garbage collector's walks (serving/heap.py): without it a full collection pauses the process for a "
-        "few hundred ms every few hundred requests.",
-    )
     max_header_bytes: int = Field(
         default=16_384, ge=1_024, description="Largest request line plus headers (h11); larger is refused with 400."
     )

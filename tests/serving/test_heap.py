@@ -9,9 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from serving.app import create_app
 from serving.heap import freeze_long_lived
-from tests.serving.conftest import make_database_url, start_service
+from serving.settings import Settings, get_settings
+from tests.serving.conftest import make_database_url
 from training.train import TrainResult
 
 
@@ -39,11 +42,29 @@ def test_freeze_and_collect_what_an_earlier_freeze_held(unfrozen: None) -> None:
     assert gc.get_freeze_count() > 0
 
 
-def test_the_app_freezes_once_its_model_has_loaded(trained: TrainResult, tmp_path: Path, unfrozen: None) -> None:
+def test_the_served_app_freezes_once_its_model_has_loaded_and_after_a_reload(
+    trained: TrainResult, tmp_path: Path, unfrozen: None
+) -> None:
+    def settings(folder: str) -> Settings:
+        return get_settings(
+            model_path=str(trained.model_dir.parent),
+            database_url=make_database_url("sqlite", tmp_path / folder),
+            session_secret="s",
+            identifier_key="i",
+            evidence_key="e",
+        )
+
     gc.unfreeze()
-    for service in start_service(trained, make_database_url("sqlite", tmp_path), "sqlite"):
-        assert service.client.get("/readyz").status_code == 200
+    (tmp_path / "served").mkdir()
+    app = create_app(settings("served"), freeze_heap=True)
+    with TestClient(app) as client:
+        assert client.get("/readyz").status_code == 200
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()
+        app.state.model_follower.reload()
         assert gc.get_freeze_count() > 0
     gc.unfreeze()
-    for _service in start_service(trained, make_database_url("sqlite", tmp_path / "off"), "sqlite", gc_freeze=False):
+    (tmp_path / "plain").mkdir()
+    with TestClient(create_app(settings("plain"))) as client:  # tests and tools: no freezing unless asked
+        assert client.get("/readyz").status_code == 200
         assert gc.get_freeze_count() == 0
