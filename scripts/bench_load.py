@@ -1,9 +1,10 @@
 """Load test of the API from a second process on loopback: sustained batch scoring (dry run, then stored) and
-bursts of 200 concurrent single-listing requests, on SQLite and on PostgreSQL (the database at --pg-url, which it
-wipes, else a throwaway local cluster when PostgreSQL is installed). Bounded in time and count; writes a JSON
-report.
+bursts of 200 concurrent single-listing requests (stored and dry run, alternating), on SQLite and on PostgreSQL
+(the database at --pg-url, which it wipes, else a throwaway local cluster when PostgreSQL is installed). Bounded in
+time and count; writes a JSON report with the CPU per single request of the load client and of the server.
 
     python scripts/bench_load.py --model models --out reports/bench_load.json   (make bench-load [PG_URL=...])
+    python scripts/bench_load.py --phases singles --backends sqlite --rounds 3   (a short singles-only run)
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# this checkout's packages, before process_cpu imports serving (not the copy an editable install points at)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pg_cluster
+from process_cpu import postgres_cpu_s, process_tree, processes_cpu_s
+from raw_client import KeepAliveConnection, ResponseError, encode_post
 from serve_process import REPO, free_port, make_keys, start_server, wipe_postgresql
 
 from serving.settings import get_settings
@@ -133,57 +140,137 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-async def concurrent_singles(
-    client: httpx.AsyncClient, listings: list[dict], *, concurrency: int, rounds: int
-) -> dict[str, Any]:
-    """``rounds`` bursts of ``concurrency`` simultaneous single-listing requests."""
-    statuses: Counter[str] = Counter()
-    latencies: list[float] = []
-    source = itertools.cycle(listings)
+@dataclass(frozen=True)
+class CpuMeters:
+    """CPU seconds used so far by the server's processes and, for a local PostgreSQL, by the database's."""
 
-    async def one(listing: dict) -> None:
+    server_pids: list[int]
+    database: Database | None = None
+
+    def server_s(self) -> float:
+        """The API's processes (the server and its workers)."""
+        return processes_cpu_s(self.server_pids)
+
+    def database_s(self) -> float | None:
+        """A local PostgreSQL server's processes; None for SQLite (inside the workers) or a remote server."""
+        return postgres_cpu_s(self.database) if self.database is not None else None
+
+
+async def concurrent_singles(
+    base_url: str, key: str, listings: list[dict], *, concurrency: int, rounds: int, meters: CpuMeters
+) -> dict[str, dict[str, Any]]:
+    """``rounds`` bursts of ``concurrency`` simultaneous single-listing requests, each simulated crawler on its own
+    keep-alive connection (``raw_client``: the load generator's CPU stays a small part of the server's). Stored
+    and dry-run bursts alternate, so that whatever else runs on the machine weighs on both alike.
+
+    Every response's status is checked (and a stored one must name its listing in ``X-Soi-Listing-Id``);
+    anything else counts as an error by status or exception name.
+    """
+    url = urlsplit(base_url)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+    headers = {"Authorization": f"Bearer {key}"}
+    needed = listings[: concurrency * rounds]
+    requests = {
+        dry_run: [
+            encode_post("/v1/score" + ("?dry_run=true" if dry_run else ""), listing, host=url.netloc, headers=headers)
+            for listing in needed
+        ]
+        for dry_run in (False, True)
+    }
+    clients = [KeepAliveConnection(host, port) for _ in range(concurrency)]
+    phases = {
+        dry_run: {
+            "statuses": Counter(),
+            "latencies": [],
+            "seconds": 0.0,
+            "client_cpu_s": 0.0,
+            "server_cpu_s": 0.0,
+            "database_cpu_s": None,
+        }
+        for dry_run in (False, True)
+    }
+
+    async def one(client: KeepAliveConnection, data: bytes, phase: dict[str, Any], dry_run: bool) -> None:
         started = time.perf_counter()
         try:
-            response = await client.post("/v1/score", json=listing)
-            statuses[str(response.status_code)] += 1
-            if response.status_code == 200:
-                latencies.append(time.perf_counter() - started)
-        except httpx.HTTPError as exc:
-            statuses[type(exc).__name__] += 1
+            response = await client.request(data)
+        except (OSError, EOFError, asyncio.LimitOverrunError, ResponseError) as exc:
+            phase["statuses"][type(exc).__name__] += 1
+            return
+        if response.status == 200 and not dry_run and not response.has_header(b"x-soi-listing-id"):
+            phase["statuses"]["200 without X-Soi-Listing-Id"] += 1
+            return
+        phase["statuses"][str(response.status)] += 1
+        if response.status == 200:
+            phase["latencies"].append(time.perf_counter() - started)
 
-    started = time.perf_counter()
+    source = itertools.cycle(range(len(needed)))
     for _ in range(rounds):
-        await asyncio.gather(*(one(next(source)) for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
+        indexes = [next(source) for _ in range(concurrency)]
+        for dry_run in (False, True):
+            phase = phases[dry_run]
+            database_cpu, server_cpu = meters.database_s(), meters.server_s()
+            cpu, started = time.process_time(), time.perf_counter()
+            await asyncio.gather(
+                *(one(client, requests[dry_run][i], phase, dry_run) for client, i in zip(clients, indexes, strict=True))
+            )
+            phase["seconds"] += time.perf_counter() - started
+            phase["client_cpu_s"] += time.process_time() - cpu
+            phase["server_cpu_s"] += meters.server_s() - server_cpu
+            if database_cpu is not None:
+                phase["database_cpu_s"] = (phase["database_cpu_s"] or 0.0) + meters.database_s() - database_cpu
+    for client in clients:
+        client.close()
     return {
-        "concurrency": concurrency,
-        "rounds": rounds,
-        "requests": sum(statuses.values()),
-        "seconds": round(elapsed, 2),
-        "requests_per_s": round(sum(statuses.values()) / elapsed, 1),
-        "listings_per_s": round(len(latencies) / elapsed, 1),  # stored, one listing per request answered 200
-        "errors": sum(n for status, n in statuses.items() if status != "200"),
-        "statuses": dict(statuses),
-        "latency": percentiles(latencies),
+        "concurrent_singles" if not dry_run else "concurrent_singles_dry_run": singles_figures(
+            phase, dry_run=dry_run, concurrency=concurrency, rounds=rounds
+        )
+        for dry_run, phase in phases.items()
     }
 
 
-async def run(args: argparse.Namespace, base_url: str, key: str, listings: list[dict]) -> dict[str, Any]:
-    """The three phases against a running server."""
-    limits = httpx.Limits(max_connections=args.singles + 10, max_keepalive_connections=args.singles + 10)
+def singles_figures(phase: dict[str, Any], *, dry_run: bool, concurrency: int, rounds: int) -> dict[str, Any]:
+    """One singles phase's report: throughput, latency, errors, and CPU per request of client and server."""
+    statuses, seconds = phase["statuses"], phase["seconds"]
+    requests = sum(statuses.values())
+    answered = len(phase["latencies"])
+    return {
+        "dry_run": dry_run,
+        "concurrency": concurrency,
+        "rounds": rounds,
+        "requests": requests,
+        "seconds": round(seconds, 2),
+        "requests_per_s": round(requests / seconds, 1) if seconds else 0.0,
+        "listings_per_s": round(answered / seconds, 1) if seconds else 0.0,  # one listing per request answered 200
+        "errors": requests - answered,
+        "statuses": dict(statuses),
+        "latency": percentiles(phase["latencies"]),
+        # CPU seconds per request (ms), of the load generator and of the server's processes; the server's is
+        # read from /proc in ticks (10 ms), summed over the bursts
+        "client_cpu_ms_per_request": round(1000 * phase["client_cpu_s"] / requests, 3) if requests else None,
+        "server_cpu_ms_per_request": round(1000 * phase["server_cpu_s"] / requests, 3) if requests else None,
+        # a local PostgreSQL's own processes (SQLite works inside the server's); None where not measured
+        "database_cpu_ms_per_request": (
+            round(1000 * phase["database_cpu_s"] / requests, 3)
+            if requests and phase["database_cpu_s"] is not None
+            else None
+        ),
+    }
+
+
+async def batch_phases(args: argparse.Namespace, base_url: str, key: str, listings: list[dict]) -> dict[str, Any]:
+    """Sustained batch scoring, dry run and stored, through httpx."""
+    limits = httpx.Limits(max_connections=args.concurrency + 10, max_keepalive_connections=args.concurrency + 10)
     headers = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120, limits=limits) as client:
         # warm-up (connections, first-call costs), not counted
         await sustained_batches(client, listings[-640:], batch=args.batch, concurrency=2, seconds=2, dry_run=True)
-        half = len(listings) // 2
         # dry-run and stored phases alternate in short slices, so that whatever else runs on the machine
         # weighs on both alike and their difference is the cost of storage
         slices = max(1, round(args.seconds / args.slice_seconds))
         parts: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
         for index in range(slices):
-            chunk = listings[:half][
-                index * len(listings[:half]) // slices : (index + 1) * len(listings[:half]) // slices
-            ]
+            chunk = listings[index * len(listings) // slices : (index + 1) * len(listings) // slices]
             for dry_run in (True, False):
                 parts[dry_run].append(
                     await sustained_batches(
@@ -195,9 +282,42 @@ async def run(args: argparse.Namespace, base_url: str, key: str, listings: list[
                         dry_run=dry_run,
                     )
                 )
-        dry, stored = merge(parts[True]), merge(parts[False])
-        singles = await concurrent_singles(client, listings[half:], concurrency=args.singles, rounds=args.rounds)
-    return {"batch_dry_run": dry, "batch_stored": stored, "concurrent_singles": singles}
+    dry, stored = merge(parts[True]), merge(parts[False])
+    return {
+        "batch_dry_run": dry,
+        "batch_stored": stored,
+        "storage_overhead_pct": (
+            round(100 * (1 - stored["listings_per_s"] / dry["listings_per_s"]), 1) if dry["listings_per_s"] else None
+        ),
+    }
+
+
+async def run(
+    args: argparse.Namespace,
+    base_url: str,
+    key: str,
+    listings: list[dict],
+    server_pid: int,
+    database: Database | None,
+) -> dict[str, Any]:
+    """The phases asked for against a running server: batches on the first half of the listings, singles on the
+    second."""
+    half = len(listings) // 2
+    results: dict[str, Any] = {}
+    if "batches" in args.phases:
+        results |= await batch_phases(args, base_url, key, listings[:half])
+    if "singles" in args.phases:
+        singles = listings[half:]
+        # the server and its workers (started by now), and a local PostgreSQL's processes
+        meters = CpuMeters(process_tree(server_pid), database)
+        # warm-up (connections, each worker's first requests), not counted
+        await concurrent_singles(
+            base_url, key, singles[-args.singles :], concurrency=args.singles, rounds=1, meters=meters
+        )
+        results |= await concurrent_singles(
+            base_url, key, singles, concurrency=args.singles, rounds=args.rounds, meters=meters
+        )
+    return results
 
 
 def bench_backend(args: argparse.Namespace, database_url: str, listings: list[dict], tmp: Path) -> dict[str, Any]:
@@ -206,15 +326,14 @@ def bench_backend(args: argparse.Namespace, database_url: str, listings: list[di
     server = start_server(
         model=args.model, database_url=database_url, workers=args.workers, log_path=tmp / "server.log"
     )
+    # PostgreSQL's CPU is read from /proc when it runs here (SQLite's is the workers' own)
+    database = Database(get_settings(database_url=database_url)) if database_url.startswith("postgresql") else None
     try:
-        results = asyncio.run(run(args, server.base_url, key, listings))
+        return asyncio.run(run(args, server.base_url, key, listings, server.process.pid, database))
     finally:
         server.stop()
-    stored, dry = results["batch_stored"], results["batch_dry_run"]
-    results["storage_overhead_pct"] = (
-        round(100 * (1 - stored["listings_per_s"] / dry["listings_per_s"]), 1) if dry["listings_per_s"] else None
-    )
-    return results
+        if database is not None:
+            database.dispose()
 
 
 def bench_postgresql(args: argparse.Namespace, listings: list[dict], tmp: Path) -> dict[str, Any]:
@@ -236,18 +355,30 @@ def bench_postgresql(args: argparse.Namespace, listings: list[dict], tmp: Path) 
         pg_cluster.stop(data_dir, bin_dir, immediate=True)
 
 
+PHASES = ("batch_dry_run", "batch_stored", "concurrent_singles", "concurrent_singles_dry_run")
+
+
 def summary(backend: str, results: dict[str, Any], args: argparse.Namespace) -> str:
     """One line per backend for the console."""
     if "skipped" in results:
         return f"{backend}: skipped ({results['skipped']})"
-    stored, dry, singles = results["batch_stored"], results["batch_dry_run"], results["concurrent_singles"]
-    return (
-        f"{backend}: batches of {args.batch} stored {stored['listings_per_s']} listings/s (dry run "
-        f"{dry['listings_per_s']}), p95 {stored['latency']['p95_ms']} ms, errors {stored['errors']}; "
-        f"{args.singles} concurrent singles x{args.rounds}: {singles['listings_per_s']} listings/s, "
-        f"p50/p95/p99 {singles['latency']['p50_ms']}/{singles['latency']['p95_ms']}/{singles['latency']['p99_ms']} ms, "
-        f"errors {singles['errors']}"
-    )
+    parts = []
+    if "batch_stored" in results:
+        stored, dry = results["batch_stored"], results["batch_dry_run"]
+        parts.append(
+            f"batches of {args.batch} stored {stored['listings_per_s']} listings/s (dry run "
+            f"{dry['listings_per_s']}), p95 {stored['latency']['p95_ms']} ms, errors {stored['errors']}"
+        )
+    for phase, name in (("concurrent_singles", "stored"), ("concurrent_singles_dry_run", "dry run")):
+        if phase in results:
+            singles, latency = results[phase], results[phase]["latency"]
+            parts.append(
+                f"{args.singles} concurrent singles x{args.rounds} {name}: {singles['listings_per_s']} listings/s, "
+                f"p50/p95/p99 {latency['p50_ms']}/{latency['p95_ms']}/{latency['p99_ms']} ms, "
+                f"errors {singles['errors']}, CPU ms/request client {singles['client_cpu_ms_per_request']} "
+                f"server {singles['server_cpu_ms_per_request']} database {singles['database_cpu_ms_per_request']}"
+            )
+    return f"{backend}: " + "; ".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,7 +396,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--listings", type=int, default=20_000, help="most listings read from the data file")
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--pg-url", default=None, help="an empty PostgreSQL database this benchmark may wipe")
+    parser.add_argument("--phases", default="batches,singles", help="comma-separated: batches, singles")
     args = parser.parse_args(argv)
+    args.phases = set(args.phases.split(","))
+    if not args.phases <= {"batches", "singles"}:
+        parser.error(f"unknown phases in {sorted(args.phases)}")
 
     listings, source = load_listings(args.listings)
     load_before = [round(x, 2) for x in os.getloadavg()]
@@ -286,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_before": load_before,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(),
-            "note": "the load generator (one Python process) shares the machine's cores with the server",
+            "note": "the load generator (one Python process: httpx for batches, raw_client for singles) shares the "
+            "machine's cores with the server",
         },
         "server": {"workers": args.workers},
         "data": {"source": source, "listings": len(listings)},
@@ -299,10 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(backend, results, args))
     print(f"-> {out}")
     failed = [
-        phase
-        for results in backends.values()
-        for phase in ("batch_dry_run", "batch_stored", "concurrent_singles")
-        if phase in results and results[phase]["errors"]
+        phase for results in backends.values() for phase in PHASES if phase in results and results[phase]["errors"]
     ]
     return 1 if failed else 0
 

@@ -17,6 +17,7 @@ from serving.auth import KeyCache
 from serving.batching import ScoringBatcher
 from serving.case_setup import install_cases
 from serving.errors import install_error_handlers
+from serving.heap import freeze_long_lived
 from serving.limits import RequestModels, document_limits
 from serving.logs import configure_logging
 from serving.metrics import set_model_version
@@ -62,8 +63,10 @@ def _start_batcher(app: FastAPI, settings: Settings) -> ScoringBatcher:
     return batcher
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app for the given settings."""
+def create_app(settings: Settings, *, freeze_heap: bool = False) -> FastAPI:
+    """Build the app for the given settings; ``freeze_heap`` (the served process's app) freezes the long-lived
+    objects out of the garbage collector's walks once the model has loaded and after each reload (``serving.heap``).
+    """
     configure_logging(settings.log_level)
 
     @asynccontextmanager
@@ -86,10 +89,13 @@ def create_app(settings: Settings) -> FastAPI:
             model_path=settings.model_path,
             poll_s=settings.reload_poll_s,
             max_read_ms=settings.max_read_ms,
+            freeze_heap=freeze_heap,
         )
         follower.start()
         app.state.model_follower = follower
         app.state.batcher = _start_batcher(app, settings)
+        if freeze_heap:
+            freeze_long_lived()
         yield
         await app.state.batcher.stop(drain_s=settings.batch_drain_s)
         follower.stop()
@@ -112,5 +118,6 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """The app for settings from the environment (the uvicorn factory used with several workers)."""
-    return create_app(get_settings())
+    """The app for settings from the environment: the uvicorn factory ``python -m serving run`` serves (a whole
+    process of its own, so it freezes its long-lived heap)."""
+    return create_app(get_settings(), freeze_heap=True)
