@@ -93,6 +93,19 @@ class Service:
     keys: Keys
     backend: str
 
+    def score_batches(self, listings: list[dict], *, batch: int = 50) -> list[dict]:
+        """Score and store ``listings`` as the crawler, ``batch`` a request; the results, in order."""
+        results: list[dict] = []
+        for start in range(0, len(listings), batch):
+            answer = self.client.post(
+                "/v1/score/batch",
+                json={"listings": listings[start : start + batch]},
+                headers=self.keys.header("crawler"),
+            )
+            assert answer.status_code == 200, answer.text
+            results += answer.json()["results"]
+        return results
+
 
 def start_service(trained: TrainResult, database_url: str, backend: str, **overrides: object) -> Iterator[Service]:
     """Build the app on ``database_url`` with auth on, create keys, yield it running."""

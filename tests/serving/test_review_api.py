@@ -32,13 +32,7 @@ def filled(
             {"id": f"q-{i}", "platform": ("shopee", "facebook", "zalo")[i % 3], "title": f"{title} #{i}"}
             for i, (title, _labels) in enumerate(TINY_ITEMS * 3)
         ]
-        for start in range(0, len(listings), 50):
-            response = service.client.post(
-                "/v1/score/batch",
-                json={"listings": listings[start : start + 50]},
-                headers=service.keys.header("crawler"),
-            )
-            assert response.status_code == 200
+        service.score_batches(listings)
         yield service
 
 

@@ -67,15 +67,7 @@ def crew(
     url = make_database_url(request.param, tmp_path_factory.mktemp("db"))
     for service in start_service(trained, url, request.param, auth_cache_s=0, second_review_share=1.0):
         listings = [{"id": f"t-{i}", "platform": "tiki", "title": title} for i, (title, _) in enumerate(TINY_ITEMS)]
-        ids = []
-        for start in range(0, len(listings), 20):
-            answer = service.client.post(
-                "/v1/score/batch",
-                json={"listings": listings[start : start + 20]},
-                headers=service.keys.header("crawler"),
-            )
-            assert answer.status_code == 200
-            ids += [result["stored_listing_id"] for result in answer.json()["results"]]
+        ids = [result["stored_listing_id"] for result in service.score_batches(listings, batch=20)]
         yield Team(service, ids)
 
 
