@@ -33,12 +33,11 @@ from model.jsonl import iter_listings
 from model.labels import review_labels
 from model.near_duplicates import NUM_PERM, _lsh_shape
 from model.schema import Score
-from serving.case_linker import CaseLinker
+from serving.case_linker import CaseLinker, store_and_link
 from serving.settings import get_settings
 from serving.storage.db import Database
-from serving.storage.listings import ScoredListing, store_scored
+from serving.storage.listings import ScoredListing
 from serving.storage.migrate import upgrade_database
-from serving.storage.models import utc_now
 from training.dataset import seed_listings
 
 CHUNK = 50_000
@@ -137,17 +136,12 @@ def ingest(db: Database, linker: CaseLinker, batches: list[list[tuple]], *, link
     count = 0
     for batch in batches:
         started, cpu_started = time.perf_counter(), time.process_time()
-        listings = [listing for listing, _raw in batch]
-        fingerprints = linker.fingerprint(listings) if link else []
         items = [
             ScoredListing(raw=raw, listing=listing, score=Score(listing_id=listing.id, model_version="bench", risk=0.5,
                           probabilities={"prohibited": 0.5}, flagged=[], priority="medium"))
             for listing, raw in batch
         ]  # fmt: skip
-        with db.write() as session:
-            ids = store_scored(session, items, thresholds={"prohibited": 0.5}, now=utc_now())
-            if link:
-                linker.link(session, ids, fingerprints)
+        store_and_link(db, items, thresholds={"prohibited": 0.5}, linker=linker if link else None)
         wall += time.perf_counter() - started
         cpu += time.process_time() - cpu_started
         count += len(batch)

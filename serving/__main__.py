@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from model.errors import SoiError
+from model.cli import run_command
 from model.jsonl import iter_listings
 from model.limits import MODEL_DESCRIPTION_CHARS
 from model.predictor import Predictor
@@ -239,12 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; domain errors print one clear line and exit 2."""
     configure_logging("info")
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except SoiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":
