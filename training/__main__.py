@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.errors import SoiError
+from model.cli import run_command
 from model.predictor import Predictor
 from training.config import config_from_dict, load_config
 from training.coverage import coverage_report
@@ -268,12 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; domain errors print one clear line and exit 2."""
     logging.basicConfig(level=logging.INFO, format='{"level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}')
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except SoiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":
