@@ -19,10 +19,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -30,44 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # this checkout's packages, before process_cpu imports serving (not the copy an editable install points at)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pg_cluster
-from process_cpu import postgres_cpu_s, process_tree, processes_cpu_s
-from raw_client import KeepAliveConnection, ResponseError, encode_post
-from serve_process import REPO, free_port, make_keys, start_server, wipe_postgresql
+from bench_singles import CpuMeters, concurrent_singles, percentiles
+from process_cpu import process_tree
+from serve_process import crawler_listings, free_port, make_keys, start_server, wipe_postgresql
 
 from serving.settings import get_settings
 from serving.storage.db import Database
-from training.dataset import SEED_LISTINGS, seed_listings
-
-REAL = (
-    Path(os.environ.get("SOI_SHARED_DIR") or REPO.parent / "shared") / "data" / "real-listings" / "tiki_fashion.jsonl"
-)
-CONTRACT_FIELDS = ("id", "platform", "url", "title", "description", "price", "category", "brand", "seller",
-                   "ships_from", "sold_count", "image_count")  # fmt: skip
-
-
-def load_listings(limit: int) -> tuple[list[dict[str, Any]], str]:
-    """Listings as a crawler sends them (contract fields only, no labels): real ones if available, else seed."""
-    path = REAL if REAL.is_file() else seed_listings()
-    listings = []
-    with path.open(encoding="utf-8") as handle:
-        for line in itertools.islice(handle, limit):
-            raw = json.loads(line)
-            listings.append({key: raw[key] for key in CONTRACT_FIELDS if key in raw})
-    return listings, str(
-        path.relative_to(REPO) if path == SEED_LISTINGS else f"../shared/data/real-listings/{path.name}"
-    )
-
-
-def percentiles(latencies_s: list[float]) -> dict[str, float | None]:
-    """p50/p95/p99/max in milliseconds."""
-    if not latencies_s:
-        return {"p50_ms": None, "p95_ms": None, "p99_ms": None, "max_ms": None}
-    ordered = sorted(latencies_s)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
-
-    return {"p50_ms": at(0.50), "p95_ms": at(0.95), "p99_ms": at(0.99), "max_ms": round(ordered[-1] * 1000, 1)}
 
 
 async def sustained_batches(
@@ -137,124 +103,6 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "statuses": dict(statuses),
         "latency": percentiles(latencies),
         "distinct_listings": sum(part["distinct_listings_available"] for part in parts),
-    }
-
-
-@dataclass(frozen=True)
-class CpuMeters:
-    """CPU seconds used so far by the server's processes and, for a local PostgreSQL, by the database's."""
-
-    server_pids: list[int]
-    database: Database | None = None
-
-    def server_s(self) -> float:
-        """The API's processes (the server and its workers)."""
-        return processes_cpu_s(self.server_pids)
-
-    def database_s(self) -> float | None:
-        """A local PostgreSQL server's processes; None for SQLite (inside the workers) or a remote server."""
-        return postgres_cpu_s(self.database) if self.database is not None else None
-
-
-async def concurrent_singles(
-    base_url: str, key: str, listings: list[dict], *, concurrency: int, rounds: int, meters: CpuMeters
-) -> dict[str, dict[str, Any]]:
-    """``rounds`` bursts of ``concurrency`` simultaneous single-listing requests, each simulated crawler on its own
-    keep-alive connection (``raw_client``: the load generator's CPU stays a small part of the server's). Stored
-    and dry-run bursts alternate, so that whatever else runs on the machine weighs on both alike.
-
-    Every response's status is checked (and a stored one must name its listing in ``X-Soi-Listing-Id``);
-    anything else counts as an error by status or exception name.
-    """
-    url = urlsplit(base_url)
-    host, port = url.hostname or "127.0.0.1", url.port or 80
-    headers = {"Authorization": f"Bearer {key}"}
-    needed = listings[: concurrency * rounds]
-    requests = {
-        dry_run: [
-            encode_post("/v1/score" + ("?dry_run=true" if dry_run else ""), listing, host=url.netloc, headers=headers)
-            for listing in needed
-        ]
-        for dry_run in (False, True)
-    }
-    clients = [KeepAliveConnection(host, port) for _ in range(concurrency)]
-    phases = {
-        dry_run: {
-            "statuses": Counter(),
-            "latencies": [],
-            "seconds": 0.0,
-            "client_cpu_s": 0.0,
-            "server_cpu_s": 0.0,
-            "database_cpu_s": None,
-        }
-        for dry_run in (False, True)
-    }
-
-    async def one(client: KeepAliveConnection, data: bytes, phase: dict[str, Any], dry_run: bool) -> None:
-        started = time.perf_counter()
-        try:
-            response = await client.request(data)
-        except (OSError, EOFError, asyncio.LimitOverrunError, ResponseError) as exc:
-            phase["statuses"][type(exc).__name__] += 1
-            return
-        if response.status == 200 and not dry_run and not response.has_header(b"x-soi-listing-id"):
-            phase["statuses"]["200 without X-Soi-Listing-Id"] += 1
-            return
-        phase["statuses"][str(response.status)] += 1
-        if response.status == 200:
-            phase["latencies"].append(time.perf_counter() - started)
-
-    source = itertools.cycle(range(len(needed)))
-    for _ in range(rounds):
-        indexes = [next(source) for _ in range(concurrency)]
-        for dry_run in (False, True):
-            phase = phases[dry_run]
-            database_cpu, server_cpu = meters.database_s(), meters.server_s()
-            cpu, started = time.process_time(), time.perf_counter()
-            await asyncio.gather(
-                *(one(client, requests[dry_run][i], phase, dry_run) for client, i in zip(clients, indexes, strict=True))
-            )
-            phase["seconds"] += time.perf_counter() - started
-            phase["client_cpu_s"] += time.process_time() - cpu
-            phase["server_cpu_s"] += meters.server_s() - server_cpu
-            if database_cpu is not None:
-                phase["database_cpu_s"] = (phase["database_cpu_s"] or 0.0) + meters.database_s() - database_cpu
-    for client in clients:
-        client.close()
-    return {
-        "concurrent_singles" if not dry_run else "concurrent_singles_dry_run": singles_figures(
-            phase, dry_run=dry_run, concurrency=concurrency, rounds=rounds
-        )
-        for dry_run, phase in phases.items()
-    }
-
-
-def singles_figures(phase: dict[str, Any], *, dry_run: bool, concurrency: int, rounds: int) -> dict[str, Any]:
-    """One singles phase's report: throughput, latency, errors, and CPU per request of client and server."""
-    statuses, seconds = phase["statuses"], phase["seconds"]
-    requests = sum(statuses.values())
-    answered = len(phase["latencies"])
-    return {
-        "dry_run": dry_run,
-        "concurrency": concurrency,
-        "rounds": rounds,
-        "requests": requests,
-        "seconds": round(seconds, 2),
-        "requests_per_s": round(requests / seconds, 1) if seconds else 0.0,
-        "listings_per_s": round(answered / seconds, 1) if seconds else 0.0,  # one listing per request answered 200
-        "errors": requests - answered,
-        "statuses": dict(statuses),
-        "latency": percentiles(phase["latencies"]),
-        # CPU seconds per request (ms), of the load generator and of the server's processes; the server's is
-        # read from /proc in ticks (10 ms), summed over the bursts
-        "client_cpu_ms_per_request": round(1000 * phase["client_cpu_s"] / requests, 3) if requests else None,
-        "server_cpu_ms_per_request": round(1000 * phase["server_cpu_s"] / requests, 3) if requests else None,
-        # a local PostgreSQL's own processes (SQLite works inside the server's); None where not measured
-        "database_cpu_ms_per_request": (
-            round(1000 * phase["database_cpu_s"] / requests, 3)
-            if requests and phase["database_cpu_s"] is not None
-            else None
-        ),
     }
 
 
@@ -402,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.phases <= {"batches", "singles"}:
         parser.error(f"unknown phases in {sorted(args.phases)}")
 
-    listings, source = load_listings(args.listings)
+    listings, source = crawler_listings(args.listings)
     load_before = [round(x, 2) for x in os.getloadavg()]
     backends: dict[str, Any] = {}
     for backend in args.backends.split(","):
