@@ -35,11 +35,11 @@ from serving.case_schemas import (
     TimelineEvent,
 )
 from serving.storage import cases as store
-from serving.storage.case_tables import OperatorRow
+from serving.storage.case_tables import OperatorRow, read_bar_list
 from serving.storage.components import refresh_operators
 from serving.storage.db import Database
 from serving.storage.history import add_review
-from serving.storage.listings import find_listing_ids, read_bar_list
+from serving.storage.listings import find_listing_ids
 from serving.storage.models import ReviewRow, SnapshotRow, utc_now
 
 CASE_NOTE_PREFIX = "[vụ việc {case_id}]"

@@ -13,7 +13,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingGoneRow, ListingLinkRow, OperatorRow
+from serving.storage.case_tables import (
+    IdentifierListingRow,
+    IdentifierRow,
+    ListingGoneRow,
+    ListingLinkRow,
+    OperatorRow,
+    bar_list_has,
+)
 from serving.storage.keyset import (
     NOT_A_CURSOR,
     after_descending,
@@ -22,7 +29,6 @@ from serving.storage.keyset import (
     read_fraction,
     read_row_id,
 )
-from serving.storage.listings import bar_list_has
 from serving.storage.models import ListingRow, ReviewRow, ScoreRow
 
 MAX_MERGE_HOPS = 64  # merges go small into large, so a chain is at most log2(listings) long

@@ -23,6 +23,7 @@ from serving.storage.case_tables import (
     ListingGoneRow,
     ListingLinkRow,
     OperatorRow,
+    bar_list,
 )
 from serving.storage.models import ListingFlagRow, ListingRow
 
@@ -146,8 +147,8 @@ def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: dat
                     "gone_count": int(gone_count or 0),
                     "gone_within_48h": int(fast or 0),
                     "flagged_counts": counts,
-                    "flagged": "|" + "".join(f"{k}|" for k in counts),
-                    "platforms": "|" + "".join(f"{p}|" for p in sorted(platforms[operator_id])),
+                    "flagged": bar_list(list(counts)),
+                    "platforms": bar_list(sorted(platforms[operator_id])),
                     "is_case": count >= 2,
                     "merged_into": None,
                     "updated_at": now,

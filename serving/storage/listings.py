@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from model.folding import nfc
@@ -73,22 +73,6 @@ def score_values(score: Score) -> dict[str, Any]:
         "flagged": score.flagged,
         "reasons": [reason.model_dump(mode="json", exclude_none=True) for reason in score.reasons],
     }
-
-
-def bar_list(values: Sequence[str]) -> str:
-    """A list stored as text, ``|counterfeit|prohibited|``: a portable LIKE ``%|label|%`` finds one item on SQLite
-    and PostgreSQL alike (an operator's labels and platforms, which the case list filters on)."""
-    return "|" + "|".join(values) + "|"
-
-
-def read_bar_list(stored: str | None) -> list[str]:
-    """The items of a list stored by ``bar_list`` (none for None)."""
-    return [item for item in (stored or "").split("|") if item]
-
-
-def bar_list_has(column: Any, item: str) -> ColumnElement[bool]:
-    """Whether a column written by ``bar_list`` holds ``item``."""
-    return column.like(f"%|{item}|%")
 
 
 def replace_flags(session: Session, flagged: dict[int, Sequence[str]]) -> None:
