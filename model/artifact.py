@@ -38,7 +38,7 @@ SCORER_KINDS = ("linear", "transformer", "ensemble")
 CURRENT_LINK = "current"
 ARTIFACT_FORMAT = 1
 # The model card's own version: bumped when its fields change, so a card is read by the code that wrote it.
-CARD_VERSION = 1
+CARD_VERSION = 2  # 2: data.shared (whether ../shared joined training)
 ScorerKind = Literal["linear", "transformer", "ensemble"]
 
 
@@ -62,6 +62,14 @@ class ScorerRecord(_CardPart):
     metrics: dict[str, dict[str, Any]]
 
 
+class SharedDataRecord(_CardPart):
+    """Whether ../shared joined training: the folder found (None: absent), the answer, and the SHARED DATA line."""
+
+    dir: str | None
+    joins_training: bool
+    note: str
+
+
 class DataRecord(_CardPart):
     """What the model was trained on: the data file and its hash, the split, the extra data and the counts."""
 
@@ -69,6 +77,7 @@ class DataRecord(_CardPart):
     sha256: str
     split: str  # how the data was split, in words
     split_mode: str  # "seller", "pool" ...: the split rule (training.split)
+    shared: SharedDataRecord  # whether ../shared joined training (the SHARED DATA line)
     real_negatives: dict[str, Any]  # files, listings, weight, note
     real_edits: dict[str, Any]  # files, listings, weight, by_edit, note
     catalogue: dict[str, Any]  # the price catalogue's products and hash
@@ -83,7 +92,7 @@ class ModelCard(_CardPart):
     """
 
     format: Literal[1]  # ARTIFACT_FORMAT: the layout of the artifact folder
-    card_version: Literal[1]  # CARD_VERSION: the fields of this card
+    card_version: Literal[2]  # CARD_VERSION: the fields of this card
     version: str  # the model's version id (``new_version_id``)
     scorer: ScorerKind
     created_at: str
@@ -151,7 +160,10 @@ def load_card(model_dir: Path) -> ModelCard:
         return ModelCard.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
-        raise ArtifactError(f"{model_dir / CARD_FILE} is not a valid model card: {problems}") from exc
+        raise ArtifactError(
+            f"{model_dir / CARD_FILE} is not a valid model card: {problems} "
+            "(written by another version of Soi?): retrain with `make train`"
+        ) from exc
 
 
 def resolve_model_dir(path: Path) -> Path:

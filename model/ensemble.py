@@ -2,7 +2,7 @@
 
 For each label, ``z = w * logit(p_linear) + (1 - w) * logit(p_transformer)`` of the two calibrated
 probabilities, then sigmoid scaling ``sigmoid(a * z + b)``. Weights and scaling are fitted on validation
-data in ``training.ensemble``; applying them needs only numpy.
+data in ``training.fit_ensemble``; applying them needs only numpy.
 
 A cascade keeps it fast: a listing whose calibrated linear probability is below ``transformer_gate`` for every
 label (most lawful listings) is served the linear probabilities, and the transformer runs only on the rest.
@@ -85,5 +85,5 @@ class Ensemble:
             linear_weight=np.asarray(raw["linear_weight"], dtype=np.float64),
             calibration_slope=np.asarray(raw["calibration"]["slope"], dtype=np.float64),
             calibration_intercept=np.asarray(raw["calibration"]["intercept"], dtype=np.float64),
-            transformer_gate=float(raw.get("transformer_gate", 0.0)),
+            transformer_gate=float(raw["transformer_gate"]),
         )

@@ -3,7 +3,7 @@
 An artifact folder always holds the linear scorer; it may also hold the transformer (ONNX) and the ensemble.
 The model card's ``scorer`` names the one whose probabilities are served. Reasons always come from the linear
 scorer's term contributions, so reviewers see evidence whichever scorer is served. Serving imports neither
-torch nor transformers: the transformer runs in onnxruntime (``model.onnx_scorer``).
+torch nor transformers: the transformer runs in onnxruntime (``model.transformer_scorer``).
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from model.errors import ArtifactError
 from model.features import TextViews
 from model.folding import fold_diacritics
 from model.linear import ANY_OUTPUT, LinearScorer
-from model.onnx_scorer import TransformerScorer
+from model.priority import PriorityCutoffs
 from model.reasons import build_reasons
-from model.schema import Listing, Priority, Reason, Score
+from model.schema import Listing, Reason, Score
+from model.transformer_scorer import TransformerScorer
 
 MAX_REASONS = 8
 # Reading is linear in the text (tests/model/test_linear_time.py), so its cost is bounded by a cost per character:
@@ -61,26 +62,12 @@ def order_reasons(reasons: list[Reason]) -> list[Reason]:
     return ordered[:MAX_REASONS]
 
 
-@dataclass(frozen=True)
-class PriorityCutoffs:
-    """Risk at or above ``high`` is high priority, at or above ``medium`` medium, else low."""
-
-    high: float = 0.8
-    medium: float = 0.4
-
-    def priority(self, risk: float) -> Priority:
-        """The priority of a calibrated risk."""
-        if risk >= self.high:
-            return "high"
-        return "medium" if risk >= self.medium else "low"
-
-
 @dataclass
 class Predictor:
     """Scores listings with one trained model; safe to share between threads (read-only)."""
 
     version: str
-    scorer: LinearScorer
+    linear: LinearScorer  # always loaded: it reads every listing, and its weights explain the score
     thresholds: dict[str, float]
     cutoffs: PriorityCutoffs
     card: ModelCard
@@ -93,7 +80,7 @@ class Predictor:
     @property
     def labels(self) -> tuple[str, ...]:
         """The labels this model predicts."""
-        return self.scorer.labels
+        return self.linear.labels
 
     @property
     def available_scorers(self) -> tuple[str, ...]:
@@ -101,15 +88,15 @@ class Predictor:
         return tuple(self.card.scorers)
 
     @classmethod
-    def load(cls, path: Path | str, *, scorer: str | None = None, quantized: bool = True) -> Predictor:
+    def load(cls, path: Path | str, *, served: str | None = None, quantized: bool = True) -> Predictor:
         """Load from an artifact folder, or from a models folder's ``current`` link.
 
-        ``scorer`` overrides the card's served scorer (evaluation and benchmarks compare them);
+        ``served`` overrides the card's served scorer (evaluation and benchmarks compare them);
         ``quantized=False`` runs the fp32 ONNX model instead of the int8 one.
         """
         model_dir = resolve_model_dir(Path(path))
         card = load_card(model_dir)
-        served = scorer or card.scorer
+        served = served or card.scorer
         if served not in SCORER_KINDS:
             raise ArtifactError(f"{model_dir}: expected scorer one of {list(SCORER_KINDS)}, found {served!r}")
         if served not in card.scorers:
@@ -123,7 +110,7 @@ class Predictor:
         thresholds = card.scorers[served].thresholds
         return cls(
             version=card.version,
-            scorer=linear,
+            linear=linear,
             thresholds={label: float(thresholds[label]) for label in linear.labels},
             cutoffs=PriorityCutoffs(high=card.priority_cutoffs.high, medium=card.priority_cutoffs.medium),
             card=card,
@@ -158,18 +145,18 @@ class Predictor:
 
     def predict_proba(self, listings: Sequence[Listing], views: Sequence[TextViews] | None = None) -> np.ndarray:
         """Calibrated probabilities, columns = labels then ``any`` (for evaluation); ``views`` if already read."""
-        views = self.scorer.build_views(listings) if views is None else views
-        linear = self.scorer.predict_proba(self.scorer.transform(listings, views))
+        views = self.linear.build_views(listings) if views is None else views
+        linear = self.linear.predict_proba(self.linear.transform(listings, views))
         return self._probabilities(listings, views, linear)
 
     def predict_proba_by_scorer(self, listings: Sequence[Listing]) -> dict[str, np.ndarray]:
         """Label probabilities of every scorer this predictor has loaded, reading each listing once.
 
-        Load with ``scorer="ensemble"`` to get all three (evaluation and benchmarks compare them).
+        Load with ``served="ensemble"`` to get all three (evaluation and benchmarks compare them).
         """
         labels = len(self.labels)
-        views = self.scorer.build_views(listings)
-        linear = self.scorer.predict_proba(self.scorer.transform(listings, views))[:, :labels]
+        views = self.linear.build_views(listings)
+        linear = self.linear.predict_proba(self.linear.transform(listings, views))[:, :labels]
         result = {"linear": linear}
         if self.transformer is not None:
             result["transformer"] = self.transformer.predict_proba(listings, views)
@@ -194,7 +181,7 @@ class Predictor:
         limit = self.read_limit_chars
         description = listing.description
         if description is not None:
-            description = description[: self.scorer.text_config.max_description_chars]
+            description = description[: self.linear.text_config.max_description_chars]
         parts = {"title": listing.title, "brand": listing.brand, "category": listing.category}
         parts["description"] = description
         if limit is None or sum(len(text or "") for text in parts.values()) <= limit:
@@ -221,12 +208,12 @@ class Predictor:
         read = [self.within_budget(listing) for listing in listings]
         truncated = [cut for _listing, cut in read]
         # only the text is read on a budget: the metadata (price, seller, counts...) is the listing's own
-        views = self.scorer.build_views([listing for listing, _cut in read])
-        readings = self.scorer.read(listings, views)  # the evidence, read once for the features and the reasons
-        features = self.scorer.transform(listings, views, readings=readings)
-        probabilities = self._probabilities(listings, views, self.scorer.predict_proba(features))
-        labels = self.scorer.labels
-        any_index = self.scorer.outputs.index(ANY_OUTPUT)
+        views = self.linear.build_views([listing for listing, _cut in read])
+        readings = self.linear.read(listings, views)  # the evidence, read once for the features and the reasons
+        features = self.linear.transform(listings, views, readings=readings)
+        probabilities = self._probabilities(listings, views, self.linear.predict_proba(features))
+        labels = self.linear.labels
+        any_index = self.linear.outputs.index(ANY_OUTPUT)
         scores = []
         for row_index, listing in enumerate(listings):
             row = probabilities[row_index]
@@ -240,7 +227,7 @@ class Predictor:
                 # explain what was flagged, or else the likeliest label of a listing still worth a look
                 explain = flagged or [max(per_label, key=per_label.__getitem__)]
                 for label in explain:
-                    contributions = self.scorer.contributions(
+                    contributions = self.linear.contributions(
                         features, row_index, labels.index(label), kinds=EXPLAINED_KINDS
                     )
                     reasons += build_reasons(contributions, label=label, reading=readings[row_index])

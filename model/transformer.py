@@ -21,7 +21,7 @@ from model.artifact import (
     TRANSFORMER_WEIGHTS_FILE,
 )
 from model.errors import ArtifactError
-from model.onnx_scorer import load_transformer_config
+from model.transformer_scorer import load_transformer_config
 
 ONNX_OPSET = 17
 

@@ -29,13 +29,13 @@ from model.jsonl import iter_listings
 from model.labels import review_labels
 from model.near_duplicates import learn_stop_shingles
 from model.schema import Listing, Score
-from serving.case_linker import CaseLinker
+from serving.case_linker import CaseLinker, store_and_link
 from serving.settings import get_settings
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow
 from serving.storage.db import Database
-from serving.storage.listings import ScoredListing, store_scored
+from serving.storage.listings import ScoredListing
 from serving.storage.migrate import upgrade_database
-from serving.storage.models import ListingRow, utc_now
+from serving.storage.models import ListingRow
 from training.dataset import find_shared_dir, seed_listings
 from training.stop_shingles import MIN_SELLERS
 
@@ -113,10 +113,7 @@ def run(world: list, stop: frozenset[str], *, threshold: float, max_sellers: int
                     flagged=["prohibited"] if item.risky else [], priority="high" if item.risky else "low"))
                 for item, listing in zip(chunk, listings, strict=True)
             ]  # fmt: skip
-            fingerprints = linker.fingerprint(listings)
-            with db.write() as session:
-                ids = store_scored(session, items, thresholds={"prohibited": 0.5}, now=utc_now())
-                linker.link(session, ids, fingerprints)
+            store_and_link(db, items, thresholds={"prohibited": 0.5}, linker=linker)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         with db.read() as session:
             rows = session.execute(

@@ -33,12 +33,11 @@ from model.jsonl import iter_listings
 from model.labels import review_labels
 from model.near_duplicates import NUM_PERM, _lsh_shape
 from model.schema import Score
-from serving.case_linker import CaseLinker
+from serving.case_linker import CaseLinker, store_and_link
 from serving.settings import get_settings
 from serving.storage.db import Database
-from serving.storage.listings import ScoredListing, store_scored
+from serving.storage.listings import ScoredListing
 from serving.storage.migrate import upgrade_database
-from serving.storage.models import utc_now
 from training.dataset import seed_listings
 
 CHUNK = 50_000
@@ -46,7 +45,7 @@ BATCH = 64
 # (table, columns) bulk-loaded; secondary indexes are dropped before and built after, as a bulk load should
 TABLES = {
     "listings": ["id", "key", "key_hash", "platform", "external_id", "title", "first_seen", "last_seen",
-                 "latest_risk", "latest_priority", "latest_flagged"],
+                 "latest_risk", "latest_priority"],
     "operators": ["id", "listing_count", "seller_count", "platforms", "max_risk", "flagged", "flagged_counts",
                   "first_seen", "last_seen", "gone_count", "gone_within_48h", "is_case", "updated_at"],
     "listing_links": ["listing_id", "operator_id", "snapshot_id", "signature", "full_signature", "seller_key",
@@ -80,7 +79,7 @@ def synthetic_rows(start: int, stop: int, rng: np.random.Generator, now: str) ->
     for n, i in enumerate(ids.tolist()):
         key = f"id:bench:{i}"
         out["listings"].append((i, key, hashlib.sha256(key.encode()).hexdigest(), "facebook", str(i), f"tin {i}", now,
-                                now, 0.5, "medium", "|"))  # fmt: skip
+                                now, 0.5, "medium"))  # fmt: skip
         out["operators"].append((i, 1, 1, "|facebook|", 0.5, "|", "{}", now, now, 0, 0, False, now))
         signature = signatures[n].tobytes()
         out["listing_links"].append((i, int(operator[n]), i, signature, signature, f"s{i}", now))
@@ -137,17 +136,12 @@ def ingest(db: Database, linker: CaseLinker, batches: list[list[tuple]], *, link
     count = 0
     for batch in batches:
         started, cpu_started = time.perf_counter(), time.process_time()
-        listings = [listing for listing, _raw in batch]
-        fingerprints = linker.fingerprint(listings) if link else []
         items = [
             ScoredListing(raw=raw, listing=listing, score=Score(listing_id=listing.id, model_version="bench", risk=0.5,
                           probabilities={"prohibited": 0.5}, flagged=[], priority="medium"))
             for listing, raw in batch
         ]  # fmt: skip
-        with db.write() as session:
-            ids = store_scored(session, items, thresholds={"prohibited": 0.5}, now=utc_now())
-            if link:
-                linker.link(session, ids, fingerprints)
+        store_and_link(db, items, thresholds={"prohibited": 0.5}, linker=linker if link else None)
         wall += time.perf_counter() - started
         cpu += time.process_time() - cpu_started
         count += len(batch)
@@ -172,6 +166,8 @@ def run(url: str, stored: int, rounds: int, *, reuse: bool = False) -> dict:
             wipe_postgresql(db)
         upgrade_database(db.engine)
         load_s = round(bulk_load(db, stored), 1)
+    else:
+        upgrade_database(db.engine)  # a store kept from an earlier run takes the migrations since
     already = stored_count(db)
     linker = CaseLinker(identifier_key=b"bench", max_sellers=100, labels=tuple(review_labels()))
     seed = list(iter_listings(seed_listings()))

@@ -30,8 +30,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pg_cluster
-from bench_load import load_listings
-from serve_process import make_keys, start_server
+from serve_process import crawler_listings, make_keys, start_server
 from sqlalchemy import select
 
 from serving.settings import get_settings
@@ -104,7 +103,7 @@ async def run(
     args: argparse.Namespace, base_url: str, keys: dict[str, str], data_dir: Path, bin_dir: Path
 ) -> dict[str, Any]:
     """Seed, load, kill, restart, recover."""
-    listings, _source = load_listings(4000)
+    listings, _source = crawler_listings(4000)
     reviewer_headers = {"Authorization": f"Bearer {keys['reviewer']}"}
     crawler_headers = {"Authorization": f"Bearer {keys['crawler']}"}
     recorder = Recorder()

@@ -1,9 +1,10 @@
 """Load test of the API from a second process on loopback: sustained batch scoring (dry run, then stored) and
-bursts of 200 concurrent single-listing requests, on SQLite and on PostgreSQL (the database at --pg-url, which it
-wipes, else a throwaway local cluster when PostgreSQL is installed). Bounded in time and count; writes a JSON
-report.
+bursts of 200 concurrent single-listing requests (stored and dry run, alternating), on SQLite and on PostgreSQL
+(the database at --pg-url, which it wipes, else a throwaway local cluster when PostgreSQL is installed). Bounded in
+time and count; writes a JSON report with the CPU per single request of the load client and of the server.
 
     python scripts/bench_load.py --model models --out reports/bench_load.json   (make bench-load [PG_URL=...])
+    python scripts/bench_load.py --phases singles --backends sqlite --rounds 3   (a short singles-only run)
 """
 
 from __future__ import annotations
@@ -24,43 +25,15 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# this checkout's packages, before process_cpu imports serving (not the copy an editable install points at)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pg_cluster
-from serve_process import REPO, free_port, make_keys, start_server, wipe_postgresql
+from bench_singles import CpuMeters, concurrent_singles, percentiles
+from process_cpu import process_tree
+from serve_process import crawler_listings, free_port, make_keys, start_server, wipe_postgresql
 
 from serving.settings import get_settings
 from serving.storage.db import Database
-from training.dataset import SEED_LISTINGS, seed_listings
-
-REAL = (
-    Path(os.environ.get("SOI_SHARED_DIR") or REPO.parent / "shared") / "data" / "real-listings" / "tiki_fashion.jsonl"
-)
-CONTRACT_FIELDS = ("id", "platform", "url", "title", "description", "price", "category", "brand", "seller",
-                   "ships_from", "sold_count", "image_count")  # fmt: skip
-
-
-def load_listings(limit: int) -> tuple[list[dict[str, Any]], str]:
-    """Listings as a crawler sends them (contract fields only, no labels): real ones if available, else seed."""
-    path = REAL if REAL.is_file() else seed_listings()
-    listings = []
-    with path.open(encoding="utf-8") as handle:
-        for line in itertools.islice(handle, limit):
-            raw = json.loads(line)
-            listings.append({key: raw[key] for key in CONTRACT_FIELDS if key in raw})
-    return listings, str(
-        path.relative_to(REPO) if path == SEED_LISTINGS else f"../shared/data/real-listings/{path.name}"
-    )
-
-
-def percentiles(latencies_s: list[float]) -> dict[str, float | None]:
-    """p50/p95/p99/max in milliseconds."""
-    if not latencies_s:
-        return {"p50_ms": None, "p95_ms": None, "p99_ms": None, "max_ms": None}
-    ordered = sorted(latencies_s)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
-
-    return {"p50_ms": at(0.50), "p95_ms": at(0.95), "p99_ms": at(0.99), "max_ms": round(ordered[-1] * 1000, 1)}
 
 
 async def sustained_batches(
@@ -133,57 +106,19 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-async def concurrent_singles(
-    client: httpx.AsyncClient, listings: list[dict], *, concurrency: int, rounds: int
-) -> dict[str, Any]:
-    """``rounds`` bursts of ``concurrency`` simultaneous single-listing requests."""
-    statuses: Counter[str] = Counter()
-    latencies: list[float] = []
-    source = itertools.cycle(listings)
-
-    async def one(listing: dict) -> None:
-        started = time.perf_counter()
-        try:
-            response = await client.post("/v1/score", json=listing)
-            statuses[str(response.status_code)] += 1
-            if response.status_code == 200:
-                latencies.append(time.perf_counter() - started)
-        except httpx.HTTPError as exc:
-            statuses[type(exc).__name__] += 1
-
-    started = time.perf_counter()
-    for _ in range(rounds):
-        await asyncio.gather(*(one(next(source)) for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    return {
-        "concurrency": concurrency,
-        "rounds": rounds,
-        "requests": sum(statuses.values()),
-        "seconds": round(elapsed, 2),
-        "requests_per_s": round(sum(statuses.values()) / elapsed, 1),
-        "listings_per_s": round(len(latencies) / elapsed, 1),  # stored, one listing per request answered 200
-        "errors": sum(n for status, n in statuses.items() if status != "200"),
-        "statuses": dict(statuses),
-        "latency": percentiles(latencies),
-    }
-
-
-async def run(args: argparse.Namespace, base_url: str, key: str, listings: list[dict]) -> dict[str, Any]:
-    """The three phases against a running server."""
-    limits = httpx.Limits(max_connections=args.singles + 10, max_keepalive_connections=args.singles + 10)
+async def batch_phases(args: argparse.Namespace, base_url: str, key: str, listings: list[dict]) -> dict[str, Any]:
+    """Sustained batch scoring, dry run and stored, through httpx."""
+    limits = httpx.Limits(max_connections=args.concurrency + 10, max_keepalive_connections=args.concurrency + 10)
     headers = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120, limits=limits) as client:
         # warm-up (connections, first-call costs), not counted
         await sustained_batches(client, listings[-640:], batch=args.batch, concurrency=2, seconds=2, dry_run=True)
-        half = len(listings) // 2
         # dry-run and stored phases alternate in short slices, so that whatever else runs on the machine
         # weighs on both alike and their difference is the cost of storage
         slices = max(1, round(args.seconds / args.slice_seconds))
         parts: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
         for index in range(slices):
-            chunk = listings[:half][
-                index * len(listings[:half]) // slices : (index + 1) * len(listings[:half]) // slices
-            ]
+            chunk = listings[index * len(listings) // slices : (index + 1) * len(listings) // slices]
             for dry_run in (True, False):
                 parts[dry_run].append(
                     await sustained_batches(
@@ -195,9 +130,42 @@ async def run(args: argparse.Namespace, base_url: str, key: str, listings: list[
                         dry_run=dry_run,
                     )
                 )
-        dry, stored = merge(parts[True]), merge(parts[False])
-        singles = await concurrent_singles(client, listings[half:], concurrency=args.singles, rounds=args.rounds)
-    return {"batch_dry_run": dry, "batch_stored": stored, "concurrent_singles": singles}
+    dry, stored = merge(parts[True]), merge(parts[False])
+    return {
+        "batch_dry_run": dry,
+        "batch_stored": stored,
+        "storage_overhead_pct": (
+            round(100 * (1 - stored["listings_per_s"] / dry["listings_per_s"]), 1) if dry["listings_per_s"] else None
+        ),
+    }
+
+
+async def run(
+    args: argparse.Namespace,
+    base_url: str,
+    key: str,
+    listings: list[dict],
+    server_pid: int,
+    database: Database | None,
+) -> dict[str, Any]:
+    """The phases asked for against a running server: batches on the first half of the listings, singles on the
+    second."""
+    half = len(listings) // 2
+    results: dict[str, Any] = {}
+    if "batches" in args.phases:
+        results |= await batch_phases(args, base_url, key, listings[:half])
+    if "singles" in args.phases:
+        singles = listings[half:]
+        # the server and its workers (started by now), and a local PostgreSQL's processes
+        meters = CpuMeters(process_tree(server_pid), database)
+        # warm-up (connections, each worker's first requests), not counted
+        await concurrent_singles(
+            base_url, key, singles[-args.singles :], concurrency=args.singles, rounds=1, meters=meters
+        )
+        results |= await concurrent_singles(
+            base_url, key, singles, concurrency=args.singles, rounds=args.rounds, meters=meters
+        )
+    return results
 
 
 def bench_backend(args: argparse.Namespace, database_url: str, listings: list[dict], tmp: Path) -> dict[str, Any]:
@@ -206,15 +174,14 @@ def bench_backend(args: argparse.Namespace, database_url: str, listings: list[di
     server = start_server(
         model=args.model, database_url=database_url, workers=args.workers, log_path=tmp / "server.log"
     )
+    # PostgreSQL's CPU is read from /proc when it runs here (SQLite's is the workers' own)
+    database = Database(get_settings(database_url=database_url)) if database_url.startswith("postgresql") else None
     try:
-        results = asyncio.run(run(args, server.base_url, key, listings))
+        return asyncio.run(run(args, server.base_url, key, listings, server.process.pid, database))
     finally:
         server.stop()
-    stored, dry = results["batch_stored"], results["batch_dry_run"]
-    results["storage_overhead_pct"] = (
-        round(100 * (1 - stored["listings_per_s"] / dry["listings_per_s"]), 1) if dry["listings_per_s"] else None
-    )
-    return results
+        if database is not None:
+            database.dispose()
 
 
 def bench_postgresql(args: argparse.Namespace, listings: list[dict], tmp: Path) -> dict[str, Any]:
@@ -236,18 +203,30 @@ def bench_postgresql(args: argparse.Namespace, listings: list[dict], tmp: Path) 
         pg_cluster.stop(data_dir, bin_dir, immediate=True)
 
 
+PHASES = ("batch_dry_run", "batch_stored", "concurrent_singles", "concurrent_singles_dry_run")
+
+
 def summary(backend: str, results: dict[str, Any], args: argparse.Namespace) -> str:
     """One line per backend for the console."""
     if "skipped" in results:
         return f"{backend}: skipped ({results['skipped']})"
-    stored, dry, singles = results["batch_stored"], results["batch_dry_run"], results["concurrent_singles"]
-    return (
-        f"{backend}: batches of {args.batch} stored {stored['listings_per_s']} listings/s (dry run "
-        f"{dry['listings_per_s']}), p95 {stored['latency']['p95_ms']} ms, errors {stored['errors']}; "
-        f"{args.singles} concurrent singles x{args.rounds}: {singles['listings_per_s']} listings/s, "
-        f"p50/p95/p99 {singles['latency']['p50_ms']}/{singles['latency']['p95_ms']}/{singles['latency']['p99_ms']} ms, "
-        f"errors {singles['errors']}"
-    )
+    parts = []
+    if "batch_stored" in results:
+        stored, dry = results["batch_stored"], results["batch_dry_run"]
+        parts.append(
+            f"batches of {args.batch} stored {stored['listings_per_s']} listings/s (dry run "
+            f"{dry['listings_per_s']}), p95 {stored['latency']['p95_ms']} ms, errors {stored['errors']}"
+        )
+    for phase, name in (("concurrent_singles", "stored"), ("concurrent_singles_dry_run", "dry run")):
+        if phase in results:
+            singles, latency = results[phase], results[phase]["latency"]
+            parts.append(
+                f"{args.singles} concurrent singles x{args.rounds} {name}: {singles['listings_per_s']} listings/s, "
+                f"p50/p95/p99 {latency['p50_ms']}/{latency['p95_ms']}/{latency['p99_ms']} ms, "
+                f"errors {singles['errors']}, CPU ms/request client {singles['client_cpu_ms_per_request']} "
+                f"server {singles['server_cpu_ms_per_request']} database {singles['database_cpu_ms_per_request']}"
+            )
+    return f"{backend}: " + "; ".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,9 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--listings", type=int, default=20_000, help="most listings read from the data file")
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--pg-url", default=None, help="an empty PostgreSQL database this benchmark may wipe")
+    parser.add_argument("--phases", default="batches,singles", help="comma-separated: batches, singles")
     args = parser.parse_args(argv)
+    args.phases = set(args.phases.split(","))
+    if not args.phases <= {"batches", "singles"}:
+        parser.error(f"unknown phases in {sorted(args.phases)}")
 
-    listings, source = load_listings(args.listings)
+    listings, source = crawler_listings(args.listings)
     load_before = [round(x, 2) for x in os.getloadavg()]
     backends: dict[str, Any] = {}
     for backend in args.backends.split(","):
@@ -286,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_before": load_before,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(),
-            "note": "the load generator (one Python process) shares the machine's cores with the server",
+            "note": "the load generator (one Python process: httpx for batches, raw_client for singles) shares the "
+            "machine's cores with the server",
         },
         "server": {"workers": args.workers},
         "data": {"source": source, "listings": len(listings)},
@@ -299,10 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(backend, results, args))
     print(f"-> {out}")
     failed = [
-        phase
-        for results in backends.values()
-        for phase in ("batch_dry_run", "batch_stored", "concurrent_singles")
-        if phase in results and results[phase]["errors"]
+        phase for results in backends.values() for phase in PHASES if phase in results and results[phase]["errors"]
     ]
     return 1 if failed else 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import socket
 import subprocess
@@ -9,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -20,6 +23,26 @@ from serving.storage.api_keys import create_api_key  # noqa: E402
 from serving.storage.db import Database  # noqa: E402
 from serving.storage.migrate import upgrade_database  # noqa: E402
 from serving.storage.models import utc_now  # noqa: E402
+from training.dataset import SEED_LISTINGS, seed_listings  # noqa: E402
+
+REAL = (
+    Path(os.environ.get("SOI_SHARED_DIR") or REPO.parent / "shared") / "data" / "real-listings" / "tiki_fashion.jsonl"
+)
+CONTRACT_FIELDS = ("id", "platform", "url", "title", "description", "price", "category", "brand", "seller",
+                   "ships_from", "sold_count", "image_count")  # fmt: skip
+
+
+def crawler_listings(limit: int) -> tuple[list[dict[str, Any]], str]:
+    """Listings as a crawler sends them (contract fields only, no labels): real ones if available, else seed."""
+    path = REAL if REAL.is_file() else seed_listings()
+    listings = []
+    with path.open(encoding="utf-8") as handle:
+        for line in itertools.islice(handle, limit):
+            raw = json.loads(line)
+            listings.append({key: raw[key] for key in CONTRACT_FIELDS if key in raw})
+    return listings, str(
+        path.relative_to(REPO) if path == SEED_LISTINGS else f"../shared/data/real-listings/{path.name}"
+    )
 
 
 def free_port() -> int:

@@ -18,9 +18,11 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from model.errors import SoiError
+from model.cli import run_command
 from model.jsonl import iter_listings
+from model.limits import MODEL_DESCRIPTION_CHARS
 from model.predictor import Predictor
+from model.schema import bound_description
 from serving.case_cli import add_case_commands
 from serving.logs import configure_logging
 from serving.reloads import load_predictor
@@ -140,11 +142,19 @@ def run_recent(args: argparse.Namespace) -> int:
     )
 
 
-def score_file(predictor: Predictor, in_path: Path, out_path: Path, *, batch_size: int = BATCH_SIZE) -> int:
+def score_file(
+    predictor: Predictor,
+    in_path: Path,
+    out_path: Path,
+    *,
+    batch_size: int = BATCH_SIZE,
+    max_description_chars: int = MODEL_DESCRIPTION_CHARS,
+) -> int:
     """Score every listing of ``in_path`` into ``out_path`` (one Score per line, same order); returns the count.
 
-    The output appears only when every line was scored: a bad line stops the run with its line number and
-    leaves no half-written file behind.
+    Each listing is read as the API reads it (``bound_description``: at most ``max_description_chars`` of its
+    description). The output appears only when every line was scored: a bad line stops the run with its line
+    number and leaves no half-written file behind.
     """
     tmp = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")
     count = 0
@@ -152,7 +162,7 @@ def score_file(predictor: Predictor, in_path: Path, out_path: Path, *, batch_siz
         with tmp.open("w", encoding="utf-8") as out:
             batch = []
             for listing, _raw in iter_listings(in_path):
-                batch.append(listing)
+                batch.append(bound_description(listing, max_description_chars))
                 if len(batch) == batch_size:
                     out.writelines(score.model_dump_json() + "\n" for score in predictor.score(batch))
                     count += len(batch)
@@ -176,7 +186,13 @@ def run_score(args: argparse.Namespace) -> int:
     settings = get_settings()
     predictor = load_predictor(args.model or settings.model_path, max_read_ms=settings.max_read_ms)
     started = time.perf_counter()
-    count = score_file(predictor, in_path, out_path, batch_size=args.batch_size)
+    count = score_file(
+        predictor,
+        in_path,
+        out_path,
+        batch_size=args.batch_size,
+        max_description_chars=settings.model_description_chars,
+    )
     elapsed = time.perf_counter() - started
     rate = count / elapsed if elapsed > 0 else float("inf")
     print(
@@ -223,12 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; domain errors print one clear line and exit 2."""
     configure_logging("info")
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except SoiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

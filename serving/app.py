@@ -11,11 +11,13 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from model import __version__
 from model.errors import ArtifactError
 from serving.auth import KeyCache
 from serving.batching import ScoringBatcher
 from serving.case_setup import install_cases
 from serving.errors import install_error_handlers
+from serving.heap import freeze_long_lived
 from serving.limits import RequestModels, document_limits
 from serving.logs import configure_logging
 from serving.metrics import set_model_version
@@ -61,8 +63,10 @@ def _start_batcher(app: FastAPI, settings: Settings) -> ScoringBatcher:
     return batcher
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app for the given settings."""
+def create_app(settings: Settings, *, freeze_heap: bool = False) -> FastAPI:
+    """Build the app for the given settings; ``freeze_heap`` (the served process's app) freezes the long-lived
+    objects out of the garbage collector's walks once the model has loaded and after each reload (``serving.heap``).
+    """
     configure_logging(settings.log_level)
 
     @asynccontextmanager
@@ -85,16 +89,19 @@ def create_app(settings: Settings) -> FastAPI:
             model_path=settings.model_path,
             poll_s=settings.reload_poll_s,
             max_read_ms=settings.max_read_ms,
+            freeze_heap=freeze_heap,
         )
         follower.start()
         app.state.model_follower = follower
         app.state.batcher = _start_batcher(app, settings)
+        if freeze_heap:
+            freeze_long_lived()
         yield
         await app.state.batcher.stop(drain_s=settings.batch_drain_s)
         follower.stop()
         app.state.db.dispose()
 
-    app = FastAPI(title="Soi", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Soi", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.predictor = None
     app.state.db = Database(settings)  # connects lazily, on first use
@@ -111,5 +118,6 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """The app for settings from the environment (the uvicorn factory used with several workers)."""
-    return create_app(get_settings())
+    """The app for settings from the environment: the uvicorn factory ``python -m serving run`` serves (a whole
+    process of its own, so it freezes its long-lived heap)."""
+    return create_app(get_settings(), freeze_heap=True)

@@ -11,7 +11,9 @@ from model.identifiers import identifier_hash
 from model.near_duplicates import load_stop_shingles
 from model.schema import Listing
 from serving.fingerprints import ListingFingerprint, fingerprint_listing
+from serving.storage.db import Database
 from serving.storage.linking import link_listings
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.models import utc_now
 
 
@@ -36,3 +38,16 @@ class CaseLinker:
     def hash(self, kind: str, value: str) -> str:
         """The keyed hash of a canonical identifier."""
         return identifier_hash(self.identifier_key, kind, value)
+
+
+def store_and_link(
+    db: Database, items: Sequence[ScoredListing], *, thresholds: dict[str, float], linker: CaseLinker | None
+) -> list[int]:
+    """Store scored listings in one transaction and, with a ``linker``, link them into operators in it (their
+    fingerprints are computed first, outside the transaction); the stored listing ids, in order."""
+    fingerprints = linker.fingerprint([item.listing for item in items]) if linker else []
+    with db.write() as session:
+        ids = list(store_scored(session, items, thresholds=thresholds, now=utc_now()))
+        if linker:
+            linker.link(session, ids, fingerprints)
+    return ids

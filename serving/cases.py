@@ -35,11 +35,11 @@ from serving.case_schemas import (
     TimelineEvent,
 )
 from serving.storage import cases as store
-from serving.storage.case_tables import OperatorRow
+from serving.storage.case_tables import OperatorRow, read_bar_list
 from serving.storage.components import refresh_operators
 from serving.storage.db import Database
 from serving.storage.history import add_review
-from serving.storage.listings import find_listing_ids, read_bar_list
+from serving.storage.listings import find_listing_ids
 from serving.storage.models import ReviewRow, SnapshotRow, utc_now
 
 CASE_NOTE_PREFIX = "[vụ việc {case_id}]"
@@ -227,7 +227,7 @@ def find_by_identifier(
                 first_seen=listing.first_seen,
                 last_seen=listing.last_seen,
                 risk=listing.latest_risk,
-                flagged=read_bar_list(listing.latest_flagged),
+                flagged=listing.latest_flagged,
             )
             for listing, operator_id in found
         ]

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from model.errors import ArtifactError
 from model.predictor import Predictor
+from serving.heap import freeze_long_lived
 from serving.metrics import set_model_version
 from serving.storage.db import Database
 from serving.storage.models import utc_now
@@ -42,8 +43,18 @@ def load_predictor(model_path: str, *, max_read_ms: float) -> Predictor:
 class ModelFollower:
     """Holds this process's place in the reload log and swaps ``state.predictor`` when asked."""
 
-    def __init__(self, state: object, db: Database, *, model_path: str, poll_s: float, max_read_ms: float) -> None:
+    def __init__(
+        self,
+        state: object,
+        db: Database,
+        *,
+        model_path: str,
+        poll_s: float,
+        max_read_ms: float,
+        freeze_heap: bool = False,
+    ) -> None:
         self.state = state
+        self.freeze_heap = freeze_heap
         self.db = db
         self.model_path = model_path
         self.poll_s = poll_s
@@ -59,6 +70,8 @@ class ModelFollower:
             new = load_predictor(self.model_path, max_read_ms=self.max_read_ms)
             old = self.state.predictor  # type: ignore[attr-defined]
             self.state.predictor = new  # type: ignore[attr-defined]
+            if self.freeze_heap:
+                freeze_long_lived()
         set_model_version(old.version if old else None, new.version)
         return new, old
 

@@ -16,7 +16,6 @@ from serving.settings import Settings
 from serving.storage.claims import Claim, claim_of
 from serving.storage.db import Database
 from serving.storage.history import add_review, get_listing_history
-from serving.storage.listings import read_bar_list
 from serving.storage.models import ListingRow, ReviewRow, as_utc, utc_now
 from serving.storage.queue import QueueCursor, QueueFilter, queue_neighbours, read_queue
 from serving.storage.review_checks import (
@@ -116,7 +115,7 @@ def queue_item(row: ListingRow, uncertain: bool, viewer: Viewer | None = None) -
         title=row.title,
         risk=row.latest_risk or 0.0,
         priority=row.latest_priority or "low",  # type: ignore[arg-type]
-        flagged=read_bar_list(row.latest_flagged),
+        flagged=row.latest_flagged,
         model_version=row.latest_model_version or "",
         scored_at=row.latest_scored_at or row.last_seen,
         uncertain=uncertain,

@@ -9,13 +9,12 @@ from typing import Any
 
 from model.predictor import Predictor
 from model.schema import Listing, bound_description
-from serving.case_linker import CaseLinker
+from serving.case_linker import CaseLinker, store_and_link
 from serving.metrics import LISTINGS_SCORED
 from serving.schemas import StoredScore
 from serving.settings import Settings
 from serving.storage.db import Database
-from serving.storage.listings import ScoredListing, store_scored
-from serving.storage.models import utc_now
+from serving.storage.listings import ScoredListing
 
 
 def score_and_store(
@@ -38,11 +37,7 @@ def score_and_store(
             )
             for raw, listing, s in zip(raws, listings, scores, strict=True)
         ]
-        fingerprints = linker.fingerprint(listings) if linker else []  # CPU work, outside the transaction
-        with db.write() as session:
-            stored_ids = list(store_scored(session, items, thresholds=predictor.thresholds, now=utc_now()))
-            if linker:
-                linker.link(session, stored_ids, fingerprints)
+        stored_ids = list(store_and_link(db, items, thresholds=predictor.thresholds, linker=linker))
     for priority, count in Counter(s.priority for s in scores).items():
         LISTINGS_SCORED.labels(priority=priority, model_version=predictor.version).inc(count)
     return [

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from model.limits import MODEL_DESCRIPTION_CHARS
+
 DEFAULT_DATABASE_URL = "sqlite:///var/soi.db"
 
 
@@ -134,7 +136,9 @@ class Settings(BaseSettings):
         default=100_000, ge=1, description="Longest description accepted (longer gets 422)."
     )
     model_description_chars: int = Field(
-        default=5_000, ge=1, description="The model reads at most this much description; the snapshot keeps it all."
+        default=MODEL_DESCRIPTION_CHARS,
+        ge=1,
+        description="The model reads at most this much description; the snapshot keeps it all.",
     )
     max_note_chars: int = Field(default=4_000, ge=1, description="Longest reviewer note.")
     max_read_ms: float = Field(

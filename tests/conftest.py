@@ -109,10 +109,13 @@ def tiny_data_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_tiny_config(data_path: Path, models_dir: Path, **overrides: object) -> TrainConfig:
-    """A config that trains in seconds on the tiny dataset."""
+    """A config that trains in seconds on the tiny dataset: the linear scorer alone, on the tiny data alone."""
     settings = {
         "data_path": str(data_path),
         "models_dir": str(models_dir),
+        "real_negative_files": (),
+        "selection_holdout_files": (),
+        "transformer": TransformerTrainConfig(enabled=False),
         "calibration_folds": 3,
         "valid_share": 0.2,
         "test_share": 0.2,

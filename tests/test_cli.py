@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from model.predictor import Predictor
+from model.schema import Listing, bound_description
 from serving.__main__ import main as serving_main
+from serving.__main__ import score_file
 from training.__main__ import main as training_main
 from training.train import TrainResult
 
@@ -15,7 +18,8 @@ from training.train import TrainResult
 def _write_config(path: Path, data_path: Path, models_dir: Path) -> Path:
     path.write_text(
         f'data_path = "{data_path}"\nmodels_dir = "{models_dir}"\ncalibration_folds = 3\n'
-        "valid_share = 0.2\ntest_share = 0.2\n[text]\nmin_df = 1\nuse_word_segments = false\n",
+        "valid_share = 0.2\ntest_share = 0.2\nreal_negative_files = []\nselection_holdout_files = []\n"
+        "[text]\nmin_df = 1\n[transformer]\nenabled = false\n",
         encoding="utf-8",
     )
     return path
@@ -54,6 +58,18 @@ def test_score_file_writes_one_score_per_line_in_order(trained: TrainResult, tmp
     scores = [json.loads(line) for line in out_path.read_text(encoding="utf-8").splitlines()]
     assert [s["listing_id"] for s in scores] == [x["id"] for x in listings]
     assert all(s["model_version"] == trained.version for s in scores)
+
+
+def test_score_file_cuts_the_description_as_the_api_does(trained: TrainResult, tmp_path: Path) -> None:
+    predictor = Predictor.load(trained.model_dir)
+    listing = Listing(id="long", title="Áo thun nam", description="Rolex fake 1:1 " * 40)
+    in_path, out_path = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    in_path.write_text(listing.model_dump_json() + "\n", encoding="utf-8")
+    assert score_file(predictor, in_path, out_path, max_description_chars=20) == 1
+    served = json.loads(out_path.read_text(encoding="utf-8"))
+    expected = predictor.score([bound_description(listing, 20)])[0].model_dump(mode="json")
+    assert served["probabilities"] == expected["probabilities"]
+    assert served["probabilities"] != predictor.score([listing])[0].model_dump(mode="json")["probabilities"]
 
 
 @pytest.mark.parametrize("bad_line", ['{"title": ""}', "not json", '["a list"]'])

@@ -37,19 +37,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, P
 
 def _score_and_review(service: Service, examples: list) -> None:
     """The crawler scores the listings; a reviewer labels each stored listing with its true labels."""
-    for start in range(0, len(examples), 50):
-        chunk = examples[start : start + 50]
-        body = {"listings": [e.listing.model_dump(mode="json", exclude={"labels"}) for e in chunk]}
-        scored = service.client.post("/v1/score/batch", json=body, headers=service.keys.header("crawler"))
-        assert scored.status_code == 200, scored.text
-        for example, result in zip(chunk, scored.json()["results"], strict=True):
-            review = {"labels": example.listing.labels, "note": "kiểm tra lại nhãn"}
-            answer = service.client.post(
-                f"/v1/listings/{result['stored_listing_id']}/reviews",
-                json=review,
-                headers=service.keys.header("reviewer"),
-            )
-            assert answer.status_code == 201, answer.text
+    results = service.score_batches([e.listing.model_dump(mode="json", exclude={"labels"}) for e in examples])
+    for example, result in zip(examples, results, strict=True):
+        review = {"labels": example.listing.labels, "note": "kiểm tra lại nhãn"}
+        answer = service.client.post(
+            f"/v1/listings/{result['stored_listing_id']}/reviews",
+            json=review,
+            headers=service.keys.header("reviewer"),
+        )
+        assert answer.status_code == 201, answer.text
 
 
 def _export(service: Service, path: Path) -> Path:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.errors import SoiError
+from model.cli import run_command
 from model.predictor import Predictor
 from training.config import config_from_dict, load_config
 from training.coverage import coverage_report
@@ -18,7 +18,8 @@ from training.dataset import load_examples, load_false_alarm_listings
 from training.evaluate import evaluate_predictor, evaluate_scorers, false_alarm_rate
 from training.generalisation_report import report_generalisation
 from training.report import nan_to_none, render_metrics_table, render_scorer_comparison, render_slices_table
-from training.train import load_split, train
+from training.split import load_split
+from training.train import train
 
 # Listings written apart from the seed data, for evaluation only (never trained or tuned on): report key -> (file,
 # description). The independent set's errors were looked at during development; the holdout set was written
@@ -154,16 +155,16 @@ def run_drift(args: argparse.Namespace) -> int:
 
 def run_bench_features(args: argparse.Namespace) -> int:
     """Time normalisation and featurisation per listing on seed listings (and real ones when ../shared is there)."""
-    from training.benchmark import benchmark_features
+    from training.bench_feature_speed import benchmark_features
 
     predictor = Predictor.load(args.model)
     config = config_from_dict(predictor.card.config, source=f"model card of {predictor.version}")
     split = load_split(config)
     listings = [e.listing for e in split.train + split.valid + split.test][: args.n]
     real, note = load_false_alarm_listings()
-    results = {"seed": benchmark_features(predictor.scorer, listings)}
+    results = {"seed": benchmark_features(predictor.linear, listings)}
     if real:
-        results["real"] = benchmark_features(predictor.scorer, real[: args.n])
+        results["real"] = benchmark_features(predictor.linear, real[: args.n])
     for name, result in results.items():
         segmentation = result["word_segmentation_ms"]
         print(
@@ -183,7 +184,7 @@ def run_bench_features(args: argparse.Namespace) -> int:
 
 def run_bench(args: argparse.Namespace) -> int:
     """Served path against the naive transformers pipeline, on the same listings -> reports/bench.json."""
-    from training.bench import bench, render_bench
+    from training.bench_serving_speed import bench, render_bench
 
     report = bench(args.model, n=args.n)
     print(render_bench(report))
@@ -267,12 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; domain errors print one clear line and exit 2."""
     logging.basicConfig(level=logging.INFO, format='{"level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}')
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except SoiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

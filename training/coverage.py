@@ -85,7 +85,7 @@ def coverage_report(predictor: Predictor, seed_test: Sequence[Listing], *, root:
         path = shared / "data" / "real-listings" / name  # type: ignore[operator]
         if path.is_file():
             sets[f"real {name.removesuffix('.jsonl')}"] = load_listings(path)
-    scorer = predictor.scorer
+    scorer = predictor.linear
     rows = {
         name: price_coverage(listings, scorer.build_views(listings), scorer.price_reference)
         for name, listings in sets.items()

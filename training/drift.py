@@ -78,7 +78,7 @@ def measure_drift(predictor: Predictor, reference: Sequence[Listing], recent: Se
     """PSI per label score and per key feature of recent listings against the reference, with a verdict."""
     labels = predictor.labels
     # each listing is read once: the views serve the scores and the features
-    reference_views, recent_views = predictor.scorer.build_views(reference), predictor.scorer.build_views(recent)
+    reference_views, recent_views = predictor.linear.build_views(reference), predictor.linear.build_views(recent)
     reference_p = predictor.predict_proba(reference, reference_views)[:, : len(labels)]
     recent_p = predictor.predict_proba(recent, recent_views)[:, : len(labels)]
     edges = np.asarray(PROBABILITY_EDGES)

@@ -72,7 +72,7 @@ def evaluate_scorers(predictor: Predictor, listings: Sequence[Listing]) -> dict[
     """Metrics of every scorer the artifact holds (linear, transformer, ensemble), each at its own thresholds."""
     results = {}
     for kind in predictor.available_scorers:
-        scorer = predictor if kind == predictor.served else Predictor.load(predictor.model_dir, scorer=kind)
+        scorer = predictor if kind == predictor.served else Predictor.load(predictor.model_dir, served=kind)
         results[kind] = evaluate_predictor(scorer, listings)
     return results
 

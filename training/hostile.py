@@ -21,6 +21,7 @@ from typing import Any
 from model.brands import load_brand_index
 from model.deobfuscation import load_teencode
 from model.lexicon import load_lexicon
+from model.limits import FEATURE_DESCRIPTION_CHARS
 from model.predictor import Predictor
 from model.schema import Listing, Score
 
@@ -133,8 +134,8 @@ def hostile_text(family: str, n: int) -> str:
 
 
 # What the model reads of a listing, at the service's default limits (serving/settings.py and model/schema.py): the
-# title, brand, category and the first 1,500 characters of the description (the default model's text config).
-READ_FIELDS_AT_LIMITS = {"title": 1_000, "brand": 200, "category": 500, "description": 1_500}
+# title, brand, category and the first FEATURE_DESCRIPTION_CHARS of the description (the default text config).
+READ_FIELDS_AT_LIMITS = {"title": 1_000, "brand": 200, "category": 500, "description": FEATURE_DESCRIPTION_CHARS}
 
 
 def hostile_listing(family: str, index: int = 0) -> dict[str, Any]:

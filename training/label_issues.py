@@ -18,7 +18,7 @@ from model.calibration import apply_sigmoid_calibration
 from model.schema import Listing
 from training.config import TrainConfig
 from training.dataset import Example, label_matrix
-from training.train import fit_linear_scorer_with_held_out
+from training.fit_linear import fit_linear_scorer_with_held_out
 
 
 @dataclass(frozen=True)

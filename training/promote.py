@@ -18,13 +18,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,13 +34,19 @@ from model.errors import ArtifactError
 from model.predictor import Predictor
 from model.schema import Listing
 from training.config import TrainConfig
-from training.dataset import Example, _unit_hash, example_weights, label_matrix, load_examples, load_real_negatives
+from training.dataset import (
+    Split,
+    example_weights,
+    label_matrix,
+    load_real_negatives,
+)
 from training.evaluate import compute_metrics
 from training.label_issues import LabelIssue, find_label_issues, out_of_fold_probabilities
 from training.report import nan_to_none
-from training.review_weights import WeightingSummary, apply_weights, render_weighting, summarize
-from training.split import inherit_split
-from training.train import load_split, train
+from training.retrain_data import RetrainData, prepare_data, write_training_data
+from training.retrain_report import plot_pr_curves, render_report, write_issues
+from training.split import load_split
+from training.train import TrainResult, train
 
 log = logging.getLogger("training.promote")
 REGISTRY_FILE = "registry.jsonl"
@@ -54,42 +58,6 @@ class Decision:
 
     promote: bool
     reason: str
-
-
-def listing_key(listing: Listing) -> str:
-    """What makes two records the same listing: platform and id, else the URL, else the text."""
-    if listing.id:
-        return f"{listing.platform or ''}:{listing.id}"
-    if listing.url:
-        return f"url:{listing.url}"
-    text = f"{listing.title}\n{listing.description or ''}"
-    return "text:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def latest_reviews(reviews: list[Example]) -> dict[str, Example]:
-    """One reviewed example per listing: the latest review (by ``reviewed_at``, else file order) wins."""
-    latest: dict[str, Example] = {}
-    order = sorted(range(len(reviews)), key=lambda i: (str(reviews[i].extras.get("reviewed_at") or ""), i))
-    for i in order:
-        latest[listing_key(reviews[i].listing)] = reviews[i]
-    return latest
-
-
-def merge_reviews(
-    seed: list[Example], latest: dict[str, Example], *, frozen_share: float, seed_value: int
-) -> tuple[list[Example], list[Example]]:
-    """(training data: seed with the latest reviews applied, frozen reviewed listings that never train)."""
-    frozen = {key: e for key, e in latest.items() if _unit_hash(f"frozen|{key}", seed_value) < frozen_share}
-    unused = {key: e for key, e in latest.items() if key not in frozen}
-    merged: list[Example] = []
-    for example in seed:
-        key = listing_key(example.listing)
-        if key in frozen:
-            continue  # the same listing is frozen for evaluation: its seed copy must not train either
-        review = unused.pop(key, None)
-        merged.append(example if review is None else inherit_split(review, example))
-    merged += unused.values()
-    return merged, list(frozen.values())
 
 
 def decide(champion: dict[str, Any] | None, challenger: dict[str, Any], *, tolerance: float) -> Decision:
@@ -132,35 +100,89 @@ def _metrics(predictor: Predictor, listings: list[Listing], labels: tuple[str, .
     return compute_metrics(target, probability, labels=labels, thresholds=predictor.thresholds), probability
 
 
+def list_label_issues(config: TrainConfig, challenger_config: TrainConfig, split: Split) -> list[LabelIssue]:
+    """Likely label issues of what the challenger trains on, from models that never saw the example's seller.
+
+    Real negatives are presumed clean, not reviewed: they train the out-of-fold models, but only the labelled data's
+    issues are listed.
+    """
+    negatives, _, _ = load_real_negatives(
+        config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
+    )
+    weights = np.concatenate([example_weights(split.train), np.full(len(negatives), config.real_negative_weight)])
+    oof = out_of_fold_probabilities(challenger_config, split.train + negatives, weights)
+    labelled = len(split.train)
+    return find_label_issues([e.listing for e in split.train], oof[:labelled], config.labels)
+
+
 @dataclass(frozen=True)
-class RetrainData:
-    """The seed and reviewed data of one retraining run, merged, with what the review weighting did."""
+class Comparison:
+    """Champion and challenger on the same frozen evaluation set (the champion's parts None when there is none)."""
 
-    seed: list[Example]
-    reviews: list[Example]
-    latest: dict[str, Example]
-    excluded: dict[str, Example]
-    merged: list[Example]
-    frozen: list[Example]
-    weighting: WeightingSummary
-
-
-def prepare_data(config: TrainConfig, reviews_path: Path, *, frozen_share: float, weighted: bool) -> RetrainData:
-    """Read seed and reviews, keep each listing's latest review, weigh them (``training.review_weights``), merge."""
-    seed = load_examples(config.resolve(config.data_path), labels=config.labels)
-    reviews = load_examples(reviews_path, labels=config.labels)
-    latest = latest_reviews(reviews)
-    used, excluded = apply_weights(latest, weighted=weighted)
-    merged, frozen = merge_reviews(seed, used, frozen_share=frozen_share, seed_value=config.seed)
-    summary = summarize(latest, weighted=weighted)
-    return RetrainData(seed, reviews, latest, excluded, merged, frozen, summary)
+    evaluation: list[Listing]
+    challenger_metrics: dict[str, Any]
+    challenger_probability: np.ndarray
+    champion_metrics: dict[str, Any] | None = None
+    champion_probability: np.ndarray | None = None
+    champion_version: str | None = None
 
 
-def write_training_data(run_dir: Path, config: TrainConfig, data: RetrainData, name: str) -> TrainConfig:
-    """Write the merged data to ``run_dir/name`` and return the config that trains on it."""
-    data_path = run_dir / name
-    _write_examples(data_path, data.merged)
-    return replace(config, data_path=str(data_path.resolve()))
+def compare(challenger_dir: Path, models_dir: Path, evaluation: list[Listing], labels: tuple[str, ...]) -> Comparison:
+    """Evaluate the challenger and the current champion (if it predicts the same labels) on ``evaluation``."""
+    challenger_metrics, challenger_probability = _metrics(Predictor.load(challenger_dir), evaluation, labels)
+    comparison = Comparison(evaluation, challenger_metrics, challenger_probability)
+    try:
+        champion = Predictor.load(resolve_model_dir(models_dir))
+        if champion.labels != labels:
+            raise ArtifactError(f"champion predicts {champion.labels}, the challenger {labels}")
+        champion_metrics, champion_probability = _metrics(champion, evaluation, labels)
+    except ArtifactError as exc:
+        log.warning("no comparable champion: %s", exc)
+        return comparison
+    return replace(
+        comparison,
+        champion_metrics=champion_metrics,
+        champion_probability=champion_probability,
+        champion_version=champion.version,
+    )
+
+
+def build_record(
+    *,
+    started: datetime,
+    result: TrainResult,
+    data: RetrainData,
+    comparison: Comparison,
+    issues: list[LabelIssue],
+    decision: Decision,
+    reload_outcome: str | None,
+    tolerance: float,
+    run_dir: Path,
+) -> dict[str, Any]:
+    """The registry record of one retraining run (``models/registry.jsonl``)."""
+    return {
+        "run_at": started.isoformat(timespec="seconds"),
+        "challenger": result.version,
+        "champion": comparison.champion_version,
+        "data_sha256": result.card.data.sha256,
+        "counts": {
+            "seed": len(data.seed),
+            "reviews": len(data.reviews),
+            "reviewed_listings": len(data.latest),
+            "excluded_reviews": len(data.excluded),
+            "frozen_reviewed": len(data.frozen),
+            "training_data": len(data.merged),
+            "evaluation": len(comparison.evaluation),
+            "label_issues": len(issues),
+        },
+        "tolerance": tolerance,
+        "weighting": data.weighting.as_dict(),
+        "metrics": {"challenger": comparison.challenger_metrics, "champion": comparison.champion_metrics},
+        "decision": "promoted" if decision.promote else "refused",
+        "reason": decision.reason,
+        "reload": reload_outcome,
+        "report": str(run_dir / "report.md"),
+    }
 
 
 def retrain(
@@ -178,153 +200,43 @@ def retrain(
     started = datetime.now(UTC)
     models_dir = config.resolve(config.models_dir)
     data = prepare_data(config, reviews_path, frozen_share=frozen_share, weighted=weighted)
-    seed, reviews, latest, merged, frozen = data.seed, data.reviews, data.latest, data.merged, data.frozen
     run_dir = out_dir / started.strftime("%Y%m%dT%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
     challenger_config = write_training_data(run_dir, config, data, "training_data.jsonl")
-    log.info("retrain: %d seed + %d reviewed (%d frozen for evaluation)", len(seed), len(reviews), len(frozen))
-
-    # label issues on what the challenger trains on, from models that never saw the example's seller
-    split = load_split(challenger_config)
-    negatives, _, _ = load_real_negatives(
-        config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
+    log.info(
+        "retrain: %d seed + %d reviewed (%d frozen for evaluation)", len(data.seed), len(data.reviews), len(data.frozen)
     )
-    weights = np.concatenate([example_weights(split.train), np.full(len(negatives), config.real_negative_weight)])
-    train_examples = split.train + negatives
-    oof = out_of_fold_probabilities(challenger_config, train_examples, weights)
-    labelled = len(split.train)  # real negatives are presumed clean, not reviewed: list issues of labelled data
-    issues = find_label_issues([e.listing for e in split.train], oof[:labelled], config.labels)
-    _write_issues(run_dir / "label_issues.jsonl", issues)
-
+    split = load_split(challenger_config)
+    issues = list_label_issues(config, challenger_config, split)
+    write_issues(run_dir / "label_issues.jsonl", issues)
     result = train(challenger_config, promote=False)
-    challenger = Predictor.load(result.model_dir)
-    evaluation = [e.listing for e in split.test] + [e.listing for e in frozen]
-    challenger_metrics, challenger_probability = _metrics(challenger, evaluation, config.labels)
-    champion_metrics, champion_probability, champion_version = None, None, None
-    try:
-        champion = Predictor.load(resolve_model_dir(models_dir))
-        if champion.labels != config.labels:
-            raise ArtifactError(f"champion predicts {champion.labels}, the challenger {config.labels}")
-        champion_version = champion.version
-        champion_metrics, champion_probability = _metrics(champion, evaluation, config.labels)
-    except ArtifactError as exc:
-        log.warning("no comparable champion: %s", exc)
-    decision = decide(champion_metrics, challenger_metrics, tolerance=tolerance)
+    evaluation = [e.listing for e in split.test] + [e.listing for e in data.frozen]
+    comparison = compare(result.model_dir, models_dir, evaluation, config.labels)
+    decision = decide(comparison.champion_metrics, comparison.challenger_metrics, tolerance=tolerance)
     reload_outcome = None
     if decision.promote:
         point_current(models_dir, result.model_dir)
         reload_outcome = request_reload(reload_url, admin_key) if reload_url else "no service URL given: not reloaded"
-
-    record = {
-        "run_at": started.isoformat(timespec="seconds"),
-        "challenger": result.version,
-        "champion": champion_version,
-        "data_sha256": result.card.data.sha256,
-        "counts": {
-            "seed": len(seed),
-            "reviews": len(reviews),
-            "reviewed_listings": len(latest),
-            "excluded_reviews": len(data.excluded),
-            "frozen_reviewed": len(frozen),
-            "training_data": len(merged),
-            "evaluation": len(evaluation),
-            "label_issues": len(issues),
-        },
-        "tolerance": tolerance,
-        "weighting": data.weighting.as_dict(),
-        "metrics": {"challenger": challenger_metrics, "champion": champion_metrics},
-        "decision": "promoted" if decision.promote else "refused",
-        "reason": decision.reason,
-        "reload": reload_outcome,
-        "report": str(run_dir / "report.md"),
-    }
+    record = build_record(
+        started=started,
+        result=result,
+        data=data,
+        comparison=comparison,
+        issues=issues,
+        decision=decision,
+        reload_outcome=reload_outcome,
+        tolerance=tolerance,
+        run_dir=run_dir,
+    )
     with (models_dir / REGISTRY_FILE).open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(nan_to_none(record), ensure_ascii=False) + "\n")
     target = label_matrix(evaluation, config.labels)
-    _plot_pr_curves(run_dir / "pr_curves.png", target, champion_probability, challenger_probability, config.labels)
+    plot_pr_curves(
+        run_dir / "pr_curves.png",
+        target,
+        comparison.champion_probability,
+        comparison.challenger_probability,
+        config.labels,
+    )
     (run_dir / "report.md").write_text(render_report(record, issues, data.weighting), encoding="utf-8")
     return record
-
-
-def _write_examples(path: Path, examples: list[Example]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for example in examples:
-            line = example.listing.model_dump(mode="json")
-            line.update({k: v for k, v in example.extras.items() if k not in line})
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-
-
-def _write_issues(path: Path, issues: list[LabelIssue]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for issue in issues:
-            handle.write(json.dumps(asdict(issue), ensure_ascii=False) + "\n")
-
-
-def _plot_pr_curves(
-    path: Path,
-    target: np.ndarray,
-    champion: np.ndarray | None,
-    challenger: np.ndarray,
-    labels: tuple[str, ...],
-) -> None:
-    """One precision-recall panel per label, champion and challenger on the same evaluation set."""
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import precision_recall_curve
-
-    figure, axes = plt.subplots(1, len(labels), figsize=(4 * len(labels), 3.6), squeeze=False)
-    for column, (axis, label) in enumerate(zip(axes[0], labels, strict=True)):
-        if target[:, column].sum() == 0:
-            axis.set_title(f"{label}: no positives")
-            continue
-        for name, probability, style in (("champion", champion, "--"), ("challenger", challenger, "-")):
-            if probability is not None:
-                precision, recall, _ = precision_recall_curve(target[:, column], probability[:, column])
-                axis.plot(recall, precision, style, label=name)
-        axis.set(title=label, xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
-        axis.legend(loc="lower left")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-
-
-def render_report(record: dict[str, Any], issues: list[LabelIssue], weighting: WeightingSummary) -> str:
-    """A short Markdown report of one retraining run."""
-    challenger, champion = record["metrics"]["challenger"], record["metrics"]["champion"]
-    lines = [
-        f"# Retraining run {record['run_at']}",
-        "",
-        f"**Decision: {record['decision']}** — {record['reason']}.",
-        f"Reload: {record['reload'] or 'not requested'}.",
-        "",
-        f"Challenger `{record['challenger']}`, champion `{record['champion']}`, data SHA-256 "
-        f"`{record['data_sha256'][:16]}…`, tolerance {record['tolerance']}.",
-        "",
-        "| counts | |",
-        "|---|---|",
-        *(f"| {name.replace('_', ' ')} | {value} |" for name, value in record["counts"].items()),
-        "",
-        "Evaluation set (frozen: the merged data's test split + frozen reviewed listings), average precision:",
-        "",
-        "| label | champion | challenger |",
-        "|---|---|---|",
-    ]
-    for label, metrics in challenger["per_label"].items():
-        before = champion["per_label"][label]["average_precision"] if champion else None
-        lines.append(f"| {label} | {_fmt(before)} | {_fmt(metrics['average_precision'])} |")
-    lines.append(
-        f"| **macro** | {_fmt(champion['macro_average_precision'] if champion else None)} | "
-        f"{_fmt(challenger['macro_average_precision'])} |"
-    )
-    lines += ["", "![precision-recall curves](pr_curves.png)", "", *render_weighting(weighting)]
-    lines += [f"## Likely label issues ({len(issues)})", ""]
-    lines.append("Training examples whose label out-of-fold predictions most contradict; for review, not dropped.")
-    lines += ["", "| listing | label | given | probability | title |", "|---|---|---|---|---|"]
-    for issue in issues[:30]:
-        title = issue.title.replace("|", "/")[:80]
-        lines.append(f"| {issue.listing_id} | {issue.label} | {issue.given} | {issue.probability:.3f} | {title} |")
-    return "\n".join(lines) + "\n"
-
-
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.3f}"

@@ -76,7 +76,7 @@ def render_model_card(card: ModelCard) -> str:
         f"- created: {card.created_at}; training time: {card.training_seconds} s",
         f"- data: `{data.path}` (sha256 {data.sha256[:16]}…); split {data.split}",
         "- listings: " + ", ".join(f"{name} {counts[name]['total']}" for name in ("train", "valid", "test")),
-        f"- real-title edits (training only): {data.real_edits.get('note', 'none')}",
+        f"- ../shared: {data.shared.note}",
         f"- thresholds (chosen for F1 on the selection data): {json.dumps(card.thresholds)}",
         f"- priority: high if risk ≥ {cutoffs.high}, medium if ≥ {cutoffs.medium}",
         "",
@@ -88,9 +88,8 @@ def render_model_card(card: ModelCard) -> str:
                     {kind: part.metrics["test"] for kind, part in card.scorers.items()}, served=card.scorer
                 ),
                 "",
-                f"- selection rule: {selection.get('rule', 'validation macro AP')}",
-                "- selection scores (macro AP per part and their mean): "
-                + json.dumps(selection.get("scores", selection["valid_macro_average_precision"])),
+                f"- selection rule: {selection['rule']}",
+                "- selection scores (macro AP per part and their mean): " + json.dumps(selection["scores"]),
                 "",
             ]
             if len(card.scorers) > 1

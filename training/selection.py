@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from model.schema import Listing
-from training.calibration import choose_threshold
 from training.config import TrainConfig
 from training.dataset import label_matrix, load_examples
-from training.ensemble import choose_served, macro_ap
 from training.evaluate import compute_metrics
+from training.fit_calibration import choose_threshold
+from training.fit_ensemble import choose_served, macro_ap
 
 VALID_PART = "valid"
 # cheapest first: the order in which a costlier scorer must beat the current choice to be served

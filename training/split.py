@@ -13,10 +13,13 @@ otherwise; ``"pool"`` insists on the field; ``"seller"`` ignores it. In a pool s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from model.errors import DataError
-from training.dataset import Example, Split, _unit_hash, split_by_seller
+from training.config import TrainConfig
+from training.dataset import Example, Split, _unit_hash, load_examples, sample_examples, split_by_seller
+from training.price_sanity import drop_implausible_clean
 
 SPLIT_FIELD = "split"
 POOL_ENTRY_FIELD = "pool_entry"
@@ -94,3 +97,19 @@ def split_examples(examples: list[Example], *, mode: str, valid_share: float, te
     """The split of ``examples`` for a config's ``split`` mode; its ``mode`` says which it resolved to."""
     make = split_by_pool if resolve_split_mode(mode, examples) == "pool" else split_by_seller
     return make(examples, valid_share=valid_share, test_share=test_share, seed=seed)
+
+
+def load_split(config: TrainConfig) -> Split:
+    """The config's labelled data, sampled and split (by phrase pool or by seller) exactly as training does it."""
+    loaded, dropped = drop_implausible_clean(
+        load_examples(config.resolve(config.data_path), labels=config.labels),
+        max_description_chars=config.text.max_description_chars,
+    )
+    examples = sample_examples(loaded, max_listings=config.max_listings, seed=config.seed)
+    split = split_examples(
+        examples, mode=config.split, valid_share=config.valid_share, test_share=config.test_share, seed=config.seed
+    )
+    if dropped:
+        note = f"; {sum(dropped.values())} generated clean listings priced below 30% of their catalogue product dropped"
+        split = replace(split, description=split.description + note)
+    return split

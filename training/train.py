@@ -1,4 +1,10 @@
-"""Training the linear scorer: fit, calibrate on held-out folds, choose thresholds, evaluate, save."""
+"""Training: the linear scorer, then (when the config enables it) the transformer and their ensemble; the served
+scorer chosen on the selection data; the artifact folder and its model card written.
+
+``train`` reads the data (``load_training_data``), fits the linear scorer (``training.fit_linear``), reads the
+selection and test sets once (``score_sets``), trains the costlier scorers into a temporary folder
+(``training.transformer_stage``), selects (``training.selection``), and writes the model card (``build_card``).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,12 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from model.artifact import (
     ARTIFACT_FORMAT,
@@ -23,36 +26,30 @@ from model.artifact import (
     CutoffsRecord,
     DataRecord,
     ModelCard,
+    SharedDataRecord,
     hash_files,
     new_version_id,
     point_current,
     write_card,
 )
-from model.errors import DataError
-from model.features import TextViews, build_text_views
-from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
+from model.linear import LinearScorer
 from model.market.catalogue import catalogue_fingerprint
-from model.metadata_features import METADATA_FEATURE_NAMES, build_metadata_matrix
-from model.onnx_scorer import TransformerScorer, write_transformer_config
 from model.schema import Listing
 from training.augment import build_real_edits
-from training.calibration import fit_sigmoid_calibration
 from training.config import TrainConfig
 from training.dataset import (
     Example,
     Split,
     example_weights,
+    find_shared_dir,
     label_matrix,
-    load_examples,
     load_real_negatives,
-    sample_examples,
 )
-from training.ensemble import cross_fitted_scores, fit_ensemble
-from training.price_neighbours import fit_price_neighbours
-from training.price_sanity import drop_implausible_clean
+from training.fit_linear import fit_linear_scorer
 from training.report import render_model_card
-from training.selection import load_selection_data, score_scorers, select, selection_record
-from training.split import split_examples
+from training.selection import SelectionData, load_selection_data, score_scorers, select, selection_record
+from training.split import load_split
+from training.transformer_stage import ScoredSet, TransformerStageResult, train_transformer_and_ensemble
 
 log = logging.getLogger(__name__)
 
@@ -66,96 +63,6 @@ class TrainResult:
     card: ModelCard
 
 
-def _fit_outputs(
-    features: sp.csr_matrix, targets: np.ndarray, sample_weight: np.ndarray, *, c: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """One L2 logistic regression per output column; returns (weights (n_features, n_outputs), bias)."""
-    weights = np.zeros((features.shape[1], targets.shape[1]), dtype=np.float32)
-    bias = np.zeros(targets.shape[1], dtype=np.float32)
-    for column in range(targets.shape[1]):
-        model = LogisticRegression(C=c, solver="liblinear", max_iter=2000, random_state=seed)
-        model.fit(features, targets[:, column], sample_weight=sample_weight)
-        weights[:, column] = model.coef_[0]
-        bias[column] = model.intercept_[0]
-    return weights, bias
-
-
-def _held_out_decisions(
-    features: sp.csr_matrix,
-    targets: np.ndarray,
-    sample_weight: np.ndarray,
-    groups: list[str],
-    *,
-    folds: int,
-    c: float,
-    seed: int,
-) -> np.ndarray:
-    """Decision values of each training example from a model that did not see its seller."""
-    decisions = np.zeros(targets.shape, dtype=np.float64)
-    for fit_rows, held_rows in GroupKFold(n_splits=folds).split(features, groups=groups):
-        weights, bias = _fit_outputs(features[fit_rows], targets[fit_rows], sample_weight[fit_rows], c=c, seed=seed)
-        decisions[held_rows] = np.asarray(features[held_rows] @ weights) + bias
-    return decisions
-
-
-def _targets_with_any(examples: list[Example], labels: tuple[str, ...]) -> np.ndarray:
-    matrix = label_matrix([example.listing for example in examples], labels)
-    return np.hstack([matrix, matrix.max(axis=1, keepdims=True)])
-
-
-def fit_linear_scorer(config: TrainConfig, train: list[Example], sample_weight: np.ndarray) -> LinearScorer:
-    """Fit vectorizers, weights and held-out-fold sigmoid calibration on weighted training examples."""
-    return fit_linear_scorer_with_held_out(config, train, sample_weight)[0]
-
-
-def fit_linear_scorer_with_held_out(
-    config: TrainConfig, train: list[Example], sample_weight: np.ndarray
-) -> tuple[LinearScorer, np.ndarray]:
-    """The fitted scorer and the held-out-fold decision values its calibration was fitted on.
-
-    Each example's decisions come from a model that never saw its seller (columns = outputs): calibrated,
-    they are the out-of-fold probabilities that label-issue checks need, at no extra cost.
-    """
-    listings = [example.listing for example in train]
-    metadata = build_metadata_matrix(listings)
-    scale = metadata.std(axis=0)
-    scorer = LinearScorer(
-        labels=config.labels,
-        text_config=config.text,
-        vectorizers=make_vectorizers(config.text),
-        metadata_mean=metadata.mean(axis=0),
-        metadata_scale=np.where(scale > 1e-6, scale, 1.0).astype(np.float32),
-        weights=np.zeros((0, 0), dtype=np.float32),
-        bias=np.zeros(0, dtype=np.float32),
-        calibration_slope=np.ones(len(config.labels) + 1, dtype=np.float32),
-        calibration_intercept=np.zeros(len(config.labels) + 1, dtype=np.float32),
-    )
-    views = scorer.build_views(listings)
-    for name, vectorizer in scorer.vectorizers.items():
-        vectorizer.fit([getattr(view, TEXT_VIEWS[name]) for view in views])
-    targets = _targets_with_any(train, config.labels)
-    scorer.price_reference = fit_price_neighbours(
-        listings, views, risky=targets[:, -1].astype(bool), real_files=config.real_negative_files
-    )
-    features = scorer.transform(listings, views)
-    for column, output in enumerate(scorer.outputs):
-        if targets[:, column].min() == targets[:, column].max():
-            raise DataError(f"output {output!r}: training split needs positive and negative examples")
-    c, seed = config.regularization_c, config.seed
-    scorer.weights, scorer.bias = _fit_outputs(features, targets, sample_weight, c=c, seed=seed)
-    groups = [example.group for example in train]
-    folds = min(config.calibration_folds, len(set(groups)))
-    held_out = _held_out_decisions(features, targets, sample_weight, groups, folds=folds, c=c, seed=seed)
-    calibration = [
-        fit_sigmoid_calibration(held_out[:, column], targets[:, column], sample_weight, name=output)
-        for column, output in enumerate(scorer.outputs)
-    ]
-    scorer.calibration_slope = np.asarray([s for s, _ in calibration], dtype=np.float32)
-    scorer.calibration_intercept = np.asarray([i for _, i in calibration], dtype=np.float32)
-    log.info("fitted linear scorer: %d features (%d metadata)", features.shape[1], len(METADATA_FEATURE_NAMES))
-    return scorer, held_out
-
-
 def _label_counts(examples: list[Example], labels: tuple[str, ...]) -> dict[str, int]:
     matrix = label_matrix([example.listing for example in examples], labels)
     counts = {label: int(matrix[:, i].sum()) for i, label in enumerate(labels)}
@@ -164,120 +71,161 @@ def _label_counts(examples: list[Example], labels: tuple[str, ...]) -> dict[str,
     return counts
 
 
-def load_split(config: TrainConfig) -> Split:
-    """The config's labelled data, sampled and split (by phrase pool or by seller) exactly as training does it."""
-    loaded, dropped = drop_implausible_clean(
-        load_examples(config.resolve(config.data_path), labels=config.labels),
-        max_description_chars=config.text.max_description_chars,
-    )
-    examples = sample_examples(loaded, max_listings=config.max_listings, seed=config.seed)
-    split = split_examples(
-        examples, mode=config.split, valid_share=config.valid_share, test_share=config.test_share, seed=config.seed
-    )
-    if dropped:
-        note = f"; {sum(dropped.values())} generated clean listings priced below 30% of their catalogue product dropped"
-        split = replace(split, description=split.description + note)
-    return split
+@dataclass(frozen=True)
+class TrainingData:
+    """What one run trains on: the labelled split, and the real negatives and real-title edits from ../shared."""
+
+    split: Split
+    negatives: list[Example]
+    negative_paths: list[Path]
+    negative_note: str
+    edits: list[Example]
+    edit_paths: list[Path]
+    edit_record: dict[str, Any]
+    shared: SharedDataRecord  # the model card's record of whether ../shared joined training
+
+    @property
+    def train(self) -> list[Example]:
+        """The labelled training examples: the training split and the real-title edits (never the negatives)."""
+        return self.split.train + self.edits
 
 
-def _train_transformer_scorers(
+def announce_shared_data(negatives: list[Example], negative_note: str, edit_record: dict[str, Any]) -> SharedDataRecord:
+    """Say loudly, at the start of training, whether ../shared data joins it; the record for the model card."""
+    shared = find_shared_dir()
+    joins = bool(negatives) or bool(edit_record["listings"])
+    line = (
+        f"SHARED DATA: ../shared ({shared if shared else 'absent'}) "
+        f"{'JOINS' if joins else 'does NOT join'} training: real negatives: {negative_note}; "
+        f"real-title edits: {edit_record['note']}"
+    )
+    log.warning(line)  # a warning so it is seen whatever the log level, joined or not
+    return SharedDataRecord(dir=str(shared) if shared else None, joins_training=joins, note=line)
+
+
+def load_training_data(config: TrainConfig, split: Split | None = None) -> TrainingData:
+    """The config's split (or the given one), its real negatives and real-title edits, announced."""
+    split = split if split is not None else load_split(config)
+    log.info(
+        "data %s: %d train, %d valid, %d test",
+        config.resolve(config.data_path),
+        len(split.train),
+        len(split.valid),
+        len(split.test),
+    )
+    negatives, negative_paths, negative_note = load_real_negatives(
+        config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
+    )
+    # counterfeit edits of lawful real titles: training split only, each carrying its weight
+    edits, edit_paths, edit_record = build_real_edits(config)
+    shared = announce_shared_data(negatives, negative_note, edit_record)
+    return TrainingData(split, negatives, negative_paths, negative_note, edits, edit_paths, edit_record, shared)
+
+
+def fit_linear(config: TrainConfig, data: TrainingData) -> LinearScorer:
+    """The linear scorer on the training split, the edits and the real negatives, each with its weight.
+
+    Reviewed listings weigh what their reviewer's measured reliability says (the export's weight), the rest 1.
+    """
+    weights = np.concatenate([example_weights(data.train), np.full(len(data.negatives), config.real_negative_weight)])
+    return fit_linear_scorer(config, data.train + data.negatives, weights)
+
+
+def score_sets(
+    scorer: LinearScorer, selection: SelectionData, test: list[Listing], labels: tuple[str, ...]
+) -> tuple[ScoredSet, ScoredSet]:
+    """(selection, test) read once, each with the linear scorer's label probabilities: every scorer shares them."""
+    sets = []
+    for listings, target in ((selection.listings, selection.target), (test, label_matrix(test, labels))):
+        views = scorer.build_views(listings)
+        linear = scorer.predict_proba(scorer.transform(listings, views))[:, : len(labels)]
+        sets.append(ScoredSet(list(listings), views, target, linear))
+    return sets[0], sets[1]
+
+
+def train_costlier_scorers(
+    config: TrainConfig,
+    data: TrainingData,
+    scorer: LinearScorer,
+    sets: tuple[ScoredSet, ScoredSet],
+    *,
+    work_dir: Path,
+    valid_rows: int,
+) -> TransformerStageResult | None:
+    """Save the linear scorer into ``work_dir`` and, when enabled, train the transformer and ensemble beside it;
+    on any failure ``work_dir`` is removed, so no half-written artifact is left behind."""
+    try:
+        scorer.save(work_dir)
+        if not config.transformer.enabled:
+            return None
+        return train_transformer_and_ensemble(
+            config,
+            train=data.train,
+            negatives=data.negatives,
+            linear=scorer,
+            model_dir=work_dir,
+            selection=sets[0],
+            test=sets[1],
+            valid_rows=valid_rows,
+        )
+    except BaseException:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise
+
+
+def data_record(config: TrainConfig, data: TrainingData, data_hash: str) -> DataRecord:
+    """The model card's ``data`` section: what was trained on, from where, and whether ../shared joined."""
+    split, labels = data.split, config.labels
+    return DataRecord(
+        path=str(config.data_path),
+        sha256=data_hash,
+        split=split.description,
+        split_mode=split.mode,
+        shared=data.shared,
+        real_negatives={
+            "files": [path.name for path in data.negative_paths],
+            "listings": len(data.negatives),
+            "weight": config.real_negative_weight,
+            "note": data.negative_note,
+        },
+        real_edits=data.edit_record,
+        catalogue=catalogue_fingerprint(),
+        counts={
+            name: _label_counts(part, labels)
+            for name, part in (("train", split.train), ("valid", split.valid), ("test", split.test))
+        },
+    )
+
+
+def build_card(
     config: TrainConfig,
     *,
-    split: Split,
-    negatives: list[Example],
-    linear: LinearScorer,
-    model_dir: Path,
-    valid: tuple[list[Listing], list[TextViews], np.ndarray, np.ndarray],
-    test: tuple[list[Listing], list[TextViews], np.ndarray],
-    valid_rows: int,
-) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, Any], np.ndarray]:
-    """Fine-tune the transformer (early stopping and calibration on the validation split), fit the ensemble.
-
-    ``valid`` is the selection data (``training.selection``), its first ``valid_rows`` rows the validation split.
-    Returns (selection data, test) label probabilities of ``transformer`` and ``ensemble``, the settings for the
-    model card, and the ensemble's 2-fold cross-fitted logits on the selection data (what selection judges).
-    """
-    from training.transformer_train import train_transformer
-
-    settings = config.transformer
-    train_part = sample_examples(split.train, max_listings=settings.max_train_listings, seed=config.seed)
-    negative_part = (
-        sample_examples(negatives, max_listings=settings.real_negative_max, seed=config.seed)
-        if settings.real_negative_max
-        else []
+    version: str,
+    served: str,
+    data: DataRecord,
+    scorers: dict[str, Any],
+    selection: dict[str, Any],
+    transformer: dict[str, Any] | None,
+    training_seconds: float,
+) -> ModelCard:
+    """The model card: config, data, thresholds and metrics of every scorer, and which one is served."""
+    return ModelCard(
+        format=ARTIFACT_FORMAT,
+        card_version=CARD_VERSION,
+        version=version,
+        scorer=served,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        labels=list(config.labels),
+        thresholds=scorers[served]["thresholds"],
+        priority_cutoffs=CutoffsRecord(high=config.priority_high, medium=config.priority_medium),
+        config=config.as_dict(),
+        data=data,
+        metrics=scorers[served]["metrics"],
+        scorers=scorers,
+        selection=selection,
+        training_seconds=training_seconds,
+        transformer=transformer,
     )
-    examples = train_part + negative_part
-    listings = [example.listing for example in examples]
-    weight = np.concatenate(
-        [example_weights(train_part), np.full(len(negative_part), config.real_negative_weight)]
-    ).astype(np.float32)
-    # the transformer reads the normalised view only: no word segmentation needed (unless it segments itself)
-    views = [
-        build_text_views(listing, max_description_chars=config.text.max_description_chars, max_segmented_chars=0)
-        for listing in listings
-    ]
-    valid_listings, valid_views, valid_target, linear_valid = valid
-    test_listings, test_views, linear_test = test
-    n = valid_rows
-    result = train_transformer(
-        settings,
-        labels=config.labels,
-        train=(listings, views, label_matrix(listings, config.labels).astype(np.float32), weight),
-        valid=(valid_listings[:n], valid_views[:n], valid_target[:n]),
-        price_reference=linear.price_reference,
-        model_dir=model_dir,
-        seed=config.seed,
-    )
-    # calibrate what is served: the int8 ONNX model's logits, not PyTorch's
-    onnx_scorer = TransformerScorer.load(model_dir, quantized=settings.quantize)
-    valid_logits = onnx_scorer.logits(valid_listings[:n], valid_views[:n]).astype(np.float64)
-    calibration = [
-        fit_sigmoid_calibration(valid_logits[:, i], valid_target[:n, i], name=label)
-        for i, label in enumerate(config.labels)
-    ]
-    onnx_scorer.calibration_slope = np.asarray([a for a, _ in calibration])
-    onnx_scorer.calibration_intercept = np.asarray([b for _, b in calibration])
-    saved = dict(result.saved)
-    saved["calibration"] = {
-        "method": "sigmoid scaling of the ONNX model's logits, fitted on the validation split",
-        "slope": [float(a) for a, _ in calibration],
-        "intercept": [float(b) for _, b in calibration],
-    }
-    write_transformer_config(result.folder, saved)
-    transformer_valid = onnx_scorer.predict_proba(valid_listings, valid_views)
-    transformer_test = onnx_scorer.predict_proba(test_listings, test_views)
-    ensemble = fit_ensemble(linear_valid, transformer_valid, valid_target, labels=config.labels)
-    ensemble.transformer_gate = config.ensemble_transformer_gate
-    ensemble.save(model_dir)
-    cross_fitted = cross_fitted_scores(linear_valid, transformer_valid, valid_target)
-    probabilities = {
-        "transformer": (transformer_valid, transformer_test),
-        "ensemble": (  # as served: the cascade, the transformer read where the linear scorer is unsure
-            ensemble.cascade(
-                linear_valid,
-                transformer_valid[ensemble.needs_transformer(linear_valid)],
-                ensemble.needs_transformer(linear_valid),
-            ),
-            ensemble.cascade(
-                linear_test,
-                transformer_test[ensemble.needs_transformer(linear_test)],
-                ensemble.needs_transformer(linear_test),
-            ),
-        ),
-    }
-    card_part = {
-        "backbone": settings.backbone,
-        "max_length": saved["input"]["max_length"],
-        "best_epoch": result.best_epoch,
-        "history": saved["history"],
-        "train_listings": saved["train_listings"],
-        "frozen_layers": saved["frozen_layers"],
-        "stopped_by_time_budget": saved["stopped_by_time_budget"],
-        "onnx_served": onnx_scorer.onnx_file,
-        "training_seconds": saved["training_seconds"],
-        "ensemble_linear_weight": dict(zip(config.labels, (float(w) for w in ensemble.linear_weight), strict=True)),
-    }
-    return probabilities, card_part, cross_fitted
 
 
 def train(
@@ -294,103 +242,43 @@ def train(
     ``split`` and ``data_files`` let a benchmark bring its own fixed splits (``training.vispam``).
     """
     started = time.perf_counter()
-    data_path = config.resolve(config.data_path)
-    split = split if split is not None else load_split(config)
-    log.info("data %s: %d train, %d valid, %d test", data_path, len(split.train), len(split.valid), len(split.test))
-    negatives, negative_paths, negative_note = load_real_negatives(
-        config.real_negative_files, max_listings=config.real_negative_max, seed=config.seed
-    )
-    log.info("real negatives: %s", negative_note)
-    # counterfeit edits of lawful real titles: training split only, each carrying its weight
-    edits, edit_paths, edit_record = build_real_edits(config)
-    log.info("real edits: %s", edit_record["note"])
-    # reviewed listings weigh what their reviewer's measured reliability says (the export's weight); the rest 1
-    weights = np.concatenate(
-        [example_weights(split.train + edits), np.full(len(negatives), config.real_negative_weight)]
-    )
-    scorer = fit_linear_scorer(config, split.train + edits + negatives, weights)
-
-    labels = config.labels
+    data = load_training_data(config, split)
+    scorer = fit_linear(config, data)
     # the served scorer, thresholds and ensemble weights are chosen on validation + blind holdout
-    selection = load_selection_data(config, [e.listing for e in split.valid])
+    selection = load_selection_data(config, [e.listing for e in data.split.valid])
     log.info("selection data: %s", {name: len(rows) for name, rows in selection.parts.items()})
-    valid_listings, valid_target = selection.listings, selection.target
-    test_listings = [e.listing for e in split.test]
-    # each set is read once and every scorer shares the reading
-    valid_views, test_views = scorer.build_views(valid_listings), scorer.build_views(test_listings)
-    test_target = label_matrix(test_listings, labels)
-    linear_valid = scorer.predict_proba(scorer.transform(valid_listings, valid_views))[:, : len(labels)]
-    linear_test = scorer.predict_proba(scorer.transform(test_listings, test_views))[:, : len(labels)]
-    probabilities = {"linear": (linear_valid, linear_test)}
-
-    data_hash = hash_files([*(data_files or [data_path]), *dict.fromkeys([*negative_paths, *edit_paths])])
+    sets = score_sets(scorer, selection, [e.listing for e in data.split.test], config.labels)
+    data_hash = hash_files(
+        [*(data_files or [config.resolve(config.data_path)]), *dict.fromkeys([*data.negative_paths, *data.edit_paths])]
+    )
     models_dir = config.resolve(config.models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     # trained under a temporary name: the version id names the served scorer, known only after selection
     work_dir = models_dir / f".training-{os.getpid()}-{int(time.time())}"
     work_dir.mkdir(parents=True, exist_ok=False)
-    transformer_card: dict[str, Any] | None = None
-    cross_fitted: dict[str, np.ndarray] = {}
-    try:
-        scorer.save(work_dir)
-        if config.transformer.enabled:
-            more, transformer_card, cross_fitted["ensemble"] = _train_transformer_scorers(
-                config,
-                split=replace(split, train=split.train + edits),
-                negatives=negatives,
-                linear=scorer,
-                model_dir=work_dir,
-                valid=(valid_listings, valid_views, valid_target, linear_valid),
-                test=(test_listings, test_views, linear_test),
-                valid_rows=selection.valid_rows,
-            )
-            probabilities.update(more)
-    except BaseException:
-        shutil.rmtree(work_dir, ignore_errors=True)  # no half-written artifact is left behind
-        raise
-
+    costlier = train_costlier_scorers(config, data, scorer, sets, work_dir=work_dir, valid_rows=selection.valid_rows)
+    probabilities = {"linear": (sets[0].linear, sets[1].linear), **(costlier.probabilities if costlier else {})}
     scorers, scores = score_scorers(
-        probabilities, selection=selection, test_target=test_target, labels=labels, cross_fitted=cross_fitted
+        probabilities,
+        selection=selection,
+        test_target=sets[1].target,
+        labels=config.labels,
+        cross_fitted={"ensemble": costlier.cross_fitted} if costlier else {},
     )
     served = select(scores, min_gain=config.ensemble_min_gain)
     log.info("selection scores %s: serving %s", {kind: score["mean"] for kind, score in scores.items()}, served)
-
     version = new_version_id(served, data_hash)
     model_dir = models_dir / version
     os.replace(work_dir, model_dir)
-    card = ModelCard(
-        format=ARTIFACT_FORMAT,
-        card_version=CARD_VERSION,
+    card = build_card(
+        config,
         version=version,
-        scorer=served,
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        labels=list(labels),
-        thresholds=scorers[served]["thresholds"],
-        priority_cutoffs=CutoffsRecord(high=config.priority_high, medium=config.priority_medium),
-        config=config.as_dict(),
-        data=DataRecord(
-            path=str(config.data_path),
-            sha256=data_hash,
-            split=split.description,
-            split_mode=split.mode,
-            real_negatives={
-                "files": [path.name for path in negative_paths],
-                "listings": len(negatives),
-                "weight": config.real_negative_weight,
-                "note": negative_note,
-            },
-            real_edits=edit_record,
-            catalogue=catalogue_fingerprint(),
-            counts={
-                name: _label_counts(part, labels)
-                for name, part in (("train", split.train), ("valid", split.valid), ("test", split.test))
-            },
-        ),
-        metrics=scorers[served]["metrics"],
+        served=served,
+        data=data_record(config, data, data_hash),
         scorers=scorers,
         selection=selection_record(scores, served=served, selection=selection, min_gain=config.ensemble_min_gain),
+        transformer=costlier.card if costlier else None,
         training_seconds=round(time.perf_counter() - started, 1),
-        transformer=transformer_card,
     )
     write_card(model_dir, card)
     (model_dir / CARD_MARKDOWN_FILE).write_text(render_model_card(card), encoding="utf-8")

@@ -25,7 +25,7 @@ from model.predictor import Predictor
 from model.schema import Listing, Seller
 from training.config import CONFIG_DIR, load_config
 from training.dataset import Example, Split, find_shared_dir, label_matrix, sample_examples
-from training.train import train
+from training.train import TrainResult, train
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,46 @@ def best_macro_f1_threshold(probability: np.ndarray, target: np.ndarray) -> floa
     return float(cuts[int(np.argmax(scores))])
 
 
+def score_vispam(
+    result: TrainResult, dev: list[Listing], test: list[Listing], labels: tuple[str, ...]
+) -> dict[str, dict[str, float]]:
+    """Each trained scorer's threshold chosen for macro-F1 on dev, and its dev and test F1 and test AP at it."""
+    dev_target, test_target = label_matrix(dev, labels)[:, 0], label_matrix(test, labels)[:, 0]
+    kinds = list(result.card.scorers)
+    predictor = Predictor.load(result.model_dir, served="ensemble" if "ensemble" in kinds else "linear")
+    dev_by_scorer, test_by_scorer = predictor.predict_proba_by_scorer(dev), predictor.predict_proba_by_scorer(test)
+    scores = {}
+    for kind in kinds:
+        dev_probability, test_probability = dev_by_scorer[kind][:, 0], test_by_scorer[kind][:, 0]
+        cut = best_macro_f1_threshold(dev_probability, dev_target)
+        scores[kind] = {
+            "threshold_chosen_on_dev": cut,
+            "dev_macro_f1": float(f1_score(dev_target, dev_probability >= cut, average="macro")),
+            "test_macro_f1": float(f1_score(test_target, test_probability >= cut, average="macro")),
+            "test_spam_f1": float(f1_score(test_target, test_probability >= cut)),
+            "test_average_precision": result.card.scorers[kind].metrics["test"]["macro_average_precision"],
+        }
+    return scores
+
+
+def render_vispam(report: dict[str, Any]) -> str:
+    """The benchmark as a Markdown table beside the published figure."""
+    lines = [
+        f"ViSpamReviews ({report['train_listings']} train of {report['train_listings_available']}, "
+        f"{report['dev_listings']} dev, {report['test_listings']} test), model {report['model_version']}",
+        "| scorer | dev macro-F1 | test macro-F1 | test spam F1 | test AP |",
+        "|---|---|---|---|---|",
+    ]
+    for kind, m in report["scorers"].items():
+        name = f"**{kind}** (selected on dev)" if kind == report["served_scorer"] else kind
+        lines.append(
+            f"| {name} | {m['dev_macro_f1']:.4f} | {m['test_macro_f1']:.4f} | {m['test_spam_f1']:.4f} | "
+            f"{m['test_average_precision']:.4f} |"
+        )
+    lines += [f"| {name} | | {value:.4f} | | |" for name, value in PUBLISHED_MACRO_F1.items()]
+    return "\n".join(lines)
+
+
 def run_vispam(*, config_path: str | None = None, out: Path) -> int:
     """Train on ViSpamReviews train, select on dev, report test macro-F1; 0 on success, 2 without the data."""
     folder = vispam_dir()
@@ -77,8 +117,7 @@ def run_vispam(*, config_path: str | None = None, out: Path) -> int:
         return 2
     started = time.perf_counter()
     config = load_config(config_path or VISPAM_CONFIG)
-    label = config.labels[0]
-    parts = {name: load_vispam_split(folder / f"{name}.csv", name=name, label=label) for name in SPLITS}
+    parts = {name: load_vispam_split(folder / f"{name}.csv", name=name, label=config.labels[0]) for name in SPLITS}
     train_examples = sample_examples(parts["train"], max_listings=config.max_listings, seed=config.seed)
     split = Split(
         train=train_examples,
@@ -87,52 +126,22 @@ def run_vispam(*, config_path: str | None = None, out: Path) -> int:
         description="the published ViSpamReviews splits: train, dev (validation) and test",
     )
     result = train(config, split=split, data_files=[folder / f"{name}.csv" for name in SPLITS])
-    test_listings = [e.listing for e in parts["test"]]
-    dev_listings = [e.listing for e in parts["dev"]]
-    test_target = label_matrix(test_listings, config.labels)[:, 0]
-    dev_target = label_matrix(dev_listings, config.labels)[:, 0]
+    dev, test = [e.listing for e in parts["dev"]], [e.listing for e in parts["test"]]
     report: dict[str, Any] = {
         "data": str(folder),
         "train_listings": len(train_examples),
         "train_listings_available": len(parts["train"]),
-        "dev_listings": len(dev_listings),
-        "test_listings": len(test_listings),
+        "dev_listings": len(dev),
+        "test_listings": len(test),
         "served_scorer": result.card.scorer,
         "selection_valid_macro_average_precision": result.card.selection["valid_macro_average_precision"],
         "published_macro_f1": PUBLISHED_MACRO_F1,
-        "scorers": {},
+        "scorers": score_vispam(result, dev, test, config.labels),
     }
-    kinds = list(result.card.scorers)
-    predictor = Predictor.load(result.model_dir, scorer="ensemble" if "ensemble" in kinds else "linear")
-    dev_by_scorer = predictor.predict_proba_by_scorer(dev_listings)
-    test_by_scorer = predictor.predict_proba_by_scorer(test_listings)
-    for kind in kinds:
-        dev_probability, test_probability = dev_by_scorer[kind][:, 0], test_by_scorer[kind][:, 0]
-        cut = best_macro_f1_threshold(dev_probability, dev_target)
-        report["scorers"][kind] = {
-            "threshold_chosen_on_dev": cut,
-            "dev_macro_f1": float(f1_score(dev_target, dev_probability >= cut, average="macro")),
-            "test_macro_f1": float(f1_score(test_target, test_probability >= cut, average="macro")),
-            "test_spam_f1": float(f1_score(test_target, test_probability >= cut)),
-            "test_average_precision": result.card.scorers[kind].metrics["test"]["macro_average_precision"],
-        }
     report["served_test_macro_f1"] = report["scorers"][report["served_scorer"]]["test_macro_f1"]
     report["model_version"] = result.version
     report["seconds"] = round(time.perf_counter() - started, 1)
-    print(
-        f"ViSpamReviews ({len(train_examples)} train of {len(parts['train'])}, {len(dev_listings)} dev, "
-        f"{len(test_listings)} test), model {result.version}"
-    )
-    print("| scorer | dev macro-F1 | test macro-F1 | test spam F1 | test AP |")
-    print("|---|---|---|---|---|")
-    for kind, m in report["scorers"].items():
-        name = f"**{kind}** (selected on dev)" if kind == report["served_scorer"] else kind
-        print(
-            f"| {name} | {m['dev_macro_f1']:.4f} | {m['test_macro_f1']:.4f} | {m['test_spam_f1']:.4f} | "
-            f"{m['test_average_precision']:.4f} |"
-        )
-    for name, value in PUBLISHED_MACRO_F1.items():
-        print(f"| {name} | | {value:.4f} | | |")
+    print(render_vispam(report))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out} in {report['seconds']} s")

@@ -20,12 +20,13 @@ from model.predictor import Predictor
 from model.schema import Listing
 from training.config import TrainConfig
 from training.dataset import label_matrix
-from training.ensemble import macro_ap
 from training.evaluate import compute_metrics
-from training.promote import prepare_data, write_training_data
+from training.fit_ensemble import macro_ap
 from training.report import nan_to_none
+from training.retrain_data import prepare_data, write_training_data
 from training.review_weights import WeightingSummary
-from training.train import load_split, train
+from training.split import load_split
+from training.train import train
 
 
 @dataclass(frozen=True)

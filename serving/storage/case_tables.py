@@ -9,9 +9,11 @@ the snapshots. Maintained incrementally at ingest by ``serving.storage.linking``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, Boolean, ColumnElement, Float, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from serving.storage.models import Base, Id, UtcDateTime
@@ -111,3 +113,19 @@ class ListingGoneRow(Base):
     reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
     reported_by: Mapped[str] = mapped_column(String(200))
     seconds_online: Mapped[float] = mapped_column(Float, doc="From Soi's first sight to gone_at.")
+
+
+def bar_list(values: Sequence[str]) -> str:
+    """An operator's labels or platforms as text, ``|counterfeit|prohibited|`` (``|`` when none): a portable LIKE
+    ``%|label|%`` finds one item on SQLite and PostgreSQL alike, which the case list filters on."""
+    return "|" + "".join(f"{value}|" for value in values)
+
+
+def read_bar_list(stored: str | None) -> list[str]:
+    """The items of a list stored by ``bar_list`` (none for None)."""
+    return [item for item in (stored or "").split("|") if item]
+
+
+def bar_list_has(column: Any, item: str) -> ColumnElement[bool]:
+    """Whether a column written by ``bar_list`` holds ``item``."""
+    return column.like(f"%|{item}|%")

@@ -6,7 +6,6 @@ keyset paging by (highest listing risk, id); nothing is recomputed per request.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,9 +13,22 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from serving.storage.case_tables import IdentifierListingRow, IdentifierRow, ListingGoneRow, ListingLinkRow, OperatorRow
-from serving.storage.keyset import NOT_A_CURSOR, after_descending, decode_token, encode_token
-from serving.storage.listings import bar_list_has
+from serving.storage.case_tables import (
+    IdentifierListingRow,
+    IdentifierRow,
+    ListingGoneRow,
+    ListingLinkRow,
+    OperatorRow,
+    bar_list_has,
+)
+from serving.storage.keyset import (
+    NOT_A_CURSOR,
+    after_descending,
+    decode_token,
+    encode_token,
+    read_fraction,
+    read_row_id,
+)
 from serving.storage.models import ListingRow, ReviewRow, ScoreRow
 
 MAX_MERGE_HOPS = 64  # merges go small into large, so a chain is at most log2(listings) long
@@ -50,12 +62,9 @@ class CaseCursor:
         """Read a token made by ``encode``; ``ValueError`` for anything else."""
         try:
             risk, case_id = decode_token(token)
-            cursor = cls(risk=float(risk), case_id=int(case_id))
+            return cls(risk=read_fraction(risk), case_id=read_row_id(case_id))
         except (ValueError, TypeError) as exc:
             raise ValueError(NOT_A_CURSOR) from exc
-        if not math.isfinite(cursor.risk) or not 0 <= cursor.case_id < 2**63:
-            raise ValueError(NOT_A_CURSOR)
-        return cursor
 
 
 def read_cases(

@@ -23,8 +23,9 @@ from serving.storage.case_tables import (
     ListingGoneRow,
     ListingLinkRow,
     OperatorRow,
+    bar_list,
 )
-from serving.storage.models import ListingRow
+from serving.storage.models import ListingFlagRow, ListingRow
 
 FAST_DELETION_S = 48 * 3600  # "deleted within 48 h of first seen"
 CHUNK = 500  # values per IN (...) list
@@ -82,8 +83,34 @@ def text_summaries(session: Session, listing_ids: Sequence[int]) -> dict[int, Te
     return found
 
 
+def _platforms(session: Session, chunk: list[int]) -> dict[int, set[str]]:
+    """The platforms each of these operators' listings are on."""
+    platforms: dict[int, set[str]] = defaultdict(set)
+    for operator_id, platform in session.execute(
+        select(ListingLinkRow.operator_id, ListingRow.platform)
+        .join(ListingRow, ListingRow.id == ListingLinkRow.listing_id)
+        .where(ListingLinkRow.operator_id.in_(chunk))
+        .distinct()
+    ):
+        platforms[operator_id].add(platform or "unknown")
+    return platforms
+
+
+def _flag_counts(session: Session, chunk: list[int], labels: Sequence[str]) -> dict[int, dict[str, int]]:
+    """How many of each operator's listings the latest scores flag for each label (labels in ``labels`` order)."""
+    found: dict[int, dict[str, int]] = defaultdict(dict)
+    for operator_id, label, count in session.execute(
+        select(ListingLinkRow.operator_id, ListingFlagRow.label, func.count())
+        .join(ListingFlagRow, ListingFlagRow.listing_id == ListingLinkRow.listing_id)
+        .where(ListingLinkRow.operator_id.in_(chunk), ListingFlagRow.label.in_(labels))
+        .group_by(ListingLinkRow.operator_id, ListingFlagRow.label)
+    ):
+        found[operator_id][label] = int(count)
+    return {o: {label: counts[label] for label in labels if label in counts} for o, counts in found.items()}
+
+
 def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: datetime, labels: Sequence[str]) -> None:
-    """Recompute the aggregates of these operators from their listings (one grouped query per chunk)."""
+    """Recompute the aggregates of these operators from their listings (a few grouped queries per chunk)."""
     ids = sorted(set(operator_ids))
     gone = (ListingGoneRow.gone_at >= ListingRow.last_seen) & ListingGoneRow.listing_id.is_not(None)
     columns = [
@@ -95,18 +122,11 @@ def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: dat
         func.max(ListingRow.last_seen),
         func.sum(case((gone, 1), else_=0)),
         func.sum(case((gone & (ListingGoneRow.seconds_online <= FAST_DELETION_S), 1), else_=0)),
-        *[func.sum(case((ListingRow.latest_flagged.like(f"%|{label}|%"), 1), else_=0)) for label in labels],
     ]
     updates = []
     for chunk in chunks(ids):
-        platforms: dict[int, set[str]] = defaultdict(set)
-        for operator_id, platform in session.execute(
-            select(ListingLinkRow.operator_id, ListingRow.platform)
-            .join(ListingRow, ListingRow.id == ListingLinkRow.listing_id)
-            .where(ListingLinkRow.operator_id.in_(chunk))
-            .distinct()
-        ):
-            platforms[operator_id].add(platform or "unknown")
+        platforms = _platforms(session, chunk)
+        flagged = _flag_counts(session, chunk, labels)
         statement = (
             select(*columns)
             .join(ListingRow, ListingRow.id == ListingLinkRow.listing_id)
@@ -114,8 +134,8 @@ def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: dat
             .where(ListingLinkRow.operator_id.in_(chunk))
             .group_by(ListingLinkRow.operator_id)
         )
-        for operator_id, count, sellers, risk, first, last, gone_count, fast, *flags in session.execute(statement):
-            counts = {label: int(n or 0) for label, n in zip(labels, flags, strict=True) if n}
+        for operator_id, count, sellers, risk, first, last, gone_count, fast in session.execute(statement):
+            counts = flagged.get(operator_id, {})
             updates.append(
                 {
                     "id": operator_id,
@@ -127,8 +147,8 @@ def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: dat
                     "gone_count": int(gone_count or 0),
                     "gone_within_48h": int(fast or 0),
                     "flagged_counts": counts,
-                    "flagged": "|" + "".join(f"{k}|" for k in counts),
-                    "platforms": "|" + "".join(f"{p}|" for p in sorted(platforms[operator_id])),
+                    "flagged": bar_list(list(counts)),
+                    "platforms": bar_list(sorted(platforms[operator_id])),
                     "is_case": count >= 2,
                     "merged_into": None,
                     "updated_at": now,

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from model.folding import nfc
+from model.listing_key import listing_key
 from model.schema import Listing, Score
 from serving.storage.db import insert_ignore
-from serving.storage.models import ListingRow, ScoreRow, SnapshotRow
+from serving.storage.models import ListingFlagRow, ListingRow, ScoreRow, SnapshotRow
 
 
 def _nfc_deep(value: Any) -> Any:
@@ -41,17 +42,6 @@ def canonical_json(value: Any) -> str:
 def content_sha256(raw: dict[str, Any]) -> str:
     """SHA-256 of a listing's canonical, NFC-normalised JSON: key order, spacing and Unicode form don't count."""
     return sha256_hex(canonical_json(_nfc_deep(raw)))
-
-
-def listing_key(listing: Listing, sha256: str) -> str:
-    """A listing's identity: platform + the crawler's id, else its url, else its content, as a JSON array
-    (``["id", platform, id]``, ``["url", url]``, ``["sha256", hash]``): its parts can never run into each other,
-    as a joined ``id:<platform>:<id>`` could (migration 0003 rewrote the keys stored before)."""
-    if listing.id:
-        return canonical_json(["id", listing.platform or "", listing.id])
-    if listing.url:
-        return canonical_json(["url", listing.url])
-    return canonical_json(["sha256", sha256])
 
 
 def sha256_hex(text: str) -> str:
@@ -85,20 +75,26 @@ def score_values(score: Score) -> dict[str, Any]:
     }
 
 
-def bar_list(values: Sequence[str]) -> str:
-    """A list stored as text, ``|counterfeit|prohibited|``: a portable LIKE ``%|label|%`` finds one item on SQLite
-    and PostgreSQL alike (``latest_flagged``, an operator's labels and platforms)."""
-    return "|" + "|".join(values) + "|"
+def replace_flags(session: Session, flagged: dict[int, Sequence[str]]) -> None:
+    """The labels each listing's latest score flagged (listing id -> labels, in the score's order) replace the
+    ones it had."""
+    if not flagged:
+        return
+    table = ListingFlagRow.__table__
+    for chunk in _chunks(sorted(flagged)):
+        session.execute(table.delete().where(table.c.listing_id.in_(chunk)))
+    rows = [
+        {"listing_id": listing_id, "label": label, "position": position}
+        for listing_id in sorted(flagged)
+        for position, label in enumerate(dict.fromkeys(flagged[listing_id]))
+    ]
+    if rows:
+        session.execute(table.insert(), rows)
 
 
-def read_bar_list(stored: str | None) -> list[str]:
-    """The items of a list stored by ``bar_list`` (none for None)."""
-    return [item for item in (stored or "").split("|") if item]
-
-
-def bar_list_has(column: Any, item: str) -> ColumnElement[bool]:
-    """Whether a column written by ``bar_list`` holds ``item``."""
-    return column.like(f"%|{item}|%")
+def _chunks(values: list[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def queue_values(score: Score, thresholds: dict[str, float]) -> dict[str, Any]:
@@ -107,7 +103,6 @@ def queue_values(score: Score, thresholds: dict[str, float]) -> dict[str, Any]:
         "latest_model_version": score.model_version,
         "latest_risk": score.risk,
         "latest_priority": score.priority,
-        "latest_flagged": bar_list(score.flagged),
         "latest_uncertainty": uncertainty(score, thresholds),
     }
 
@@ -289,3 +284,4 @@ def _update_latest(
             }
         )
     session.execute(update(ListingRow), updates)
+    replace_flags(session, {listing_id: latest[listing_id][0].score.flagged for listing_id in latest})

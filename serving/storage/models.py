@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
@@ -75,8 +75,9 @@ class ListingRow(Base):
     latest_model_version: Mapped[str | None] = mapped_column(String(128))
     latest_risk: Mapped[float | None] = mapped_column(Float)
     latest_priority: Mapped[str | None] = mapped_column(String(8))
-    # '|counterfeit|prohibited|': a portable LIKE filter on SQLite and PostgreSQL alike
-    latest_flagged: Mapped[str | None] = mapped_column(String(400))
+    flags: Mapped[list[ListingFlagRow]] = relationship(
+        lazy="selectin", viewonly=True, order_by="ListingFlagRow.position", doc="What the latest score flagged."
+    )
     latest_uncertainty: Mapped[float | None] = mapped_column(Float, doc="Distance to the nearest label threshold.")
     latest_scored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     latest_review_id: Mapped[int | None] = mapped_column(Id)
@@ -92,6 +93,24 @@ class ListingRow(Base):
         Index("ix_listings_uncertain", "reviewed_at", "latest_uncertainty", "id"),
         Index("ix_listings_platform", "platform"),
     )
+
+    @property
+    def latest_flagged(self) -> list[str]:
+        """The labels the latest score flagged, in the score's order."""
+        return [flag.label for flag in self.flags]
+
+
+class ListingFlagRow(Base):
+    """A label a listing's latest score flagged: one row per (listing, label), so the queue's "flagged X" filter is
+    an indexed lookup and the labels are data, not text to match. Replaced whenever the latest score changes."""
+
+    __tablename__ = "listing_flags"
+
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), primary_key=True, autoincrement=False)
+    label: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, doc="Its place in the score's flagged list.")
+
+    __table_args__ = (Index("ix_listing_flags_label", "label", "listing_id"),)
 
 
 class SnapshotRow(Base):

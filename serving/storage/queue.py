@@ -6,14 +6,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from serving.storage.keyset import NOT_A_CURSOR, after_ascending, after_descending, decode_token, encode_token
-from serving.storage.listings import bar_list_has
-from serving.storage.models import ListingRow
+from serving.storage.keyset import (
+    NOT_A_CURSOR,
+    after_ascending,
+    after_descending,
+    decode_token,
+    encode_token,
+    read_fraction,
+    read_row_id,
+)
+from serving.storage.models import ListingFlagRow, ListingRow
 from serving.storage.review_checks import Viewer, open_to
 
 
@@ -49,31 +55,14 @@ class QueueCursor:
         try:
             payload = decode_token(token)
             cursor = cls(
-                risk=_fraction(payload["r"]),
-                listing_id=_row_id(payload["i"]),
-                uncertainty=None if payload.get("u") is None else _fraction(payload["u"]),
-                uncertain_id=None if payload.get("ui") is None else _row_id(payload["ui"]),
+                risk=read_fraction(payload["r"]),
+                listing_id=read_row_id(payload["i"]),
+                uncertainty=None if payload.get("u") is None else read_fraction(payload["u"]),
+                uncertain_id=None if payload.get("ui") is None else read_row_id(payload["ui"]),
             )
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise ValueError(NOT_A_CURSOR) from exc
         return cursor
-
-
-MAX_ROW_ID = 2**63 - 1  # ids are 64-bit integers on every backend
-
-
-def _row_id(value: Any) -> int:
-    """A row id read from a cursor: an integer from 1 to 2⁶³−1, or ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROW_ID:
-        raise ValueError("expected a row id")
-    return value
-
-
-def _fraction(value: Any) -> float:
-    """A risk or uncertainty read from a cursor: a number from 0 to 1, or ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise ValueError("expected a number from 0 to 1")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -94,7 +83,10 @@ def queue_selection(where: QueueFilter) -> Select[tuple[ListingRow]]:
     if where.platform:
         statement = statement.where(ListingRow.platform == where.platform)
     if where.label:
-        statement = statement.where(bar_list_has(ListingRow.latest_flagged, where.label))
+        flag = select(ListingFlagRow.listing_id).where(
+            ListingFlagRow.listing_id == ListingRow.id, ListingFlagRow.label == where.label
+        )
+        statement = statement.where(flag.exists())
     if where.since:
         statement = statement.where(ListingRow.latest_scored_at >= where.since)
     if where.until:

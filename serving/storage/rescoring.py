@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from serving.storage.db import Database, insert_ignore
+from serving.storage.listings import replace_flags
 from serving.storage.models import ListingRow, RescoreRunRow, ScoreRow, SnapshotRow
 
 
@@ -161,7 +162,10 @@ def write_rescored(session: Session, rescored: Sequence[RescoredSnapshot], *, no
     current = session.execute(
         select(ListingRow.id, ListingRow.latest_score_id).where(ListingRow.id.in_(list(written)))
     ).all()
-    return sorted(listing_id for listing_id, score_id in current if written[listing_id] == score_id)
+    updated = sorted(listing_id for listing_id, score_id in current if written[listing_id] == score_id)
+    flagged = {r.listing_id: r.score["flagged"] for r in by_listing}
+    replace_flags(session, {listing_id: flagged[listing_id] for listing_id in updated})
+    return updated
 
 
 def start_run(session: Session, model_version: str, *, now: datetime) -> RescoreRunRow:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from model import brand_evasion
 from model.brand_evasion import reveal_brands, written_form
 from model.brand_hints import load_brand_hints
-from model.text import read_text
+from model.text import ReadText, read_text
 
 
 def _brands(text: str) -> set[str]:
@@ -24,6 +24,16 @@ def _brands(text: str) -> set[str]:
 def _evasive(text: str) -> dict[str, str]:
     """canonical brand -> how it was written evasively ("symbols" or "hint")."""
     return {brand.canonical: brand.how for brand in read_text(text).evasive_brands}
+
+
+def _assert_evasive(text: str, brand: str, how: str, as_written: str) -> ReadText:
+    """``text`` names ``brand``, evasively (``how``), written as ``as_written``; the reading, for more checks."""
+    read = read_text(text)
+    assert brand in {canonical for _written, canonical in read.brands}
+    (evasive,) = [b for b in read.evasive_brands if b.canonical == brand]
+    assert evasive.how == how
+    assert written_form(evasive, text) == as_written
+    return read
 
 
 @pytest.mark.parametrize(
@@ -39,11 +49,7 @@ def _evasive(text: str) -> dict[str, str]:
     ],
 )
 def test_digits_and_symbols_inside_brand_names_are_read_as_the_brand(text: str, brand: str, as_written: str) -> None:
-    read = read_text(text)
-    assert brand in {canonical for _written, canonical in read.brands}
-    (evasive,) = [b for b in read.evasive_brands if b.canonical == brand]
-    assert evasive.how == "symbols"
-    assert written_form(evasive, text) == as_written
+    _assert_evasive(text, brand, "symbols", as_written)
 
 
 @pytest.mark.parametrize(
@@ -58,11 +64,7 @@ def test_digits_and_symbols_inside_brand_names_are_read_as_the_brand(text: str, 
     ],
 )
 def test_abbreviations_are_brands_beside_their_goods(text: str, brand: str, as_written: str) -> None:
-    read = read_text(text)
-    assert brand in {canonical for _written, canonical in read.brands}
-    (evasive,) = [b for b in read.evasive_brands if b.canonical == brand]
-    assert evasive.how == "hint"
-    assert written_form(evasive, text) == as_written
+    read = _assert_evasive(text, brand, "hint", as_written)
     assert fold_brand(brand) in read.folded
 
 

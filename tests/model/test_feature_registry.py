@@ -101,7 +101,7 @@ def test_an_innocent_context_raising_a_score_gives_no_reason() -> None:
 
 
 def test_contributions_carry_their_feature_and_label(trained: Any) -> None:
-    scorer = Predictor.load(trained.model_dir).scorer
+    scorer = Predictor.load(trained.model_dir).linear
     features = scorer.transform([LISTING])
     for output, label in enumerate(scorer.outputs):
         for contribution in scorer.contributions(features, 0, output, kinds=EXPLAINED_KINDS):

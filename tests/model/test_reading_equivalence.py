@@ -216,7 +216,7 @@ def test_fast_reading_scores_equal_the_straightforward_path(trained: Any, monkey
 
 
 def test_batch_rows_equal_per_text_rows(trained: Any) -> None:
-    scorer = Predictor.load(trained.model_dir).scorer
+    scorer = Predictor.load(trained.model_dir).linear
     listings = _sample()[:200]
     views = scorer.build_views(listings)
     scorer.transform(listings, views)  # builds the n-gram transforms

@@ -13,10 +13,10 @@ from safetensors.numpy import load_file
 
 from model.artifact import ENSEMBLE_FILE, TRANSFORMER_DIR, TRANSFORMER_ONNX_INT8_FILE, TRANSFORMER_WEIGHTS_FILE
 from model.errors import ArtifactError
-from model.onnx_scorer import TransformerScorer, input_config_of
 from model.predictor import Predictor
 from model.schema import Listing
 from model.transformer_input import TextEncoder, dense_features, length_sorted_batches, transformer_text
+from model.transformer_scorer import TransformerScorer, input_config_of
 from tests.conftest import TINY_ITEMS
 from training.train import TrainResult
 
@@ -52,13 +52,13 @@ def test_artifact_holds_every_scorer(trained_transformer: TrainResult) -> None:
 
 def test_onnx_matches_pytorch_within_stated_tolerance(trained_transformer: TrainResult) -> None:
     from model.transformer import load_trained
-    from training.transformer_train import batch_logits
+    from training.fine_tune_loop import batch_logits
 
     folder = trained_transformer.model_dir
     network, saved = load_trained(folder)
     listings = _listings()
     scorer = TransformerScorer.load(folder, quantized=False)
-    views = Predictor.load(folder).scorer.build_views(listings)
+    views = Predictor.load(folder).linear.build_views(listings)
     input_config = input_config_of(saved)
     encoder = TextEncoder(folder / TRANSFORMER_DIR, max_length=input_config.max_length)
     ids = encoder.encode([transformer_text(view, segment=False) for view in views])
@@ -72,7 +72,7 @@ def test_onnx_matches_pytorch_within_stated_tolerance(trained_transformer: Train
 def test_length_sorted_batching_keeps_input_order(trained_transformer: TrainResult) -> None:
     folder = trained_transformer.model_dir
     listings = _listings()
-    views = Predictor.load(folder).scorer.build_views(listings)
+    views = Predictor.load(folder).linear.build_views(listings)
     scorer = TransformerScorer.load(folder, quantized=False)
     batched = scorer.logits(listings, views)
     one_by_one = np.vstack([scorer.logits([listing], [view]) for listing, view in zip(listings, views, strict=True)])
@@ -95,7 +95,7 @@ def test_dynamic_padding_pads_to_longest_in_batch(trained_transformer: TrainResu
 
 @pytest.mark.parametrize("kind", ["linear", "transformer", "ensemble"])
 def test_every_scorer_serves_contract_scores(trained_transformer: TrainResult, kind: str) -> None:
-    predictor = Predictor.load(trained_transformer.model_dir, scorer=kind)
+    predictor = Predictor.load(trained_transformer.model_dir, served=kind)
     assert predictor.served == kind
     assert set(predictor.thresholds) == set(predictor.labels)
     scores = predictor.score(_listings())
@@ -110,8 +110,8 @@ def test_every_scorer_serves_contract_scores(trained_transformer: TrainResult, k
 
 def test_reasons_come_from_the_linear_part_whatever_is_served(trained_transformer: TrainResult) -> None:
     listing = Listing(title="Bình khí cười N2O 8 lít bóng cười giao nhanh")
-    linear = Predictor.load(trained_transformer.model_dir, scorer="linear")
-    ensemble = Predictor.load(trained_transformer.model_dir, scorer="ensemble")
+    linear = Predictor.load(trained_transformer.model_dir, served="linear")
+    ensemble = Predictor.load(trained_transformer.model_dir, served="ensemble")
     ensemble.cutoffs = linear.cutoffs.__class__(high=0.02, medium=0.01)  # make sure reasons are asked for
     reasons = ensemble.score([listing])[0].reasons
     assert any(reason.kind == "term" and reason.normalized == "bình khí cười" for reason in reasons)
@@ -119,12 +119,12 @@ def test_reasons_come_from_the_linear_part_whatever_is_served(trained_transforme
 
 def test_unknown_served_scorer_is_refused(trained_transformer: TrainResult) -> None:
     with pytest.raises(ArtifactError, match="expected scorer one of"):
-        Predictor.load(trained_transformer.model_dir, scorer="bert")
+        Predictor.load(trained_transformer.model_dir, served="bert")
 
 
 def test_linear_only_artifact_cannot_serve_the_transformer(trained: TrainResult) -> None:
     with pytest.raises(ArtifactError, match="expected a trained 'transformer' scorer"):
-        Predictor.load(trained.model_dir, scorer="transformer")
+        Predictor.load(trained.model_dir, served="transformer")
 
 
 def test_serving_with_onnx_never_imports_torch(trained_transformer: TrainResult) -> None:
@@ -132,7 +132,7 @@ def test_serving_with_onnx_never_imports_torch(trained_transformer: TrainResult)
         "import sys, json\n"
         "from model.predictor import Predictor\n"
         "from model.schema import Listing\n"
-        f"p = Predictor.load({str(trained_transformer.model_dir)!r}, scorer='ensemble')\n"
+        f"p = Predictor.load({str(trained_transformer.model_dir)!r}, served='ensemble')\n"
         "p.score([Listing(title='Bình khí cười N2O giao nhanh', price=100000)])\n"
         "print(json.dumps({'torch': 'torch' in sys.modules, 'transformers': 'transformers' in sys.modules}))\n"
     )
@@ -150,10 +150,10 @@ def test_checkpoint_is_the_best_epoch(trained_transformer: TrainResult) -> None:
 
 def test_probabilities_by_scorer_match_each_served_scorer(trained_transformer: TrainResult) -> None:
     listings = _listings()
-    every = Predictor.load(trained_transformer.model_dir, scorer="ensemble").predict_proba_by_scorer(listings)
+    every = Predictor.load(trained_transformer.model_dir, served="ensemble").predict_proba_by_scorer(listings)
     assert set(every) == {"linear", "transformer", "ensemble"}
     for kind, probability in every.items():
-        alone = Predictor.load(trained_transformer.model_dir, scorer=kind).predict_proba(listings)
+        alone = Predictor.load(trained_transformer.model_dir, served=kind).predict_proba(listings)
         assert np.allclose(probability, alone[:, : probability.shape[1]], atol=1e-6)
 
 
@@ -161,16 +161,16 @@ def test_the_served_ensemble_reads_with_the_transformer_only_what_the_linear_sco
     trained_transformer: TrainResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listings = _listings()
-    predictor = Predictor.load(trained_transformer.model_dir, scorer="ensemble")
+    predictor = Predictor.load(trained_transformer.model_dir, served="ensemble")
     assert predictor.ensemble is not None and predictor.transformer is not None
-    linear = Predictor.load(trained_transformer.model_dir, scorer="linear").predict_proba(listings)[:, :-1]
+    linear = Predictor.load(trained_transformer.model_dir, served="linear").predict_proba(listings)[:, :-1]
     predictor.ensemble.transformer_gate = float(np.median(linear.max(axis=1)))  # about half are sure
     sure = linear.max(axis=1) < predictor.ensemble.transformer_gate
     assert sure.any() and not sure.all()
     unsure = [listing for listing, is_sure in zip(listings, sure, strict=True) if not is_sure]
     # the int8 model quantises activations per batch, so the ensemble's part is compared on the same batch
     expected = predictor.ensemble.predict_proba(
-        linear[~sure], predictor.transformer.predict_proba(unsure, predictor.scorer.build_views(unsure))
+        linear[~sure], predictor.transformer.predict_proba(unsure, predictor.linear.build_views(unsure))
     )
     read: list[int] = []
     real_predict = predictor.transformer.predict_proba

@@ -18,7 +18,7 @@ def test_packaged_minilm_exports_and_matches_onnx(tmp_path: Path) -> None:
     from model.transformer import build_model, export_onnx
     from model.transformer_input import TextEncoder
     from training.config import DEFAULT_BACKBONE
-    from training.transformer_train import resolve_backbone
+    from training.transformer_inputs import resolve_backbone
 
     backbone = resolve_backbone(DEFAULT_BACKBONE)
     AutoTokenizer.from_pretrained(str(backbone)).save_pretrained(str(tmp_path))

@@ -93,6 +93,19 @@ class Service:
     keys: Keys
     backend: str
 
+    def score_batches(self, listings: list[dict], *, batch: int = 50) -> list[dict]:
+        """Score and store ``listings`` as the crawler, ``batch`` a request; the results, in order."""
+        results: list[dict] = []
+        for start in range(0, len(listings), batch):
+            answer = self.client.post(
+                "/v1/score/batch",
+                json={"listings": listings[start : start + batch]},
+                headers=self.keys.header("crawler"),
+            )
+            assert answer.status_code == 200, answer.text
+            results += answer.json()["results"]
+        return results
+
 
 def start_service(trained: TrainResult, database_url: str, backend: str, **overrides: object) -> Iterator[Service]:
     """Build the app on ``database_url`` with auth on, create keys, yield it running."""
@@ -109,10 +122,17 @@ def start_service(trained: TrainResult, database_url: str, backend: str, **overr
         yield Service(client=client, db=db, keys=make_keys(db), backend=backend)
 
 
+def start_module_service(
+    request: pytest.FixtureRequest, trained: TrainResult, tmp_path_factory: pytest.TempPathFactory, **overrides: object
+) -> Iterator[Service]:
+    """``start_service`` on a fresh database of a module fixture's backend (``request.param``, one of BACKENDS)."""
+    url = make_database_url(request.param, tmp_path_factory.mktemp("db"))
+    yield from start_service(trained, url, request.param, **overrides)
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def service(
     request: pytest.FixtureRequest, trained: TrainResult, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
     """One service per module and backend, with a batch limit of 5 so limits are cheap to test."""
-    url = make_database_url(request.param, tmp_path_factory.mktemp("db"))
-    yield from start_service(trained, url, request.param, max_batch_listings=5, auth_cache_s=0)
+    yield from start_module_service(request, trained, tmp_path_factory, max_batch_listings=5, auth_cache_s=0)

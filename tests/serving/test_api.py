@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from model import __version__
 from serving.app import create_app
 from serving.settings import get_settings
 from tests.serving.conftest import Service
@@ -25,6 +26,7 @@ def _fields(response) -> set[str]:
 def test_healthz_and_model_info(service: Service, trained: TrainResult) -> None:
     health = service.client.get("/healthz").json()
     assert health == {"status": "ok", "model_loaded": True, "model_version": trained.version}
+    assert service.client.get("/openapi.json").json()["info"]["version"] == __version__  # written once, in model/
     info = service.client.get("/v1/model", headers=service.keys.header("reviewer")).json()
     assert info["labels"] == ["counterfeit", "smuggled", "prohibited"] and info["max_batch_listings"] == 5
 

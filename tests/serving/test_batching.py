@@ -5,7 +5,6 @@ shutdown on the batcher itself. Bounded in count and time; no assertion on speed
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,10 +18,9 @@ from sqlalchemy import exc as sa_exc
 from model.errors import DataError
 from model.schema import Listing
 from serving.app import create_app
-from serving.batching import ScoringBatcher
-from serving.errors import ServiceUnavailable
 from serving.schemas import StoredScore
 from serving.settings import get_settings
+from tests.serving.batching_support import TIMEOUT_S, Gate, wait_until
 from tests.serving.conftest import Keys, make_database_url, make_keys
 from training.train import TrainResult
 
@@ -34,7 +32,6 @@ TITLES = [
     "Túi xách Gucci replica loại 1",
     "Nồi cơm điện Sharp chính hãng bảo hành 12 tháng",
 ]
-TIMEOUT_S = 60  # a hang fails the test instead of the suite
 pytestmark = pytest.mark.anyio  # anyio's pytest plugin (installed with Starlette) runs the async tests
 
 
@@ -230,52 +227,6 @@ async def test_a_bug_storing_one_listing_is_a_500_for_that_request_alone(make_ap
         assert answers[2].json()["detail"] == "internal error"
 
 
-# ---------------------------------------------------------------- the batcher alone: back-pressure, shutdown
-
-
-class Gate:
-    """A score_batch that blocks until opened, then answers each listing with a score naming its listing id."""
-
-    def __init__(self) -> None:
-        self.open = threading.Event()
-        self.entered = threading.Event()
-
-    def __call__(self, listings_: list[Listing], raws: list[Any], **_kwargs: Any) -> list[StoredScore]:
-        self.entered.set()
-        if not self.open.wait(TIMEOUT_S):
-            raise TimeoutError("the test never opened the gate")
-        return [StoredScore.model_construct(listing_id=listing.id, stored_listing_id=None) for listing in listings_]
-
-
-def job(batcher: ScoringBatcher, listing_id: str) -> asyncio.Task[StoredScore]:
-    listing = Listing(id=listing_id, title="Áo thun")
-    return asyncio.create_task(batcher.score(listing, None, predictor=object(), linker=None, dry_run=True))
-
-
-async def wait_until(predicate: Callable[[], bool]) -> None:
-    for _ in range(TIMEOUT_S * 100):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the condition never held")
-
-
-async def test_a_full_queue_answers_503_until_it_drains() -> None:
-    gate = Gate()
-    batcher = ScoringBatcher(gate, wait_ms=0, max_listings=1, max_queued=3)
-    batcher.start()
-    busy = job(batcher, "busy")  # taken into the scoring thread, which blocks
-    await asyncio.to_thread(gate.entered.wait, TIMEOUT_S)
-    queued = [job(batcher, f"q-{i}") for i in range(3)]
-    await wait_until(lambda: len(batcher._pending) == 3)
-    with pytest.raises(ServiceUnavailable, match="already waiting"):
-        await batcher.score(Listing(title="x"), None, predictor=object(), linker=None, dry_run=True)
-    gate.open.set()
-    results = await asyncio.wait_for(asyncio.gather(busy, *queued), TIMEOUT_S)
-    assert [r.listing_id for r in results] == ["busy", "q-0", "q-1", "q-2"]
-    await batcher.stop(drain_s=TIMEOUT_S)
-
-
 async def test_a_full_queue_is_a_503_with_retry_after_over_http(make_app) -> None:
     app, keys = make_app(batch_wait_ms=0, batch_max_listings=1, batch_max_queued=1)
     gate = Gate()
@@ -291,30 +242,3 @@ async def test_a_full_queue_is_a_503_with_retry_after_over_http(make_app) -> Non
         assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
         gate.open.set()
         assert [(await first).status_code, (await second).status_code] == [200, 200]
-
-
-async def test_shutdown_drains_the_queue() -> None:
-    gate = Gate()
-    batcher = ScoringBatcher(gate, wait_ms=0, max_listings=2, max_queued=100)
-    batcher.start()
-    tasks = [job(batcher, f"s-{i}") for i in range(5)]
-    await asyncio.to_thread(gate.entered.wait, TIMEOUT_S)
-    stopping = asyncio.create_task(batcher.stop(drain_s=TIMEOUT_S))
-    await asyncio.sleep(0)
-    with pytest.raises(ServiceUnavailable, match="shutting down"):  # nothing new once stopping
-        await batcher.score(Listing(title="x"), None, predictor=object(), linker=None, dry_run=True)
-    gate.open.set()
-    await asyncio.wait_for(stopping, TIMEOUT_S)
-    assert [(await t).listing_id for t in tasks] == [f"s-{i}" for i in range(5)]
-
-
-async def test_shutdown_past_its_drain_time_answers_the_rest_503() -> None:
-    gate = Gate()
-    batcher = ScoringBatcher(gate, wait_ms=0, max_listings=1, max_queued=100)
-    batcher.start()
-    tasks = [job(batcher, f"t-{i}") for i in range(3)]
-    await asyncio.to_thread(gate.entered.wait, TIMEOUT_S)
-    await asyncio.wait_for(batcher.stop(drain_s=0.05), TIMEOUT_S)
-    gate.open.set()  # the thread finishes its batch; nobody waits for it any more
-    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-    assert all(isinstance(o, ServiceUnavailable) for o in outcomes)

@@ -21,7 +21,7 @@ from serving.storage.models import ListingRow
 from serving.storage.queue import QueueFilter, queue_selection, read_queue
 from serving.storage.review_checks import Viewer
 from tests.conftest import TINY_ITEMS
-from tests.serving.conftest import BACKENDS, Service, make_database_url, start_service
+from tests.serving.conftest import BACKENDS, Service, make_database_url, start_module_service
 from training.train import TrainResult
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -42,7 +42,6 @@ def _add_listings(db: Database, count: int) -> None:
                     last_seen=T0,
                     latest_risk=round((i * 7919 % 1000) / 1000, 2),
                     latest_priority="low",
-                    latest_flagged="||",
                     latest_uncertainty=0.1,
                     latest_scored_at=T0,
                 )
@@ -122,8 +121,7 @@ def test_a_claim_hides_the_listing_from_others_until_its_lease_ends(tmp_path) ->
 @pytest.fixture(scope="module", params=BACKENDS)
 def service(request: pytest.FixtureRequest, trained: TrainResult, tmp_path_factory) -> Iterator[Service]:
     """A service with 25 scored listings and no second reviews (claims alone)."""
-    url = make_database_url(request.param, tmp_path_factory.mktemp("db"))
-    for service in start_service(trained, url, request.param, auth_cache_s=0, second_review_share=0.0):
+    for service in start_module_service(request, trained, tmp_path_factory, auth_cache_s=0, second_review_share=0.0):
         listings = [{"id": f"c-{i}", "platform": "shopee", "title": title} for i, (title, _) in enumerate(TINY_ITEMS)]
         answer = service.client.post(
             "/v1/score/batch", json={"listings": listings[:20]}, headers=_h(service, "crawler")

@@ -58,6 +58,8 @@ def _closed_after(sock: socket.socket, limit_s: float) -> float | None:
             pass
     except TimeoutError:
         return None
+    except ConnectionResetError:  # closed with unread bytes in the server's buffer: a reset, still a close
+        pass
     return time.monotonic() - started
 
 

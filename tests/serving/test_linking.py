@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from model.near_duplicates import signature_bands
 from model.schema import Listing, Score
-from serving.case_linker import CaseLinker
+from serving.case_linker import CaseLinker, store_and_link
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
 from serving.storage.cases import resolve_case
 from serving.storage.db import Database
-from serving.storage.listings import ScoredListing, store_scored
-from serving.storage.models import ListingRow, utc_now
+from serving.storage.listings import ScoredListing
+from serving.storage.models import ListingRow
 
 LABELS = ("counterfeit", "smuggled", "prohibited")
 
@@ -31,11 +31,7 @@ def store(db: Database, linker: CaseLinker, raws: list[dict], *, risk: float = 0
                       priority="high" if risk > 0.5 else "low"))
         for raw, listing in zip(raws, listings, strict=True)
     ]  # fmt: skip
-    fingerprints = linker.fingerprint(listings)
-    with db.write() as session:
-        ids = store_scored(session, items, thresholds={"prohibited": 0.5}, now=utc_now())
-        linker.link(session, ids, fingerprints)
-    return ids
+    return store_and_link(db, items, thresholds={"prohibited": 0.5}, linker=linker)
 
 
 def operators_of(db: Database) -> dict[str, int]:

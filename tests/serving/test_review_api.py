@@ -14,7 +14,7 @@ from model.schema import Listing
 from serving.storage.export import iter_recent_snapshots
 from serving.storage.models import utc_now
 from tests.conftest import TINY_ITEMS
-from tests.serving.conftest import BACKENDS, Service, make_database_url, start_service
+from tests.serving.conftest import BACKENDS, Service, start_module_service
 from training.dataset import load_examples
 from training.train import TrainResult
 
@@ -26,19 +26,12 @@ def filled(
     request: pytest.FixtureRequest, trained: TrainResult, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
     """A service holding 75 scored listings on three platforms, none reviewed yet; 10% uncertain share."""
-    url = make_database_url(request.param, tmp_path_factory.mktemp("db"))
-    for service in start_service(trained, url, request.param, queue_uncertain_share=0.1, auth_cache_s=0):
+    for service in start_module_service(request, trained, tmp_path_factory, queue_uncertain_share=0.1, auth_cache_s=0):
         listings = [
             {"id": f"q-{i}", "platform": ("shopee", "facebook", "zalo")[i % 3], "title": f"{title} #{i}"}
             for i, (title, _labels) in enumerate(TINY_ITEMS * 3)
         ]
-        for start in range(0, len(listings), 50):
-            response = service.client.post(
-                "/v1/score/batch",
-                json={"listings": listings[start : start + 50]},
-                headers=service.keys.header("crawler"),
-            )
-            assert response.status_code == 200
+        service.score_batches(listings)
         yield service
 
 

@@ -39,13 +39,7 @@ def site(trained: TrainResult, tmp_path_factory: pytest.TempPathFactory) -> Iter
                 "url": "javascript:alert(1)",
             }
         )
-        for start in range(0, len(listings), 20):
-            response = service.client.post(
-                "/v1/score/batch",
-                json={"listings": listings[start : start + 20]},
-                headers=service.keys.header("crawler"),
-            )
-            assert response.status_code == 200, response.text
+        service.score_batches(listings, batch=20)
         yield service
 
 

@@ -13,9 +13,11 @@ from model.predictor import Predictor
 from model.schema import Listing
 from serving.settings import get_settings
 from serving.storage.api_keys import create_api_key, find_api_key
+from serving.storage.cases import CaseCursor
 from serving.storage.db import Database
 from serving.storage.export import iter_reviewed
 from serving.storage.history import add_review, get_listing_history
+from serving.storage.keyset import NOT_A_CURSOR, encode_token
 from serving.storage.listings import ScoredListing, content_sha256, store_scored
 from serving.storage.migrate import downgrade_database, upgrade_database
 from serving.storage.models import ApiKeyRow, ListingRow, ReviewRow, ScoreRow, SnapshotRow
@@ -148,12 +150,23 @@ def test_api_keys_are_stored_hashed(database: Database) -> None:
         create_api_key(session, role="root", name="x", now=T0)
 
 
-def test_queue_cursor_round_trips_and_rejects_junk() -> None:
-    cursor = QueueCursor(risk=0.123456, listing_id=42, uncertainty=0.01, uncertain_id=7)
-    assert QueueCursor.decode(cursor.encode()) == cursor
-    for junk in ("", "abc", "eyJ4IjogMX0", "bnVsbA"):
-        with pytest.raises(ValueError):
-            QueueCursor.decode(junk)
+@pytest.mark.parametrize(
+    ("cursor", "tampered"),
+    [
+        (QueueCursor(risk=0.123456, listing_id=42, uncertainty=0.01, uncertain_id=7), {"r": 0.5, "i": 0}),
+        (QueueCursor(risk=0.5, listing_id=42), {"r": 1.5, "i": 3}),
+        (CaseCursor(risk=0.123456, case_id=42), [0.5, 0]),
+        (CaseCursor(risk=0.5, case_id=42), [7.0, 3]),
+        (CaseCursor(risk=0.5, case_id=42), [0.5, 3.5]),
+        (CaseCursor(risk=0.5, case_id=42), [True, 3]),
+    ],
+)
+def test_cursors_round_trip_and_reject_junk(cursor: QueueCursor | CaseCursor, tampered: object) -> None:
+    """Both paged lists read their cursors alike: a row id is 1..2⁶³−1, a risk 0..1, anything else is refused."""
+    assert type(cursor).decode(cursor.encode()) == cursor
+    for junk in ("", "abc", "eyJ4IjogMX0", "bnVsbA", encode_token(tampered)):
+        with pytest.raises(ValueError, match=NOT_A_CURSOR):
+            type(cursor).decode(junk)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from serving.storage.models import ReviewRow, utc_now
 from serving.storage.retractions import retract
 from serving.storage.review_checks import Author, ReviewRefused
 from tests.conftest import TINY_ITEMS
-from tests.serving.conftest import BACKENDS, Service, make_database_url, start_service
+from tests.serving.conftest import BACKENDS, Service, make_database_url, start_module_service, start_service
 from training.train import TrainResult
 
 
@@ -64,18 +64,9 @@ class Team:
 def crew(
     request: pytest.FixtureRequest, trained: TrainResult, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Team]:
-    url = make_database_url(request.param, tmp_path_factory.mktemp("db"))
-    for service in start_service(trained, url, request.param, auth_cache_s=0, second_review_share=1.0):
+    for service in start_module_service(request, trained, tmp_path_factory, auth_cache_s=0, second_review_share=1.0):
         listings = [{"id": f"t-{i}", "platform": "tiki", "title": title} for i, (title, _) in enumerate(TINY_ITEMS)]
-        ids = []
-        for start in range(0, len(listings), 20):
-            answer = service.client.post(
-                "/v1/score/batch",
-                json={"listings": listings[start : start + 20]},
-                headers=service.keys.header("crawler"),
-            )
-            assert answer.status_code == 200
-            ids += [result["stored_listing_id"] for result in answer.json()["results"]]
+        ids = [result["stored_listing_id"] for result in service.score_batches(listings, batch=20)]
         yield Team(service, ids)
 
 

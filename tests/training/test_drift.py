@@ -9,7 +9,8 @@ import numpy as np
 from model.predictor import Predictor
 from tests.conftest import make_tiny_config
 from training.drift import measure_drift, population_stability_index
-from training.train import TrainResult, load_split
+from training.split import load_split
+from training.train import TrainResult
 
 
 def test_psi_is_zero_for_the_same_distribution_and_grows_with_shift() -> None:

@@ -10,7 +10,7 @@ import pytest
 from model.errors import DataError
 from tests.conftest import make_tiny_config
 from training.dataset import example_weights, load_examples
-from training.promote import prepare_data
+from training.retrain_data import prepare_data
 from training.review_weights import apply_weights, summarize
 
 LABELS = ("counterfeit", "smuggled", "prohibited")

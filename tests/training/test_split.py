@@ -94,12 +94,13 @@ def test_config_split_mode_and_measurement_sets_are_validated() -> None:
 
 
 def test_a_review_of_a_seed_listing_keeps_its_split(tmp_path: Path) -> None:
-    from training.promote import merge_reviews
+    from model.listing_key import listing_key
+    from training.retrain_data import merge_reviews
 
     seed = load_examples(_write(tmp_path / "f.jsonl", _rows(True)), labels=LABELS)
     review_row = {"id": "l-0", "title": "Túi xách mẫu pool-0 số 0", "labels": ["counterfeit"], "reviewer": "r1"}
     review = load_examples(_write(tmp_path / "g.jsonl", [review_row]), labels=LABELS)
-    merged, _frozen = merge_reviews(seed, {":l-0": review[0]}, frozen_share=0.0, seed_value=1)
+    merged, _frozen = merge_reviews(seed, {listing_key(review[0].listing): review[0]}, frozen_share=0.0, seed_value=1)
     [reviewed] = [e for e in merged if e.listing.id == "l-0"]
     assert reviewed.listing.labels == ["counterfeit"] and reviewed.extras["reviewer"] == "r1"
     assert reviewed.extras["split"] == "test" and reviewed.extras["pool_entry"] == "pool-0"

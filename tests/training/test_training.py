@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +24,10 @@ from model.folding import fold_diacritics
 from model.linear import LinearScorer
 from model.predictor import Predictor
 from model.schema import Listing
-from training.calibration import choose_threshold, fit_sigmoid_calibration
 from training.config import DEFAULT_CONFIG, load_config
 from training.dataset import load_examples, split_by_seller
 from training.errors import ConfigError
+from training.fit_calibration import choose_threshold, fit_sigmoid_calibration
 from training.train import TrainResult
 
 
@@ -195,3 +197,30 @@ def test_price_neighbours_and_anomaly_features() -> None:
     features = signals(Listing(title="Áo thun trơn", price=99000))
     assert features["price_source_none"] == 1 and features["price_far_below_reference"] == 0
     assert LinearScorer.__dataclass_fields__["price_reference"].default_factory is not None
+
+
+@pytest.mark.parametrize(
+    ("drop", "named"),
+    [
+        ("card_version", "expected model card version"),  # written before the card was typed
+        ("scorers", "scorers: Field required"),
+        ("data.split_mode", "data.split_mode: Field required"),
+        ("data.shared", "data.shared: Field required"),
+        ("scorers.linear.thresholds", "scorers.linear.thresholds: Field required"),
+    ],
+)
+def test_a_card_from_an_older_soi_is_refused_clearly(
+    trained: TrainResult, tmp_path: Path, drop: str, named: str
+) -> None:
+    folder = tmp_path / "old"
+    shutil.copytree(trained.model_dir, folder)
+    card = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
+    *parents, last = drop.split(".")
+    part = card
+    for name in parents:
+        part = part[name]
+    del part[last]
+    (folder / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
+    # the typed loader names what is missing (or the card version found) and says to retrain
+    with pytest.raises(ArtifactError, match=rf"{re.escape(named)}.*retrain with `make train`"):
+        Predictor.load(folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,12 +16,14 @@ from model.features import build_text_views
 from model.market.neighbours import NeighbourTable
 from model.schema import Listing
 from tests.conftest import TINY_ITEMS, make_tiny_transformer_config
-from training.config import TransformerTrainConfig, config_from_dict
+from training.config import TrainConfig, TransformerTrainConfig, config_from_dict
 from training.dataset import label_matrix
-from training.ensemble import choose_served, cross_fitted_scores, fit_ensemble, fit_linear_weights
 from training.errors import ConfigError
+from training.fine_tune_loop import training_batches
+from training.fit_ensemble import choose_served, cross_fitted_scores, fit_ensemble, fit_linear_weights
 from training.train import TrainResult
-from training.transformer_train import choose_max_length, resolve_backbone, train_transformer, training_batches
+from training.transformer_inputs import choose_max_length, resolve_backbone
+from training.transformer_train import train_transformer
 
 
 def test_choose_served_prefers_the_ensemble_only_when_it_beats_both() -> None:
@@ -68,7 +71,7 @@ def test_transformer_config_is_validated(tiny_checkpoint: Path) -> None:
     assert resolve_backbone(str(tiny_checkpoint)) == tiny_checkpoint
     config = config_from_dict({"transformer": {"enabled": True, "backbone": str(tiny_checkpoint)}}, source="test")
     assert config.transformer.enabled and config.as_dict()["transformer"]["backbone"] == str(tiny_checkpoint)
-    assert not config_from_dict({}, source="old card").transformer.enabled
+    assert config_from_dict({}, source="no keys") == TrainConfig()  # a missing table is the defaults, not "off"
 
 
 def _tiny_training_inputs() -> tuple:
@@ -153,8 +156,36 @@ def test_bench_vispam_without_the_data_says_so(tmp_path: Path, monkeypatch: pyte
     assert not (tmp_path / "vispam.json").exists()
 
 
+def test_bench_vispam_trains_on_the_published_splits_and_reports_f1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from training.vispam import run_vispam
+
+    folder = tmp_path / "shared" / "data" / "benchmarks" / "vispamreviews"
+    folder.mkdir(parents=True)
+    spam = ["mua acc game ib zalo {}", "theo dõi shop nhận quà {}", "ncncnc bán acc giá rẻ {}"]
+    fine = ["Sản phẩm tốt, giao nhanh {}", "Áo mặc vừa, vải mát {}", "Đóng gói cẩn thận, sẽ ủng hộ {}"]
+    for split, n in (("train", 60), ("dev", 24), ("test", 24)):
+        rows = [(1, spam[i % 3].format(i), 1) if i % 2 else (5, fine[i % 3].format(i), 0) for i in range(n)]
+        _write_vispam_csv(folder / f"{split}.csv", rows)
+    monkeypatch.setenv("SOI_SHARED_DIR", str(tmp_path / "shared"))
+    config = tmp_path / "vispam.toml"
+    config.write_text(
+        f'labels = ["spam"]\nmodels_dir = "{tmp_path / "models"}"\ncalibration_folds = 3\n'
+        "real_negative_files = []\nselection_holdout_files = []\n[text]\nmin_df = 1\n[transformer]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "vispam.json"
+    assert run_vispam(config_path=str(config), out=out) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert (report["train_listings"], report["dev_listings"], report["test_listings"]) == (60, 24, 24)
+    assert set(report["scorers"]) == {"linear"} and report["served_scorer"] == "linear"
+    assert report["served_test_macro_f1"] == report["scorers"]["linear"]["test_macro_f1"] > 0.9
+    assert "| **linear** (selected on dev) |" in capsys.readouterr().out
+
+
 def test_bench_timing_and_peer_plumbing(trained_transformer: TrainResult) -> None:
-    from training.bench import build_peer, time_calls
+    from training.bench_serving_speed import build_peer, time_calls
 
     listings = [Listing(title=title) for title, _labels in TINY_ITEMS]
     result = time_calls(lambda batch: [len(b.title) for b in batch], listings, 4)

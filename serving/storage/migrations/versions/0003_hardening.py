@@ -45,7 +45,7 @@ _LISTINGS = sa.table(
 
 
 def _structured_key(old: str, platform: str | None, external_id: str | None, url: str | None) -> str:
-    """The JSON-array key of a row stored with an old joined key (what ``repository.listing_key`` now makes)."""
+    """The JSON-array key of a row stored with an old joined key (what ``model.listing_key.listing_key`` now makes)."""
     if old.startswith("id:"):
         parts = ["id", platform or "", external_id or ""]
     elif old.startswith("url:"):

@@ -29,6 +29,7 @@ import numpy as np
 
 from model.artifact import resolve_model_dir
 from model.features import build_listing_text, build_text_views
+from model.limits import FEATURE_DESCRIPTION_CHARS
 from model.predictor import Predictor
 from model.schema import Listing
 from training.dataset import find_shared_dir, load_listings, seed_listings
@@ -78,7 +79,7 @@ def run_served_worker(model: str, n: int) -> dict[str, Any]:
     served = Predictor.load(model)
     results: dict[str, Any] = {"source": source, "served_scorer": served.served, "paths": {}}
     for kind in dict.fromkeys([served.served, *served.available_scorers]):
-        predictor = served if kind == served.served else Predictor.load(model, scorer=kind)
+        predictor = served if kind == served.served else Predictor.load(model, served=kind)
         results["paths"][kind] = {
             f"batch_{size}": time_calls(lambda batch, p=predictor: p.score(batch), listings, size)
             for size in BATCH_SIZES
@@ -125,9 +126,9 @@ def build_peer(model_dir: Path) -> Any:
     from transformers.modeling_outputs import SequenceClassifierOutput
 
     from model.artifact import TRANSFORMER_DIR
-    from model.onnx_scorer import input_config_of
     from model.transformer import load_trained
     from model.transformer_input import dense_features
+    from model.transformer_scorer import input_config_of
 
     network, saved = load_trained(model_dir)
     input_config = input_config_of(saved)
@@ -168,7 +169,10 @@ def run_peer(model_dir: Path, listings: Sequence[Listing]) -> dict[str, Any]:
 
     torch.set_num_threads(min(os.cpu_count() or 1, 4))
     classify = build_peer(model_dir)
-    texts = {id(listing): build_listing_text(listing, max_description_chars=1500) for listing in listings}
+    texts = {
+        id(listing): build_listing_text(listing, max_description_chars=FEATURE_DESCRIPTION_CHARS)
+        for listing in listings
+    }
 
     def one_at_a_time(batch: Sequence[Listing]) -> Any:
         return [classify(texts[id(listing)], truncation=True) for listing in batch]
@@ -186,7 +190,7 @@ def bench(model: str, *, n: int = BENCH_LISTINGS) -> dict[str, Any]:
     """Both benchmarks in one run; returns the report (also the ratio of served to peer throughput)."""
     model_dir = resolve_model_dir(Path(model))
     worker = subprocess.run(
-        [sys.executable, "-m", "training.bench", "--worker", "--model", str(model_dir), "--n", str(n)],
+        [sys.executable, "-m", "training.bench_serving_speed", "--worker", "--model", str(model_dir), "--n", str(n)],
         capture_output=True,
         text=True,
         check=False,
@@ -257,8 +261,8 @@ def render_bench(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m training.bench --worker``: the served-path half, printed as one JSON line."""
-    parser = argparse.ArgumentParser(prog="python -m training.bench")
+    """``python -m training.bench_serving_speed --worker``: the served-path half, printed as one JSON line."""
+    parser = argparse.ArgumentParser(prog="python -m training.bench_serving_speed")
     parser.add_argument("--worker", action="store_true", help="run the served-path benchmark in this process")
     parser.add_argument("--model", default="models")
     parser.add_argument("--n", type=int, default=BENCH_LISTINGS)

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score
 
 from model.ensemble import Ensemble, combine_logits
-from training.calibration import fit_sigmoid_calibration
+from training.fit_calibration import fit_sigmoid_calibration
 
 WEIGHT_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
 
