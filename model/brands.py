@@ -20,6 +20,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from model.folding import fold_diacritics
+from model.spelling import VIETNAMESE, allowed_distance, edit_distance, fuzzy_ok, second_initial
 
 BRANDS_FILE = Path(__file__).with_name("lexicon") / "brands.json"
 _TOKEN = re.compile(r"[a-z0-9&']+")
@@ -43,29 +44,12 @@ class BrandIndex:
     def longest_match(self) -> int:
         """The longest spelling that can match a brand: the longest spelling plus the widest misspelling."""
         longest = max((len(spelling) for spelling in self.exact), default=0)
-        return longest + _allowed_distance(longest + 3)
+        return longest + allowed_distance(longest + 3)
 
 
 def _fold(text: str) -> str:
 
     return fold_diacritics(text).lower()
-
-
-# letters only Vietnamese writes (Hermès or Château are not Vietnamese names)
-_VIETNAMESE = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ]")
-
-
-def _fuzzy_ok(written: str, spelling: str) -> bool:
-    """Whether misspellings of a brand spelling may be matched at all.
-
-    Vietnamese brand names (written with tone marks: "Trung Nguyên", "Nam Ngư") are made of syllables that
-    differ from everyday words by a letter, so only their exact spellings count; so do short names, and
-    two-word names with a short word ("Ray Ban"), for the same reason.
-    """
-    words = spelling.split()
-    if _VIETNAMESE.search(written.lower()) or len(words) > 2 or any(len(word) < 4 for word in words):
-        return False
-    return len(spelling.replace(" ", "")) >= 5
 
 
 @cache
@@ -82,39 +66,14 @@ def load_brand_index() -> BrandIndex:
             kinds[canonical] = brand.get("kind", "")
             if brand.get("min_price_vnd"):
                 min_price[canonical] = float(brand["min_price_vnd"])
-            vietnamese = bool(_VIETNAMESE.search(canonical.lower()))
+            vietnamese = bool(VIETNAMESE.search(canonical.lower()))
             for written in {canonical, *brand.get("aliases", [])}:
                 spelling = _fold(written)
                 exact[spelling] = canonical
-                if not vietnamese and _fuzzy_ok(written, spelling):
+                if not vietnamese and fuzzy_ok(written, spelling):
                     target = fuzzy_one if " " not in spelling else fuzzy_two
                     target.setdefault(len(spelling), []).append((spelling, canonical))
     return BrandIndex(exact=exact, fuzzy_one=fuzzy_one, fuzzy_two=fuzzy_two, kinds=kinds, min_price_vnd=min_price)
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of two strings, or ``limit + 1`` as soon as it must exceed ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ch in enumerate(a, start=1):
-        current = [i]
-        for j, other in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ch != other)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
-
-
-def _second_initial(spelling: str) -> str:
-    """First letter of the second word ('' for one word)."""
-    _, _, rest = spelling.partition(" ")
-    return rest[:1]
-
-
-def _allowed_distance(length: int) -> int:
-    return 1 if length < 9 else 2 if length < 12 else 3
 
 
 def match_brand(spelling: str) -> str | None:
@@ -147,15 +106,15 @@ def _closest_misspelt(spelling: str) -> str | None:
     """The brand whose fuzzy spelling is closest to ``spelling`` within the allowed distance (the first in the
     index's order at the smallest distance), if any."""
     two_words = " " in spelling
-    widest = _allowed_distance(len(spelling) + 3)
-    letters, initials = set(spelling), (spelling[0], _second_initial(spelling) if two_words else "")
+    widest = allowed_distance(len(spelling) + 3)
+    letters, initials = set(spelling), (spelling[0], second_initial(spelling) if two_words else "")
     by_length = _fuzzy_candidates().get((two_words, *initials))
     if by_length is None:  # most words: no brand spelling has their initials
         return None
     best: tuple[int, str] | None = None
     for length in range(len(spelling) - widest, len(spelling) + widest + 1):
         for candidate, canonical, candidate_letters in by_length.get(length, ()):
-            limit = _allowed_distance(max(len(spelling), len(candidate)))
+            limit = allowed_distance(max(len(spelling), len(candidate)))
             if len(letters ^ candidate_letters) > 2 * limit:  # cheap bound before the full distance
                 continue
             distance = edit_distance(spelling, candidate, limit)
@@ -175,7 +134,7 @@ def _fuzzy_candidates() -> dict[tuple[bool, str, str], dict[int, tuple[tuple[str
     for two_words, table in ((False, index.fuzzy_one), (True, index.fuzzy_two)):
         for length, spellings in table.items():
             for spelling, canonical in spellings:
-                key = (two_words, spelling[0], _second_initial(spelling) if two_words else "")
+                key = (two_words, spelling[0], second_initial(spelling) if two_words else "")
                 group = groups.setdefault(key, {}).setdefault(length, [])
                 group.append((spelling, canonical, frozenset(spelling)))
     return {key: {length: tuple(group) for length, group in by_length.items()} for key, by_length in groups.items()}
@@ -223,7 +182,7 @@ def _initials() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     index = load_brand_index()
     spellings = [*index.exact, *(s for group in index.fuzzy_two.values() for s, _ in group)]
     one = frozenset(spelling[0] for spelling in index.exact if " " not in spelling)
-    two = frozenset((spelling[0], _second_initial(spelling)) for spelling in spellings if " " in spelling)
+    two = frozenset((spelling[0], second_initial(spelling)) for spelling in spellings if " " in spelling)
     return one | {spelling[0] for group in index.fuzzy_one.values() for spelling, _ in group}, two
 
 

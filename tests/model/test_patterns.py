@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from model.patterns import WordMatcher
-from tests.model.test_reading_equivalence import reference_word_pattern
+from tests.model.reading_references import reference_word_pattern
 
 _WORDS = st.lists(st.text(alphabet="abcđó .:1_", min_size=1, max_size=6), min_size=1, max_size=12)
 
