@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from model.folding import fold_diacritics
-from model.linear import TextFeatureConfig
+from model.text_vectorizers import TextFeatureConfig
 from training.config import TrainConfig, TransformerTrainConfig
 from training.dataset import seed_listings
 from training.train import TrainResult, train

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from model.artifact import resolve_model_dir
-from model.linear import TextFeatureConfig
+from model.text_vectorizers import TextFeatureConfig
 from tests.conftest import make_tiny_config, write_noisy_copy, write_tiny_dataset
 from tests.serving.conftest import Service, start_service
 from training.dataset import load_examples

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from model.labels import check_labels, default_labels, load_label_catalog
-from model.linear import TextFeatureConfig
 from model.priority import DEFAULT_CUTOFFS
+from model.text_vectorizers import TextFeatureConfig
 from training.dataset import FALSE_ALARM_FILES
 from training.errors import ConfigError
 

@@ -10,8 +10,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from model.errors import DataError
-from model.linear import TEXT_VIEWS, LinearScorer, make_vectorizers
+from model.linear import LinearScorer
 from model.metadata_features import METADATA_FEATURE_NAMES, build_metadata_matrix
+from model.text_vectorizers import TEXT_VIEWS, make_vectorizers
 from training.config import TrainConfig
 from training.dataset import Example, label_matrix
 from training.fit_calibration import fit_sigmoid_calibration

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from model.errors import ArtifactError
-from model.linear import TextFeatureConfig, make_vectorizers
 from model.ngrams import NgramTfidf
+from model.text_vectorizers import TextFeatureConfig, make_vectorizers
 
 CORPUS = [
     "đồng hồ rolex submariner rep 1:1 siêu cấp . giá 1 triệu 5",

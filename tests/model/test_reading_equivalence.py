@@ -27,9 +27,9 @@ import model.folding
 import model.identifiers
 import model.text
 from model.brands import load_brand_index
-from model.linear import TEXT_VIEWS
 from model.market.phrases import PhraseIndex, tokenize
 from model.predictor import Predictor
+from model.text_vectorizers import TEXT_VIEWS
 from tests.model.reading_references import (
     REFERENCE_PATTERNS,
     reference_closest_misspelt,

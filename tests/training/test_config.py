@@ -8,8 +8,8 @@ from dataclasses import asdict, fields
 import pytest
 
 from model.limits import FEATURE_DESCRIPTION_CHARS, MODEL_DESCRIPTION_CHARS
-from model.linear import TextFeatureConfig
 from model.priority import DEFAULT_CUTOFFS, PriorityCutoffs
+from model.text_vectorizers import TextFeatureConfig
 from serving.settings import Settings
 from training.config import CONFIG_DIR, DEFAULT_CONFIG, TrainConfig, TransformerTrainConfig, load_config
 

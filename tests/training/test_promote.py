@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from model.artifact import resolve_model_dir
-from model.linear import TextFeatureConfig
 from model.listing_key import listing_key
 from model.schema import Listing
+from model.text_vectorizers import TextFeatureConfig
 from tests.conftest import make_tiny_config, write_noisy_copy, write_tiny_dataset
 from training.dataset import Example, load_examples
 from training.promote import decide, retrain
