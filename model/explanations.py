@@ -10,32 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from model.brand_evasion import written_form
 from model.brands import brand_of
+from model.feature_base import Contribution, Explanation
 from model.labels import describe_label
 from model.lexicon import find_written_form, load_lexicon
+from model.reading import ListingReading
 from model.reasons import build_price_reason
 from model.schema import Listing, Reason
-
-if TYPE_CHECKING:
-    from model.features import Contribution, ListingReading
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """What a feature says when it raises the score. The base class says nothing (see ``Silent``).
-
-    ``combined``: the features that share this explanation give one reason together, weighted by the sum of
-    their contributions (the price features: one price reason, not one per feature).
-    """
-
-    combined = False
-
-    def reasons(self, contribution: Contribution, reading: ListingReading) -> list[Reason]:
-        """The reasons of the feature's ``contribution`` (> 0) to a label's score."""
-        return []
 
 
 @dataclass(frozen=True)

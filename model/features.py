@@ -12,162 +12,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any, Generic, TypeVar
 
-from model.brand_evasion import EvasiveBrand
-from model.brands import brand_of, is_misspelt
-from model.deobfuscation import find_price_mentions
 from model.explanations import (
-    Explanation,
     LexiconTerms,
     PriceAgainstReference,
     Silent,
     Statement,
     WrittenBrands,
 )
-from model.lexicon import LexiconHit, load_lexicon
+from model.feature_base import Feature
+from model.lexicon import load_lexicon
 from model.market.neighbours import NeighbourTable
-from model.market.reference import SOURCES, PriceCheck, check_price
+from model.market.reference import SOURCES, PriceCheck
+from model.reading import ListingReading, read_listing
 from model.schema import Listing
-from model.signals import TextSignals
-from model.text import read_text, segment_words
-
-
-@dataclass(frozen=True)
-class TextViews:
-    """The text of one listing in the forms the scorers read, and what was read out of it."""
-
-    raw: str
-    surface: str  # as written: case, repeated letters, punctuation and emoji kept (markup and URLs removed)
-    normalized: str
-    folded: str
-    segmented: str
-    signals: TextSignals
-    brands: tuple[tuple[str, str], ...]  # (as found in folded text, canonical brand)
-    lexicon_hits: tuple[LexiconHit, ...]
-    innocent_hits: int  # lexicon phrases that use risky words innocently ("cây ngà voi", "cỏ mèo")
-    text_price: float | None  # the first price written in the text ("giá 350k"), if any
-    evasive_brands: tuple[EvasiveBrand, ...] = ()  # brands written with symbols or hinted ("D!or", "khóa CC")
-
-
-def build_listing_text(listing: Listing, *, max_description_chars: int) -> str:
-    """Title, brand, category and the start of the description, as one string for the models."""
-    parts = [listing.title, listing.brand or "", listing.category or ""]
-    if listing.description:
-        parts.append(listing.description[:max_description_chars])
-    return " . ".join(part for part in parts if part)
-
-
-def build_text_views(listing: Listing, *, max_description_chars: int, max_segmented_chars: int) -> TextViews:
-    """Normalised, diacritic-folded and word-segmented views of a listing's text.
-
-    Word segmentation is the slowest step of scoring, so only the first ``max_segmented_chars`` characters
-    (title, brand, category and the start of the description) are segmented; 0 turns it off.
-    """
-    raw = build_listing_text(listing, max_description_chars=max_description_chars)
-    read = read_text(raw)
-    hits, innocent = load_lexicon().match_with_context(read.folded, raw)
-    return TextViews(
-        raw=raw,
-        surface=read.surface,
-        normalized=read.normalized,
-        folded=read.folded,
-        segmented=segment_words(read.normalized[:max_segmented_chars]) if max_segmented_chars > 0 else "",
-        signals=read.signals,
-        brands=read.brands,
-        lexicon_hits=tuple(hits),
-        innocent_hits=innocent,
-        text_price=next(iter(find_price_mentions(read.normalized)), None),
-        evasive_brands=read.evasive_brands,
-    )
-
-
-def listing_brand(listing: Listing, views: TextViews) -> str | None:
-    """The canonical brand of a listing: its brand field if that is a known brand, else the first one in its text."""
-    if listing.brand:
-        canonical = brand_of(listing.brand)
-        if canonical:
-            return canonical
-    return views.brands[0][1] if views.brands else None
-
-
-def listing_price(listing: Listing, views: TextViews) -> float | None:
-    """The listing's price, or the first price written in its text when the price field is empty."""
-    return listing.price if listing.price is not None else views.text_price
-
-
-def misspelt_brands(views: TextViews) -> list[tuple[str, str]]:
-    """(as written, canonical) for brands the text spells other than any known way ("rolexx", "lui vuiton")."""
-    return [(written, canonical) for written, canonical in views.brands if is_misspelt(written)]
-
-
-@dataclass(frozen=True)
-class ListingReading:
-    """A listing and the evidence read out of it once: the signal features and their reasons both read this.
-
-    ``listing`` is the whole listing (its metadata); ``views`` may be of its text cut to the reading budget.
-    """
-
-    listing: Listing
-    views: TextViews
-    price_check: PriceCheck | None  # the price against its reference (``check_price``), None when unknown
-    misspelt_brands: tuple[tuple[str, str], ...]  # (as written, canonical), see ``misspelt_brands``
-    lexicon_counts: dict[str, int]  # lexicon hits per category id, every category present
-
-
-def read_listing(listing: Listing, views: TextViews, reference: NeighbourTable | None) -> ListingReading:
-    """The evidence of one listing: its price check (against ``reference``, the artifact's neighbour table),
-    misspelt brands and lexicon hits per category."""
-    counts = dict.fromkeys(load_lexicon().category_ids, 0)
-    for hit in views.lexicon_hits:
-        counts[hit.category] += 1
-    return ListingReading(
-        listing=listing,
-        views=views,
-        price_check=check_price(listing, views, reference),
-        misspelt_brands=tuple(misspelt_brands(views)),
-        lexicon_counts=counts,
-    )
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Feature(Generic[T]):
-    """One named column of the feature matrix: how it is computed from its input and how it explains itself.
-
-    Metadata features read a ``Listing``, signal features a ``ListingReading``. The names and values of the
-    feature vectors come from the registries below, so they cannot fall out of step.
-    """
-
-    name: str
-    compute: Callable[[T], float]
-    explanation: Explanation
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """What one feature added to one output's linear score for one listing (``value`` × its weight)."""
-
-    kind: str  # the feature block: words, segments, chars, surface_chars, metadata or signals
-    name: str  # the feature's name (an n-gram for the text blocks)
-    value: float  # the feature's value as the scorer saw it (metadata standardised)
-    weight: float  # the contribution to the decision function: value × weight
-    label: str  # the output explained
-    feature: Feature[Any] | None = None  # the registry feature (metadata and signals), None for n-grams
-
-    @property
-    def rounded(self) -> float:
-        """The contribution as a reason reports it."""
-        return round(self.weight, 4)
-
-    def plus(self, weight: float) -> Contribution:
-        """This contribution with ``weight`` added: features sharing one reason are weighed together."""
-        return replace(self, weight=self.weight + weight)
-
+from model.text_views import TextViews
 
 # ---- signal features: read from the listing's text and price ----------------------------------------------------
 # How far below the reference price counts as "far below" (a log ratio: 30% of the low end of the reference).

@@ -29,23 +29,16 @@ from model.artifact import (
 )
 from model.calibration import apply_sigmoid_calibration
 from model.errors import ArtifactError
-from model.features import (
-    Contribution,
-    Feature,
-    ListingReading,
-    TextViews,
-    build_signal_values,
-    build_text_views,
-    read_listing,
-    signal_feature_names,
-    signal_features,
-)
+from model.feature_base import Contribution, Feature
+from model.features import build_signal_values, signal_feature_names, signal_features
 from model.lexicon import load_lexicon
 from model.market.neighbours import NeighbourTable
 from model.metadata_features import METADATA_FEATURE_NAMES, METADATA_FEATURES, build_metadata_matrix
 from model.ngrams import NgramTfidf
+from model.reading import ListingReading, read_listing
 from model.schema import Listing
 from model.text_vectorizers import TEXT_VIEWS, TextFeatureConfig
+from model.text_views import TextViews, build_text_views
 from model.torch_free import import_without_torch
 
 sio = import_without_torch("skops.io")

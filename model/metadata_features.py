@@ -15,7 +15,7 @@ import numpy as np
 
 from model.brands import brand_of
 from model.explanations import Indicator, Measure, NewSellerBrand, Silent
-from model.features import Feature
+from model.feature_base import Feature
 from model.reasons import format_vnd
 from model.schema import PLATFORMS, Listing
 from model.text import normalize_text

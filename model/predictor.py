@@ -17,12 +17,12 @@ import numpy as np
 from model.artifact import SCORER_KINDS, ModelCard, load_card, resolve_model_dir
 from model.ensemble import Ensemble
 from model.errors import ArtifactError
-from model.features import TextViews
 from model.folding import fold_diacritics
 from model.linear import ANY_OUTPUT, LinearScorer
 from model.priority import PriorityCutoffs
 from model.reasons import build_reasons
 from model.schema import Listing, Reason, Score
+from model.text_views import TextViews
 from model.transformer_scorer import TransformerScorer
 
 MAX_REASONS = 8

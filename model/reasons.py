@@ -7,16 +7,13 @@ Words the model learned are explained here; each metadata and signal feature exp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from model.feature_base import Contribution, Explanation
 from model.labels import describe_label
 from model.market.reference import PriceCheck
 from model.money import format_vnd
+from model.reading import ListingReading
 from model.schema import Reason
-
-if TYPE_CHECKING:
-    from model.explanations import Explanation
-    from model.features import Contribution, ListingReading
 
 _TERM_KINDS = {"words", "segments"}
 

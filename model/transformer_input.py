@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 
 from model.errors import ArtifactError
-from model.features import TextViews, build_signal_features
+from model.features import build_signal_features
 from model.market.neighbours import NeighbourTable
 from model.metadata_features import build_metadata_matrix
 from model.schema import Listing
 from model.text import segment_words
+from model.text_views import TextViews
 
 TOKENIZER_JSON = "tokenizer.json"
 # Word segmentation is slow: a segmented view longer than the model can read is wasted work.

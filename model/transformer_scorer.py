@@ -24,8 +24,8 @@ from model.artifact import (
 )
 from model.calibration import apply_sigmoid_calibration
 from model.errors import ArtifactError
-from model.features import TextViews
 from model.schema import Listing
+from model.text_views import TextViews
 from model.transformer_input import (
     TextEncoder,
     TransformerInputConfig,

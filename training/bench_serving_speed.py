@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from model.artifact import resolve_model_dir
-from model.features import build_listing_text, build_text_views
 from model.limits import FEATURE_DESCRIPTION_CHARS
 from model.predictor import Predictor
 from model.schema import Listing
+from model.text_views import build_listing_text, build_text_views
 from training.dataset import find_shared_dir, load_listings, seed_listings
 
 BENCH_LISTINGS = 2000

@@ -13,12 +13,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from model.features import TextViews, listing_price
 from model.market.catalogue import Catalogue
 from model.market.neighbours import NeighbourTable
 from model.market.reference import SOURCES, check_price
 from model.predictor import Predictor
 from model.schema import Listing
+from model.text_views import TextViews, listing_price
 from training.dataset import FALSE_ALARM_FILES, find_shared_dir, load_listings
 
 # Labelled sets read for coverage when present (paths relative to the project root).

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from model.features import TextViews
 from model.predictor import Predictor
 from model.schema import Listing
+from model.text_views import TextViews
 
 MODERATE_PSI = 0.1
 SIGNIFICANT_PSI = 0.25

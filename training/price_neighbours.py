@@ -14,11 +14,11 @@ import numpy as np
 
 from model.brands import brand_min_price, brand_of, find_brands
 from model.errors import DataError
-from model.features import TextViews, listing_brand, listing_price
 from model.jsonl import iter_listings
 from model.market.neighbours import NeighbourTable, fit_neighbour_table
 from model.market.reference import fold_title
 from model.schema import Listing
+from model.text_views import TextViews, listing_brand, listing_price
 from training.dataset import FALSE_ALARM_FILES, find_shared_dir
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,9 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 
-from model.features import FAR_BELOW_LOG_RATIO, build_text_views
+from model.features import FAR_BELOW_LOG_RATIO
 from model.market.reference import check_price
+from model.text_views import build_text_views
 from training.dataset import Example
 
 log = logging.getLogger(__name__)

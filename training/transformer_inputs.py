@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.features import TextViews
 from model.market.neighbours import NeighbourTable
 from model.schema import Listing
+from model.text_views import TextViews
 from model.transformer_input import TextEncoder, TransformerInputConfig, raw_dense_features, transformer_text
 from training.config import DEFAULT_BACKBONE, PROJECT_ROOT, TransformerTrainConfig
 from training.errors import ConfigError

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from model.ensemble import Ensemble
-from model.features import TextViews, build_text_views
 from model.linear import LinearScorer
 from model.schema import Listing
+from model.text_views import TextViews, build_text_views
 from model.transformer_scorer import TransformerScorer, write_transformer_config
 from training.config import TrainConfig
 from training.dataset import Example, example_weights, label_matrix, sample_examples

@@ -23,9 +23,9 @@ import numpy as np
 import torch
 
 from model.artifact import TRANSFORMER_DIR, TRANSFORMER_WEIGHTS_FILE
-from model.features import TextViews
 from model.market.neighbours import NeighbourTable
 from model.schema import Listing
+from model.text_views import TextViews
 from model.transformer import ListingTransformer, build_model, export_onnx
 from model.transformer_scorer import write_transformer_config
 from training.config import TransformerTrainConfig

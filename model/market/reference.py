@@ -23,9 +23,9 @@ from model.market.phrases import PhraseIndex, tokenize
 from model.market.quantity import Quantity, read_quantity
 from model.market.words import load_words
 from model.text import normalize_text
+from model.text_views import TextViews, listing_brand, listing_price
 
 if TYPE_CHECKING:
-    from model.features import TextViews
     from model.schema import Listing
 
 Source = Literal["catalogue", "neighbours", "brand_min"]
@@ -108,7 +108,6 @@ def check_price(
     listing: Listing, views: TextViews, neighbours: NeighbourTable | None, *, catalogue: Catalogue | None = None
 ) -> PriceCheck | None:
     """The listing's price against the catalogue, else its neighbours, else its brand's minimum; None if unknown."""
-    from model.features import listing_brand, listing_price  # features imports this module
 
     price = listing_price(listing, views)
     if price is None or not price > 0 or not math.isfinite(price):

@@ -12,15 +12,19 @@ from typing import Any
 import pytest
 
 import model.features
+import model.reading
 from model.artifact import LINEAR_CONFIG_FILE
 from model.errors import ArtifactError
 from model.explanations import Explanation, Silent
-from model.features import Contribution, Feature, build_text_views, read_listing, signal_features
+from model.feature_base import Contribution, Feature
+from model.features import signal_features
 from model.linear import LinearScorer
 from model.metadata_features import METADATA_FEATURE_NAMES, METADATA_FEATURES, build_metadata_features
 from model.predictor import EXPLAINED_KINDS, Predictor
+from model.reading import read_listing
 from model.reasons import build_reasons
 from model.schema import Listing
+from model.text_views import build_text_views
 
 LISTING = Listing(
     title="Bóng cười bình 8L giá 350k, ib zalo 0912 345 678",
@@ -114,8 +118,8 @@ def test_contributions_carry_their_feature_and_label(trained: Any) -> None:
 
 def test_the_price_is_checked_once_per_listing(trained: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    check_price = model.features.check_price
-    monkeypatch.setattr(model.features, "check_price", lambda *args: calls.append(1) or check_price(*args))
+    check_price = model.reading.check_price
+    monkeypatch.setattr(model.reading, "check_price", lambda *args: calls.append(1) or check_price(*args))
     predictor = Predictor.load(trained.model_dir)
     predictor.cutoffs = replace(predictor.cutoffs, medium=0.0)  # every listing is explained
     [score] = predictor.score([LISTING])

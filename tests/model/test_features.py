@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model.brands import load_brand_index
-from model.features import build_listing_text, build_signal_features, build_text_views, signal_feature_names
+from model.features import build_signal_features, signal_feature_names
 from model.metadata_features import (
     METADATA_FEATURE_NAMES,
     build_metadata_features,
@@ -14,6 +14,7 @@ from model.metadata_features import (
     ships_from_abroad,
 )
 from model.schema import Listing
+from model.text_views import build_listing_text, build_text_views
 
 
 def _features(listing: Listing) -> dict[str, float]:

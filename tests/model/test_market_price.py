@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from model.features import PRICE_FEATURE_NAMES, build_price_features, build_text_views
+from model.features import PRICE_FEATURE_NAMES, build_price_features
 from model.market.catalogue import Catalogue, load_catalogue
 from model.market.match import match_product
 from model.market.neighbours import NeighbourTable, fit_neighbour_table, title_tokens
 from model.market.reference import PriceCheck, check_price, normalize_title
 from model.reasons import build_price_reason, describe_price_check, format_vnd_range
 from model.schema import Listing
+from model.text_views import build_text_views
 
 SAMPLE = Path(__file__).parent / "data" / "catalogue_sample"
 

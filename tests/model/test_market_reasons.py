@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from model.features import Contribution, build_text_views, read_listing, signal_features
+from model.feature_base import Contribution
+from model.features import signal_features
 from model.market import catalogue as catalogue_module
+from model.reading import read_listing
 from model.reasons import build_signal_reasons
 from model.schema import Listing
+from model.text_views import build_text_views
 
 SAMPLE = Path(__file__).parent / "data" / "catalogue_sample"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from model.features import build_text_views
 from model.market.catalogue import load_catalogue
 from model.market.neighbours import fit_neighbour_table
 from model.predictor import Predictor
 from model.schema import Listing
+from model.text_views import build_text_views
 from training.coverage import Coverage, coverage_report, price_coverage, render_coverage_table
 from training.train import TrainResult
 

@@ -173,8 +173,9 @@ def test_lexicon_reasons_carry_the_written_form_and_legal_basis(trained: TrainRe
 
 
 def test_price_neighbours_and_anomaly_features() -> None:
-    from model.features import build_signal_features, build_text_views, signal_feature_names
+    from model.features import build_signal_features, signal_feature_names
     from model.linear import LinearScorer
+    from model.text_views import build_text_views
     from training.price_neighbours import fit_price_neighbours
 
     genuine = [

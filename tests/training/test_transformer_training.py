@@ -12,9 +12,9 @@ import pytest
 from safetensors.numpy import load_file
 
 from model.artifact import TRANSFORMER_DIR, TRANSFORMER_WEIGHTS_FILE
-from model.features import build_text_views
 from model.market.neighbours import NeighbourTable
 from model.schema import Listing
+from model.text_views import build_text_views
 from tests.conftest import TINY_ITEMS, make_tiny_transformer_config
 from training.config import TrainConfig, TransformerTrainConfig, config_from_dict
 from training.dataset import label_matrix
