@@ -36,12 +36,18 @@ async def test_a_full_queue_answers_503_until_it_drains() -> None:
     await batcher.stop(drain_s=TIMEOUT_S)
 
 
-async def test_shutdown_drains_the_queue() -> None:
+async def gated_jobs(count: int, prefix: str, *, max_listings: int) -> tuple[Gate, ScoringBatcher, list]:
+    """A started batcher whose scoring blocks at its gate, with ``count`` jobs sent and the first batch taken."""
     gate = Gate()
-    batcher = ScoringBatcher(gate, wait_ms=0, max_listings=2, max_queued=100)
+    batcher = ScoringBatcher(gate, wait_ms=0, max_listings=max_listings, max_queued=100)
     batcher.start()
-    tasks = [job(batcher, f"s-{i}") for i in range(5)]
+    tasks = [job(batcher, f"{prefix}-{i}") for i in range(count)]
     await asyncio.to_thread(gate.entered.wait, TIMEOUT_S)
+    return gate, batcher, tasks
+
+
+async def test_shutdown_drains_the_queue() -> None:
+    gate, batcher, tasks = await gated_jobs(5, "s", max_listings=2)
     stopping = asyncio.create_task(batcher.stop(drain_s=TIMEOUT_S))
     await asyncio.sleep(0)
     with pytest.raises(ServiceUnavailable, match="shutting down"):  # nothing new once stopping
@@ -52,11 +58,7 @@ async def test_shutdown_drains_the_queue() -> None:
 
 
 async def test_shutdown_past_its_drain_time_answers_the_rest_503() -> None:
-    gate = Gate()
-    batcher = ScoringBatcher(gate, wait_ms=0, max_listings=1, max_queued=100)
-    batcher.start()
-    tasks = [job(batcher, f"t-{i}") for i in range(3)]
-    await asyncio.to_thread(gate.entered.wait, TIMEOUT_S)
+    gate, batcher, tasks = await gated_jobs(3, "t", max_listings=1)
     await asyncio.wait_for(batcher.stop(drain_s=0.05), TIMEOUT_S)
     gate.open.set()  # the thread finishes its batch; nobody waits for it any more
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)

@@ -187,19 +187,25 @@ async def test_a_failing_listing_fails_only_its_own_request(make_app) -> None:
         ]
 
 
+def fail_batches(app: FastAPI, when: Callable[[list[Listing], bool], bool], error: Exception) -> None:
+    """Make the app's batcher raise ``error`` for the batches ``when`` (listings, dry run) picks."""
+    inner = app.state.batcher.score_batch
+
+    def failing(listings_: list[Listing], raws: list[Any], **kwargs: Any) -> list[StoredScore]:
+        if when(listings_, kwargs["dry_run"]):
+            raise error
+        return inner(listings_, raws, **kwargs)
+
+    app.state.batcher.score_batch = failing
+
+
 async def test_a_database_outage_answers_503_to_the_stored_requests_only(make_app) -> None:
     app, keys = make_app(batch_wait_ms=200)
     sent = listings(8, "o")
     async with running(app) as client:
         crawler = keys().header("crawler")
-        inner = app.state.batcher.score_batch
-
-        def outage(listings_: list[Listing], raws: list[Any], **kwargs: Any) -> list[StoredScore]:
-            if not kwargs["dry_run"]:
-                raise sa_exc.OperationalError("INSERT", {}, ConnectionError("connection refused"))
-            return inner(listings_, raws, **kwargs)
-
-        app.state.batcher.score_batch = outage
+        outage = sa_exc.OperationalError("INSERT", {}, ConnectionError("connection refused"))
+        fail_batches(app, lambda _listings, dry_run: not dry_run, outage)
         answers = await asyncio.gather(
             *(client.post(f"/v1/score?dry_run={'true' if i < 3 else 'false'}", json=b, headers=crawler)
               for i, b in enumerate(sent))
@@ -214,14 +220,8 @@ async def test_a_bug_storing_one_listing_is_a_500_for_that_request_alone(make_ap
     sent = listings(6, "b")
     async with running(app) as client:
         crawler = keys().header("crawler")
-        inner = app.state.batcher.score_batch
-
-        def buggy(listings_: list[Listing], raws: list[Any], **kwargs: Any) -> list[StoredScore]:
-            if any(listing.id == "b-2" for listing in listings_):
-                raise RuntimeError("a bug in storing b-2")
-            return inner(listings_, raws, **kwargs)
-
-        app.state.batcher.score_batch = buggy
+        bug = RuntimeError("a bug in storing b-2")
+        fail_batches(app, lambda batch, _dry_run: any(listing.id == "b-2" for listing in batch), bug)
         answers = await asyncio.gather(*(client.post("/v1/score", json=body, headers=crawler) for body in sent))
         assert [a.status_code for a in answers] == [200, 200, 500, 200, 200, 200]
         assert answers[2].json()["detail"] == "internal error"
