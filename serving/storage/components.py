@@ -25,16 +25,10 @@ from serving.storage.case_tables import (
     OperatorRow,
     bar_list,
 )
+from serving.storage.db import chunks
 from serving.storage.models import ListingFlagRow, ListingRow
 
 FAST_DELETION_S = 48 * 3600  # "deleted within 48 h of first seen"
-CHUNK = 500  # values per IN (...) list
-
-
-def chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    """``values`` in slices of at most ``size``, for IN (...) lists."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 class DisjointSets:

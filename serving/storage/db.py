@@ -8,10 +8,10 @@ pre-pinged pool and a short connect timeout, so an outage answers 503 quickly an
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, exc, insert
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from serving.settings import Settings
 from serving.storage.models import ModelReloadRow, utc_now
+
+T = TypeVar("T")
 
 WRITE_OPTION = "soi_write"
 
@@ -154,6 +156,15 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+CHUNK = 500  # values per IN (...) list
+
+
+def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``values`` in slices of at most ``size``, for IN (...) lists."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]], conflict: list[str]) -> None:

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from serving.fingerprints import ListingFingerprint
 from serving.storage.case_tables import IdentifierListingRow, IdentifierRow
-from serving.storage.components import chunks
-from serving.storage.db import insert_ignore
+from serving.storage.db import chunks, insert_ignore
 
 
 def _known(session: Session, hashes: list[str], keys: set[str]) -> tuple[set[tuple[str, int]], set[tuple[str, str]]]:

@@ -30,13 +30,12 @@ from serving.fingerprints import ListingFingerprint
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
 from serving.storage.components import (
     DisjointSets,
-    chunks,
     new_operator_row,
     refresh_operators,
     split_operator,
     text_summaries,
 )
-from serving.storage.db import insert_ignore
+from serving.storage.db import chunks, insert_ignore
 from serving.storage.identifier_index import index_identifiers
 from serving.storage.models import ListingRow
 

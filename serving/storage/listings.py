@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from model.folding import nfc
 from model.listing_key import listing_key
 from model.schema import Listing, Score
-from serving.storage.db import insert_ignore
+from serving.storage.db import chunks, insert_ignore
 from serving.storage.models import ListingFlagRow, ListingRow, ScoreRow, SnapshotRow
 
 
@@ -81,7 +81,7 @@ def replace_flags(session: Session, flagged: dict[int, Sequence[str]]) -> None:
     if not flagged:
         return
     table = ListingFlagRow.__table__
-    for chunk in _chunks(sorted(flagged)):
+    for chunk in chunks(sorted(flagged)):
         session.execute(table.delete().where(table.c.listing_id.in_(chunk)))
     rows = [
         {"listing_id": listing_id, "label": label, "position": position}
@@ -90,11 +90,6 @@ def replace_flags(session: Session, flagged: dict[int, Sequence[str]]) -> None:
     ]
     if rows:
         session.execute(table.insert(), rows)
-
-
-def _chunks(values: list[int], size: int = 500) -> Iterator[list[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def queue_values(score: Score, thresholds: dict[str, float]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.agreement import Agreement, binary_agreement, shrink
+from serving.storage.db import chunks
 from serving.storage.models import ListingRow, ReviewRow
 from serving.storage.review_tables import (
     AGREED,
@@ -116,9 +117,7 @@ def agreement_of(comparisons: list[Comparison], labels: list[str]) -> LabelAgree
 
 def _verdicts(session: Session, ids: set[int]) -> dict[int, Verdict]:
     verdicts: dict[int, Verdict] = {}
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
+    for chunk in chunks(sorted(ids)):
         for row in session.scalars(select(ReviewRow).where(ReviewRow.id.in_(chunk))):
             verdicts[row.id] = Verdict(row.id, row.reviewer, frozenset(row.labels), row.created_at)
     return verdicts
