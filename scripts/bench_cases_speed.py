@@ -161,13 +161,12 @@ def run(url: str, stored: int, rounds: int, *, reuse: bool = False) -> dict:
     unlinked batches of new listings."""
     db = Database(get_settings(database_url=url))
     load_s: float | None = None
-    if not (reuse and stored_count(db) >= stored):
-        if db.dialect == "postgresql":  # --pg-url names a database this benchmark may wipe
-            wipe_postgresql(db)
-        upgrade_database(db.engine)
+    fresh = not (reuse and stored_count(db) >= stored)
+    if fresh and db.dialect == "postgresql":  # --pg-url names a database this benchmark may wipe
+        wipe_postgresql(db)
+    upgrade_database(db.engine)  # a store kept from an earlier run takes the migrations since
+    if fresh:
         load_s = round(bulk_load(db, stored), 1)
-    else:
-        upgrade_database(db.engine)  # a store kept from an earlier run takes the migrations since
     already = stored_count(db)
     linker = CaseLinker(identifier_key=b"bench", max_sellers=100, labels=tuple(review_labels()))
     seed = list(iter_listings(seed_listings()))

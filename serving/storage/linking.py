@@ -86,12 +86,12 @@ def _store_links(
             ],
         )
         # an edited text replaces its bands (found again from its stored signature); links already made stay
-        old_bands = [{"bucket": b, "listing_id": i} for i in changed for b in signature_bands(existing[i].signature)]
+        old_bands = [{"b": b, "i": i} for i in changed for b in signature_bands(existing[i].signature)]
         if old_bands:
             table = LshBucketRow.__table__
             session.execute(
                 table.delete().where(table.c.bucket == bindparam("b"), table.c.listing_id == bindparam("i")),
-                [{"b": row["bucket"], "i": row["listing_id"]} for row in old_bands],
+                old_bands,
             )
     operators = {i: i for i in new} | {i: existing[i].operator_id for i in changed}
     return operators, {i: snapshots[i] for i in operators}
