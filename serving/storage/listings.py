@@ -249,19 +249,28 @@ def _update_latest(
     """The listing rows' latest state, which the queue reads. A listing edited after its review goes back into
     the queue: the reviewed version keeps its review, the new one has none yet."""
     before = {
-        row.id: (row.latest_snapshot_id, row.reviewed_at, row.review_stage)
+        row.id: (row.latest_snapshot_id, row.latest_score_id, row.reviewed_at, row.review_stage)
         for row in session.execute(
-            select(ListingRow.id, ListingRow.latest_snapshot_id, ListingRow.reviewed_at, ListingRow.review_stage)
+            select(
+                ListingRow.id,
+                ListingRow.latest_snapshot_id,
+                ListingRow.latest_score_id,
+                ListingRow.reviewed_at,
+                ListingRow.review_stage,
+            )
             .where(ListingRow.id.in_(sorted(latest)))
             .order_by(ListingRow.id)
             .with_for_update()
         )
     }
     updates = []
+    flagged: dict[int, list[str]] = {}  # the listings whose latest score is another row now
     for listing_id in sorted(latest):
         item, snapshot_id = latest[listing_id]
         seller = item.listing.seller
-        previous_snapshot, reviewed_at, review_stage = before[listing_id]
+        previous_snapshot, previous_score, reviewed_at, review_stage = before[listing_id]
+        if previous_score != score_ids[snapshot_id]:
+            flagged[listing_id] = item.score.flagged
         unchanged = previous_snapshot in (None, snapshot_id)
         updates.append(
             {
@@ -279,4 +288,4 @@ def _update_latest(
             }
         )
     session.execute(update(ListingRow), updates)
-    replace_flags(session, {listing_id: latest[listing_id][0].score.flagged for listing_id in latest})
+    replace_flags(session, flagged)

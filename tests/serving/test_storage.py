@@ -10,7 +10,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from model.predictor import Predictor
-from model.schema import Listing
+from model.schema import Listing, Score
 from serving.settings import get_settings
 from serving.storage.api_keys import create_api_key, find_api_key
 from serving.storage.cases import CaseCursor
@@ -20,7 +20,7 @@ from serving.storage.history import add_review, get_listing_history
 from serving.storage.keyset import NOT_A_CURSOR, encode_token
 from serving.storage.listings import ScoredListing, content_sha256, store_scored
 from serving.storage.migrate import downgrade_database, upgrade_database
-from serving.storage.models import ApiKeyRow, ListingRow, ReviewRow, ScoreRow, SnapshotRow
+from serving.storage.models import ApiKeyRow, ListingFlagRow, ListingRow, ReviewRow, ScoreRow, SnapshotRow
 from serving.storage.queue import QueueCursor, uncertain_slots
 from serving.team import load_trust
 from training.train import TrainResult
@@ -247,3 +247,34 @@ def test_migration_0003_rewrites_joined_keys_into_structured_ones(database: Data
     assert _store(database, predictor, [{"platform": "shopee", "id": "1:2", "title": "t"}]) == [ids[0]]
     assert _store(database, predictor, [{"platform": "shopee:1", "id": "2", "title": "t"}]) != [ids[0]]
     assert _store(database, predictor, [{"url": "https://a.vn/x?y=1", "title": "t"}]) == [ids[2]]
+
+
+LABELS = ("counterfeit", "smuggled", "prohibited")
+
+
+def _store_flagged(db: Database, raw: dict, flagged: list[str], *, version: str = "m1") -> int:
+    listing = Listing.model_validate(raw)
+    probabilities = {label: 0.9 if label in flagged else 0.1 for label in LABELS}
+    score = Score(listing_id=listing.id, model_version=version, risk=0.9, probabilities=probabilities,
+                  flagged=flagged, priority="high")  # fmt: skip
+    with db.write() as session:
+        [listing_id] = store_scored(session, [ScoredListing(raw, listing, score)], thresholds={}, now=T0)
+    return listing_id
+
+
+def _flags(db: Database, listing_id: int) -> tuple[list[str], int]:
+    with db.read() as session:
+        rows = session.scalar(select(func.count()).select_from(ListingFlagRow))
+        return session.get(ListingRow, listing_id).latest_flagged, rows
+
+
+def test_flagged_labels_follow_the_latest_score(database: Database) -> None:
+    raw = {"id": "f1", "platform": "shopee", "title": "Bình khí cười"}
+    listing_id = _store_flagged(database, raw, ["prohibited", "smuggled"])
+    assert _flags(database, listing_id) == (["prohibited", "smuggled"], 2)
+    _store_flagged(database, raw, ["counterfeit"])  # the same snapshot re-sent: its stored score stays the latest
+    assert _flags(database, listing_id) == (["prohibited", "smuggled"], 2)
+    _store_flagged(database, {**raw, "title": "Bình khí cười 8 lít"}, ["counterfeit"])  # an edit: a new score
+    assert _flags(database, listing_id) == (["counterfeit"], 1)
+    _store_flagged(database, {**raw, "title": "Bình khí cười 8 lít"}, [], version="m2")  # a new model's score
+    assert _flags(database, listing_id) == ([], 0)
