@@ -65,7 +65,7 @@ def _too_long(texts: Iterable[object], limit: int) -> bool:
     return any(isinstance(text, str) and len(text) > limit for text in texts)
 
 
-def request_models(request: Request) -> RequestModels:
+async def request_models(request: Request) -> RequestModels:
     """The app's request models (``create_app`` builds them)."""
     return request.app.state.request_models
 
@@ -83,12 +83,12 @@ def _held_to(model: type[BaseModel], value: Any, raw: Any, *, fits: bool) -> Any
         raise RequestValidationError([{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from None
 
 
-def listing_body(listing: Annotated[Listing, Body()], raw: RawJsonDep, models: RequestModelsDep) -> Listing:
+async def listing_body(listing: Annotated[Listing, Body()], raw: RawJsonDep, models: RequestModelsDep) -> Listing:
     """The listing sent, within the app's title and description limits (422 otherwise)."""
     return _held_to(models.listing, listing, raw, fits=models.listing_fits(listing, raw))
 
 
-def batch_body(batch: Annotated[BatchRequest, Body()], raw: RawJsonDep, models: RequestModelsDep) -> BaseModel:
+async def batch_body(batch: Annotated[BatchRequest, Body()], raw: RawJsonDep, models: RequestModelsDep) -> BaseModel:
     """The batch sent, within the app's batch size and listing limits (422 otherwise)."""
     listings = batch.listings
     sent = raw.get("listings") if isinstance(raw, dict) else None
@@ -104,12 +104,14 @@ def _note_fits(review: BaseModel, raw: Any, models: RequestModels) -> bool:
     return not _too_long([review.note, sent], models.settings.max_note_chars)  # type: ignore[attr-defined]
 
 
-def review_body(review: Annotated[ReviewIn, Body()], raw: RawJsonDep, models: RequestModelsDep) -> BaseModel:
+async def review_body(review: Annotated[ReviewIn, Body()], raw: RawJsonDep, models: RequestModelsDep) -> BaseModel:
     """A listing review, its note within the app's limit (422 otherwise)."""
     return _held_to(models.review, review, raw, fits=_note_fits(review, raw, models))
 
 
-def case_review_body(review: Annotated[CaseReviewIn, Body()], raw: RawJsonDep, models: RequestModelsDep) -> BaseModel:
+async def case_review_body(
+    review: Annotated[CaseReviewIn, Body()], raw: RawJsonDep, models: RequestModelsDep
+) -> BaseModel:
     """A case review, its note within the app's limit (422 otherwise)."""
     return _held_to(models.case_review, review, raw, fits=_note_fits(review, raw, models))
 
@@ -133,7 +135,7 @@ def page_size_at_most(maximum: int, value: int, name: str) -> int:
         raise RequestValidationError([{**error, "loc": ("query", name)} for error in exc.errors()]) from None
 
 
-def page_size(
+async def page_size(
     models: RequestModelsDep,
     limit: Annotated[int, Query(ge=1, description="Page size.", json_schema_extra={PAGE_SIZE_MARK: True})] = 50,
 ) -> int:
@@ -141,7 +143,7 @@ def page_size(
     return page_size_at_most(models.settings.queue_max_page, limit, "limit")
 
 
-def claim_count(
+async def claim_count(
     models: RequestModelsDep,
     n: Annotated[
         int, Query(ge=1, description="How many listings to claim.", json_schema_extra={PAGE_SIZE_MARK: True})

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import combinations
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from model.near_duplicates import TextSummary, is_near_duplicate, signature_bands
@@ -25,7 +25,7 @@ from serving.storage.case_tables import (
     OperatorRow,
     bar_list,
 )
-from serving.storage.db import chunks
+from serving.storage.db import any_of, chunks, update_rows
 from serving.storage.models import ListingFlagRow, ListingRow
 
 FAST_DELETION_S = 48 * 3600  # "deleted within 48 h of first seen"
@@ -71,7 +71,7 @@ def text_summaries(session: Session, listing_ids: Sequence[int]) -> dict[int, Te
     columns = (ListingLinkRow.listing_id, ListingLinkRow.signature, ListingLinkRow.full_signature)
     for chunk in chunks(sorted(set(listing_ids))):
         for listing_id, signature, full in session.execute(
-            select(*columns).where(ListingLinkRow.listing_id.in_(chunk))
+            select(*columns).where(any_of(session, ListingLinkRow.listing_id, chunk))
         ):
             found[listing_id] = TextSummary(signature, full)
     return found
@@ -83,7 +83,7 @@ def _platforms(session: Session, chunk: list[int]) -> dict[int, set[str]]:
     for operator_id, platform in session.execute(
         select(ListingLinkRow.operator_id, ListingRow.platform)
         .join(ListingRow, ListingRow.id == ListingLinkRow.listing_id)
-        .where(ListingLinkRow.operator_id.in_(chunk))
+        .where(any_of(session, ListingLinkRow.operator_id, chunk))
         .distinct()
     ):
         platforms[operator_id].add(platform or "unknown")
@@ -96,7 +96,7 @@ def _flag_counts(session: Session, chunk: list[int], labels: Sequence[str]) -> d
     for operator_id, label, count in session.execute(
         select(ListingLinkRow.operator_id, ListingFlagRow.label, func.count())
         .join(ListingFlagRow, ListingFlagRow.listing_id == ListingLinkRow.listing_id)
-        .where(ListingLinkRow.operator_id.in_(chunk), ListingFlagRow.label.in_(labels))
+        .where(any_of(session, ListingLinkRow.operator_id, chunk), any_of(session, ListingFlagRow.label, labels))
         .group_by(ListingLinkRow.operator_id, ListingFlagRow.label)
     ):
         found[operator_id][label] = int(count)
@@ -125,7 +125,7 @@ def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: dat
             select(*columns)
             .join(ListingRow, ListingRow.id == ListingLinkRow.listing_id)
             .outerjoin(ListingGoneRow, ListingGoneRow.listing_id == ListingLinkRow.listing_id)
-            .where(ListingLinkRow.operator_id.in_(chunk))
+            .where(any_of(session, ListingLinkRow.operator_id, chunk))
             .group_by(ListingLinkRow.operator_id)
         )
         for operator_id, count, sellers, risk, first, last, gone_count, fast in session.execute(statement):
@@ -148,10 +148,7 @@ def refresh_operators(session: Session, operator_ids: Iterable[int], *, now: dat
                     "updated_at": now,
                 }
             )
-    if updates:
-        table = OperatorRow.__table__
-        rows = [{**row, "operator": row.pop("id")} for row in updates]
-        session.execute(table.update().where(table.c.id == bindparam("operator")), rows)
+    update_rows(session, OperatorRow, updates)
 
 
 def _components(session: Session, members: list[int]) -> list[list[int]]:
@@ -172,7 +169,7 @@ def _components(session: Session, members: list[int]) -> list[list[int]]:
         for value_hash, listing_id in session.execute(
             select(IdentifierListingRow.value_hash, IdentifierListingRow.listing_id)
             .join(IdentifierRow, IdentifierRow.value_hash == IdentifierListingRow.value_hash)
-            .where(IdentifierListingRow.listing_id.in_(chunk), IdentifierRow.common.is_(False))
+            .where(any_of(session, IdentifierListingRow.listing_id, chunk), IdentifierRow.common.is_(False))
         ):
             by_identifier[value_hash].append(listing_id)
     for listing_id, summary in summaries.items():  # a listing's bands, from its stored signature
@@ -221,10 +218,14 @@ def split_operator(session: Session, operator_id: int, *, now: datetime) -> set[
         session.flush()
         for chunk in chunks(component):
             session.execute(
-                update(ListingLinkRow).where(ListingLinkRow.listing_id.in_(chunk)).values(operator_id=new_id),
+                update(ListingLinkRow)
+                .where(any_of(session, ListingLinkRow.listing_id, chunk))
+                .values(operator_id=new_id),
                 execution_options={"synchronize_session": False},
             )
-            hashes = select(IdentifierListingRow.value_hash).where(IdentifierListingRow.listing_id.in_(chunk))
+            hashes = select(IdentifierListingRow.value_hash).where(
+                any_of(session, IdentifierListingRow.listing_id, chunk)
+            )
             session.execute(
                 update(IdentifierRow)
                 .where(IdentifierRow.value_hash.in_(hashes), IdentifierRow.common.is_(False))

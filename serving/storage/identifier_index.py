@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from serving.fingerprints import ListingFingerprint
 from serving.storage.case_tables import IdentifierListingRow, IdentifierRow
-from serving.storage.db import chunks, insert_ignore
+from serving.storage.db import any_of, chunks, insert_ignore
 
 
 def _known(session: Session, hashes: list[str], keys: set[str]) -> tuple[set[tuple[str, int]], set[tuple[str, str]]]:
@@ -23,8 +23,8 @@ def _known(session: Session, hashes: list[str], keys: set[str]) -> tuple[set[tup
     for chunk in chunks(hashes):
         found = session.execute(
             select(IdentifierListingRow.value_hash, IdentifierListingRow.listing_id, IdentifierListingRow.seller_key)
-            .where(IdentifierListingRow.value_hash.in_(chunk))
-            .where(IdentifierListingRow.seller_key.in_(keys))
+            .where(any_of(session, IdentifierListingRow.value_hash, chunk))
+            .where(any_of(session, IdentifierListingRow.seller_key, keys))
         ).all()
         known_sellers |= {(h, key) for h, _i, key in found}
         known_pairs |= {(h, i) for h, i, _key in found}
@@ -94,7 +94,7 @@ def _count(
     columns = (IdentifierRow.value_hash, IdentifierRow.operator_id, IdentifierRow.seller_count, IdentifierRow.common)
     for chunk in chunks(hashes):
         for h, operator_id, seller_count, common in session.execute(
-            select(*columns).where(IdentifierRow.value_hash.in_(chunk))
+            select(*columns).where(any_of(session, IdentifierRow.value_hash, chunk))
         ):
             now_common = common or seller_count + len(sellers_added.get(h, ())) > max_sellers
             if now_common and not common:

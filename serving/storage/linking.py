@@ -35,7 +35,7 @@ from serving.storage.components import (
     split_operator,
     text_summaries,
 )
-from serving.storage.db import chunks, insert_ignore
+from serving.storage.db import any_of, chunks, insert_ignore
 from serving.storage.identifier_index import index_identifiers
 from serving.storage.models import ListingRow
 
@@ -49,7 +49,9 @@ def _store_links(
     """Insert new link rows and operators, update changed ones; returns (listing -> operator, listing -> snapshot)
     for the listings whose snapshot is new to linking (unchanged ones need no linking again)."""
     ids = sorted(fingerprints)
-    rows = session.execute(select(ListingRow.id, ListingRow.latest_snapshot_id).where(ListingRow.id.in_(ids))).all()
+    rows = session.execute(
+        select(ListingRow.id, ListingRow.latest_snapshot_id).where(any_of(session, ListingRow.id, ids))
+    ).all()
     snapshots = {listing_id: snapshot_id for listing_id, snapshot_id in rows}
     existing = {
         row.listing_id: row
@@ -59,7 +61,7 @@ def _store_links(
                 ListingLinkRow.operator_id,
                 ListingLinkRow.snapshot_id,
                 ListingLinkRow.signature,
-            ).where(ListingLinkRow.listing_id.in_(ids))
+            ).where(any_of(session, ListingLinkRow.listing_id, ids))
         )
     }
     new = [listing_id for listing_id in ids if listing_id not in existing]
@@ -112,7 +114,7 @@ def _near_duplicate_edges(
         statement = (
             select(LshBucketRow.bucket, LshBucketRow.listing_id, ListingLinkRow.operator_id)
             .join(ListingLinkRow, ListingLinkRow.listing_id == LshBucketRow.listing_id)
-            .where(LshBucketRow.bucket.in_(chunk))
+            .where(any_of(session, LshBucketRow.bucket, chunk))
         )
         for bucket, listing_id, operator_id in session.execute(statement):
             by_bucket[bucket].append((listing_id, operator_id))
@@ -147,7 +149,9 @@ def _merge(session: Session, unions: DisjointSets) -> dict[int, int]:
     sizes: dict[int, int] = {}
     for chunk in chunks(sorted({o for group in groups for o in group})):  # one query, not one per group
         sizes |= dict(
-            session.execute(select(OperatorRow.id, OperatorRow.listing_count).where(OperatorRow.id.in_(chunk))).all()
+            session.execute(
+                select(OperatorRow.id, OperatorRow.listing_count).where(any_of(session, OperatorRow.id, chunk))
+            ).all()
         )
     for group in groups:
         target = max(group, key=lambda o: (sizes.get(o, 0), -o))
@@ -182,7 +186,7 @@ def refresh_operators_of(session: Session, listing_ids: Sequence[int], *, now: d
     operator_ids: set[int] = set()
     for chunk in chunks(sorted(set(listing_ids))):
         operator_ids.update(
-            session.scalars(select(ListingLinkRow.operator_id).where(ListingLinkRow.listing_id.in_(chunk)))
+            session.scalars(select(ListingLinkRow.operator_id).where(any_of(session, ListingLinkRow.listing_id, chunk)))
         )
     refresh_operators(session, operator_ids, now=now, labels=labels)
 
@@ -201,7 +205,9 @@ def link_listings(
     _lock_linking(session)
     operators, snapshots = _store_links(session, fingerprints, now=now)
     touched = set(
-        session.scalars(select(ListingLinkRow.operator_id).where(ListingLinkRow.listing_id.in_(sorted(fingerprints))))
+        session.scalars(
+            select(ListingLinkRow.operator_id).where(any_of(session, ListingLinkRow.listing_id, sorted(fingerprints)))
+        )
     )
     if operators:
         rows, became_common = index_identifiers(

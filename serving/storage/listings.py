@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from model.folding import nfc
 from model.listing_key import listing_key
 from model.schema import Listing, Score
-from serving.storage.db import chunks, insert_ignore
+from serving.storage.db import any_of, chunks, insert_ignore, update_rows
 from serving.storage.models import ListingFlagRow, ListingRow, ScoreRow, SnapshotRow
 
 
@@ -53,7 +53,9 @@ def find_listing_ids(session: Session, listings: Sequence[Listing]) -> list[int 
     """The stored ids of listings given by their identity (platform + id, else url), None for unknown ones."""
     hashes = [sha256_hex(listing_key(listing, "")) for listing in listings]
     found = dict(
-        session.execute(select(ListingRow.key_hash, ListingRow.id).where(ListingRow.key_hash.in_(hashes))).all()
+        session.execute(
+            select(ListingRow.key_hash, ListingRow.id).where(any_of(session, ListingRow.key_hash, hashes))
+        ).all()
     )
     return [found.get(key_hash) for key_hash in hashes]
 
@@ -82,7 +84,7 @@ def replace_flags(session: Session, flagged: dict[int, Sequence[str]]) -> None:
         return
     table = ListingFlagRow.__table__
     for chunk in chunks(sorted(flagged)):
-        session.execute(table.delete().where(table.c.listing_id.in_(chunk)))
+        session.execute(table.delete().where(any_of(session, table.c.listing_id, chunk)))
     rows = [
         {"listing_id": listing_id, "label": label, "position": position}
         for listing_id in sorted(flagged)
@@ -171,7 +173,9 @@ def _store_listings(session: Session, batch: _Batch, *, now: datetime) -> dict[s
         )
     insert_ignore(session, ListingRow, [new_listings[k] for k in sorted(new_listings)], ["key_hash"])
     return dict(
-        session.execute(select(ListingRow.key_hash, ListingRow.id).where(ListingRow.key_hash.in_(new_listings))).all()
+        session.execute(
+            select(ListingRow.key_hash, ListingRow.id).where(any_of(session, ListingRow.key_hash, new_listings))
+        ).all()
     )
 
 
@@ -195,12 +199,13 @@ def _store_snapshots(
     insert_ignore(session, SnapshotRow, [snapshot_rows[k] for k in sorted(snapshot_rows)], ["listing_id", "sha256"])
     found = session.execute(
         select(SnapshotRow.listing_id, SnapshotRow.sha256, SnapshotRow.id).where(
-            SnapshotRow.listing_id.in_(set(listing_ids.values())), SnapshotRow.sha256.in_(set(batch.shas))
+            any_of(session, SnapshotRow.listing_id, set(listing_ids.values())),
+            any_of(session, SnapshotRow.sha256, set(batch.shas)),
         )
     ).all()
     snapshot_ids = {(listing_id, sha): snapshot_id for listing_id, sha, snapshot_id in found}
     session.execute(
-        update(SnapshotRow).where(SnapshotRow.id.in_(sorted(snapshot_ids.values()))).values(last_seen=now),
+        update(SnapshotRow).where(any_of(session, SnapshotRow.id, sorted(snapshot_ids.values()))).values(last_seen=now),
         execution_options={"synchronize_session": False},
     )
     return snapshot_ids
@@ -231,7 +236,7 @@ def _store_scores(
     score_ids = dict(
         session.execute(
             select(ScoreRow.snapshot_id, ScoreRow.id).where(
-                ScoreRow.snapshot_id.in_(score_rows), ScoreRow.model_version.in_(versions)
+                any_of(session, ScoreRow.snapshot_id, score_rows), any_of(session, ScoreRow.model_version, versions)
             )
         ).all()
     )
@@ -258,7 +263,7 @@ def _update_latest(
                 ListingRow.reviewed_at,
                 ListingRow.review_stage,
             )
-            .where(ListingRow.id.in_(sorted(latest)))
+            .where(any_of(session, ListingRow.id, sorted(latest)))
             .order_by(ListingRow.id)
             .with_for_update()
         )
@@ -287,5 +292,5 @@ def _update_latest(
                 "latest_scored_at": now,
             }
         )
-    session.execute(update(ListingRow), updates)
+    update_rows(session, ListingRow, updates)
     replace_flags(session, flagged)

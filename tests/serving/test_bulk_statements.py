@@ -1,0 +1,75 @@
+"""The bulk statements of ``serving.storage.db`` (``insert_ignore``, ``update_rows``, ``any_of``) on both databases:
+PostgreSQL binds one array per column, SQLite an executemany, and both must store the same values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from serving.storage.case_tables import OperatorRow
+from serving.storage.components import new_operator_row
+from serving.storage.db import Database, any_of, insert_ignore, update_rows
+
+NOW = datetime(2026, 12, 6, 21, 0, tzinfo=UTC)
+
+
+def _stored(database: Database) -> dict[int, tuple]:
+    with database.read() as session:
+        rows = session.execute(
+            select(OperatorRow.id, OperatorRow.flagged_counts, OperatorRow.platforms, OperatorRow.max_risk,
+                   OperatorRow.is_case, OperatorRow.merged_into, OperatorRow.updated_at)
+        ).all()  # fmt: skip
+    return {row[0]: (row[1], row[2], row[3], row[4], row[5], row[6].astimezone(UTC)) for row in rows}
+
+
+def test_insert_ignore_keeps_the_first_row_and_stores_every_type(database: Database) -> None:
+    first = [new_operator_row(i, NOW) | {"flagged_counts": {"hàng giả": i}} for i in (3, 1, 2)]
+    with database.write() as session:
+        insert_ignore(session, OperatorRow, first, ["id"])
+    again = [new_operator_row(2, NOW) | {"platforms": "|shopee|"}, new_operator_row(4, NOW)]
+    with database.write() as session:
+        insert_ignore(session, OperatorRow, again, ["id"])  # 2 is there already: ignored, 4 is new
+    stored = _stored(database)
+    assert sorted(stored) == [1, 2, 3, 4]
+    assert stored[2] == ({"hàng giả": 2}, "|", 0.0, False, None, NOW)
+    assert stored[4][0] == {}
+
+
+def test_insert_ignore_refuses_rows_without_a_defaulted_column(database: Database) -> None:
+    row = new_operator_row(1, NOW)
+    del row["flagged_counts"]  # has a Python-side default, which the PostgreSQL statement would not apply
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite's executemany applies the default")
+    with pytest.raises(ValueError, match="flagged_counts"), database.write() as session:
+        insert_ignore(session, OperatorRow, [row], ["id"])
+
+
+def test_update_rows_changes_only_the_rows_and_columns_given(database: Database) -> None:
+    with database.write() as session:
+        insert_ignore(session, OperatorRow, [new_operator_row(i, NOW) for i in range(1, 5)], ["id"])
+    later = NOW + timedelta(hours=1)
+    updates = [
+        {"id": 3, "flagged_counts": {"smuggled": 2}, "max_risk": 0.75, "is_case": True, "merged_into": 1,
+         "updated_at": later},
+        {"id": 1, "flagged_counts": {}, "max_risk": 0.5, "is_case": False, "merged_into": None, "updated_at": later},
+    ]  # fmt: skip
+    with database.write() as session:
+        update_rows(session, OperatorRow, updates)
+        update_rows(session, OperatorRow, [])
+    stored = _stored(database)
+    assert stored[3] == ({"smuggled": 2}, "|", 0.75, True, 1, later)
+    assert stored[1] == ({}, "|", 0.5, False, None, later)
+    assert stored[2] == stored[4] == ({}, "|", 0.0, False, None, NOW)
+
+
+@pytest.mark.parametrize("values", [[], [2], [4, 1, 99], list(range(0, 2000, 2))])
+def test_any_of_matches_an_in_list(database: Database, values: list[int]) -> None:
+    with database.write() as session:
+        insert_ignore(session, OperatorRow, [new_operator_row(i, NOW) for i in range(1, 6)], ["id"])
+    with database.read() as session:
+        found = set(session.scalars(select(OperatorRow.id).where(any_of(session, OperatorRow.id, values))))
+        texts = set(session.scalars(select(OperatorRow.id).where(any_of(session, OperatorRow.platforms, ["|"]))))
+    assert found == {1, 2, 3, 4, 5} & set(values)
+    assert texts == {1, 2, 3, 4, 5}
