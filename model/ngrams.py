@@ -56,6 +56,8 @@ class NgramTfidf:
         pattern = vectorizer.token_pattern
         self.token_pattern = re.compile(_LINEAR_TOKEN_PATTERNS.get(pattern, pattern))
         self._word_indices = lru_cache(maxsize=WORD_CACHE_SIZE)(self._char_indices_of_word)
+        self._word_blobs = lru_cache(maxsize=WORD_CACHE_SIZE)(self._char_blob_of_word)
+        self._word_grams = WordGramIndex(self.vocabulary, self.min_n, self.max_n) if self.analyzer == "word" else None
 
     def _char_indices_of_word(self, word: str) -> tuple[int, ...]:
         """Vocabulary indices of the ``char_wb`` n-grams of one word, as scikit-learn forms them."""
@@ -75,6 +77,10 @@ class NgramTfidf:
                     indices.append(index)
         return tuple(indices)
 
+    def _char_blob_of_word(self, word: str) -> bytes:
+        """``_char_indices_of_word`` as the bytes of an int32 array: a batch's words join into one buffer."""
+        return np.asarray(self._char_indices_of_word(word), dtype=np.int32).tobytes()
+
     def _char_counts(self, documents: Sequence[str]) -> sp.csr_matrix:
         """n-gram counts (rows = documents) as a sparse product: (documents x distinct words) @ (words x n-grams).
 
@@ -84,9 +90,9 @@ class NgramTfidf:
         words_of = [document.split() for document in documents]  # scikit-learn collapses whitespace first
         distinct = list(dict.fromkeys(chain.from_iterable(words_of)))
         word_ids = dict(zip(distinct, range(len(distinct)), strict=True))
-        cached, uncached = self._word_indices, self._char_indices_of_word
-        grams = [cached(word) if len(word) <= MAX_CACHED_WORD_CHARS else uncached(word) for word in distinct]
-        counts = _count_matrix(words_of, len(distinct), word_ids.get) @ _count_matrix(grams, self.n_features)
+        cached, uncached = self._word_blobs, self._char_blob_of_word
+        blobs = [cached(word) if len(word) <= MAX_CACHED_WORD_CHARS else uncached(word) for word in distinct]
+        counts = _count_matrix(words_of, len(distinct), word_ids.get) @ self._word_gram_matrix(blobs)
         # the product holds each column once per row, in no order. Transposed twice, by counting sorts in C, its
         # columns come out sorted: a third faster than sorting each row for a batch, but each transpose walks every
         # column of the vocabulary, so a few listings (a single request) are sorted row by row
@@ -95,8 +101,19 @@ class NgramTfidf:
             return counts
         return counts.T.tocsr().T.tocsr()
 
+    def _word_gram_matrix(self, blobs: Sequence[bytes]) -> sp.csr_matrix:
+        """(words x n-grams) counts from each word's n-gram indices as int32 bytes, joined in C (no Python step per
+        n-gram)."""
+        columns = np.frombuffer(b"".join(blobs), dtype=np.int32)
+        indptr = np.zeros(len(blobs) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 4, out=indptr[1:])
+        return sp.csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(blobs), self.n_features))
+
     def _word_counts(self, documents: Sequence[str]) -> sp.csr_matrix:
         """n-gram counts (rows = documents) of the word analyzer: tokens, and runs of tokens joined by a space."""
+        if self._word_grams is not None and self._word_grams.usable:
+            tokens_of = [self.token_pattern.findall(document) for document in documents]
+            return self._word_grams.counts(tokens_of, self.n_features)
         grams_of = []
         for document in documents:
             tokens = self.token_pattern.findall(document)
@@ -143,3 +160,64 @@ def _count_matrix(
         columns = columns[found]
     indptr = np.concatenate(([0], np.cumsum(lengths)))
     return sp.csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(rows), n_columns))
+
+
+class WordGramIndex:
+    """A word vocabulary's n-grams as integer keys, so that a batch's n-grams are found by array operations.
+
+    Every token of the vocabulary gets an id; an n-gram of ids ``t1 … tn`` is the key ``((t1·T + t2)·T + …) + tn``
+    (``T`` tokens; usable while ``T**n`` fits 62 bits). A batch costs one dictionary look-up per token: its
+    n-grams' keys are built for all positions at once and found by binary search in the sorted keys, where
+    scikit-learn joins and looks up every n-gram's string.
+    """
+
+    def __init__(self, vocabulary: dict[str, int], min_n: int, max_n: int) -> None:
+        self.token_ids: dict[str, int] = {}
+        for gram in vocabulary:
+            for token in gram.split(" "):
+                self.token_ids.setdefault(token, len(self.token_ids))
+        self.n_tokens = len(self.token_ids)
+        self.usable = self.n_tokens > 0 and self.n_tokens**max_n < 2**62
+        self.unigrams = np.full(self.n_tokens, -1, dtype=np.int64)  # token id -> its unigram's column, or -1
+        grams_of: dict[int, list[tuple[int, int]]] = {}  # n -> [(key, column)]
+        for gram, column in vocabulary.items():
+            tokens = gram.split(" ")
+            if len(tokens) == 1:
+                self.unigrams[self.token_ids[gram]] = column if min_n == 1 else -1
+                continue
+            key = 0
+            for token in tokens:
+                key = key * self.n_tokens + self.token_ids[token]
+            grams_of.setdefault(len(tokens), []).append((key, column))
+        self.keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # n -> (sorted keys, their columns)
+        for n in range(max(min_n, 2), max_n + 1):
+            pairs = np.array(sorted(grams_of.get(n, [])), dtype=np.int64).reshape(-1, 2)
+            self.keys[n] = (pairs[:, 0].copy(), pairs[:, 1].copy())
+
+    def counts(self, tokens_of: Sequence[Sequence[str]], n_columns: int) -> sp.csr_matrix:
+        """n-gram counts (rows = documents) of the documents' tokens; an n-gram never spans two documents."""
+        lengths = np.fromiter(map(len, tokens_of), dtype=np.int64, count=len(tokens_of))
+        total = int(lengths.sum())
+        ids = np.fromiter(
+            map(self.token_ids.get, chain.from_iterable(tokens_of), repeat(-1)), dtype=np.int64, count=total
+        )
+        document = np.repeat(np.arange(len(tokens_of)), lengths)
+        known = ids >= 0
+        unigrams = np.where(known, self.unigrams[np.maximum(ids, 0)], -1)
+        rows, columns = [document[unigrams >= 0]], [unigrams[unigrams >= 0]]
+        for n, (keys, key_columns) in self.keys.items():
+            starts = total - n + 1
+            if starts <= 0 or len(keys) == 0:
+                continue
+            valid = known[:starts].copy()
+            key = ids[:starts].copy()
+            for k in range(1, n):
+                valid &= known[k : k + starts] & (document[k : k + starts] == document[:starts])
+                key = key * self.n_tokens + ids[k : k + starts]
+            key, first = key[valid], document[:starts][valid]
+            at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+            found = keys[at] == key
+            rows.append(first[found])
+            columns.append(key_columns[at[found]])
+        row, column = np.concatenate(rows), np.concatenate(columns)
+        return sp.csr_matrix((np.ones(len(row)), (row, column)), shape=(len(tokens_of), n_columns))

@@ -1,5 +1,6 @@
 """Load test of the API from a second process on loopback: sustained batch scoring (dry run, then stored) and
-bursts of 200 concurrent single-listing requests (stored and dry run, alternating), on SQLite and on PostgreSQL
+200 concurrent crawlers sending single listings (each one request in flight; stored and dry run, alternating
+rounds), on SQLite and on PostgreSQL
 (the database at --pg-url, which it wipes, else a throwaway local cluster when PostgreSQL is installed). Bounded in
 time and count; writes a JSON report with the CPU per single request of the load client and of the server.
 
@@ -160,10 +161,16 @@ async def run(
         meters = CpuMeters(process_tree(server_pid), database)
         # warm-up (connections, each worker's first requests), not counted
         await concurrent_singles(
-            base_url, key, singles[-args.singles :], concurrency=args.singles, rounds=1, meters=meters
+            base_url, key, singles[-args.singles :], concurrency=args.singles, rounds=1, per_crawler=1, meters=meters
         )
         results |= await concurrent_singles(
-            base_url, key, singles, concurrency=args.singles, rounds=args.rounds, meters=meters
+            base_url,
+            key,
+            singles,
+            concurrency=args.singles,
+            rounds=args.rounds,
+            per_crawler=args.per_crawler,
+            meters=meters,
         )
     return results
 
@@ -221,7 +228,8 @@ def summary(backend: str, results: dict[str, Any], args: argparse.Namespace) -> 
         if phase in results:
             singles, latency = results[phase], results[phase]["latency"]
             parts.append(
-                f"{args.singles} concurrent singles x{args.rounds} {name}: {singles['listings_per_s']} listings/s, "
+                f"{args.singles} concurrent crawlers x{args.rounds * args.per_crawler} singles {name}: "
+                f"{singles['listings_per_s']} listings/s, "
                 f"p50/p95/p99 {latency['p50_ms']}/{latency['p95_ms']}/{latency['p99_ms']} ms, "
                 f"errors {singles['errors']}, CPU ms/request client {singles['client_cpu_ms_per_request']} "
                 f"server {singles['server_cpu_ms_per_request']} database {singles['database_cpu_ms_per_request']}"
@@ -240,7 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each sustained phase")
     parser.add_argument("--slice-seconds", type=float, default=5.0, help="dry-run and stored alternate this often")
     parser.add_argument("--singles", type=int, default=200, help="simultaneous single-listing requests")
-    parser.add_argument("--rounds", type=int, default=10, help="bursts of --singles requests")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the singles phase (stored and dry run)")
+    parser.add_argument(
+        "--per-crawler", type=int, default=25, help="requests each simulated crawler sends per round, one at a time"
+    )
     parser.add_argument("--listings", type=int, default=20_000, help="most listings read from the data file")
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--pg-url", default=None, help="an empty PostgreSQL database this benchmark may wipe")

@@ -1,6 +1,6 @@
-"""The concurrent single-request phase of ``make bench-load`` (``scripts/bench_load.py``): bursts of simultaneous
-single-listing requests on raw keep-alive connections, stored and dry-run alternately, with the CPU that the load
-generator, the server and a local PostgreSQL spend per request."""
+"""The concurrent single-request phase of ``make bench-load`` (``scripts/bench_load.py``): 200 simulated crawlers,
+each with one single-listing request in flight on its own raw keep-alive connection, stored and dry-run
+alternately, with the CPU that the load generator, the server and a local PostgreSQL spend per request."""
 
 from __future__ import annotations
 
@@ -71,11 +71,18 @@ async def _one(client: KeepAliveConnection, data: bytes, phase: dict[str, Any], 
         phase["latencies"].append(time.perf_counter() - started)
 
 
-async def _burst(clients: list, requests: list[bytes], phase: dict[str, Any], dry_run: bool, meters: CpuMeters) -> None:
-    """Every crawler sends one request at once; the phase's time and CPU (client, server, database) grow by it."""
+async def _round(clients: list, requests: list[bytes], phase: dict[str, Any], dry_run: bool, meters: CpuMeters) -> None:
+    """Every crawler sends its next listing as soon as its last one is answered, until ``requests`` are all sent;
+    the phase's time and CPU (client, server, database) grow by the round."""
     database_cpu, server_cpu = meters.database_s(), meters.server_s()
     cpu, started = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(_one(client, data, phase, dry_run) for client, data in zip(clients, requests, strict=True)))
+    queue = iter(requests)
+
+    async def crawler(client: KeepAliveConnection) -> None:
+        for data in queue:
+            await _one(client, data, phase, dry_run)
+
+    await asyncio.gather(*(crawler(client) for client in clients))
     phase["seconds"] += time.perf_counter() - started
     phase["client_cpu_s"] += time.process_time() - cpu
     phase["server_cpu_s"] += meters.server_s() - server_cpu
@@ -84,11 +91,13 @@ async def _burst(clients: list, requests: list[bytes], phase: dict[str, Any], dr
 
 
 async def concurrent_singles(
-    base_url: str, key: str, listings: list[dict], *, concurrency: int, rounds: int, meters: CpuMeters
+    base_url: str, key: str, listings: list[dict], *, concurrency: int, rounds: int, per_crawler: int, meters: CpuMeters
 ) -> dict[str, dict[str, Any]]:
-    """``rounds`` bursts of ``concurrency`` simultaneous single-listing requests, each simulated crawler on its own
-    keep-alive connection (``raw_client``: the load generator's CPU stays a small part of the server's). Stored
-    and dry-run bursts alternate, so that whatever else runs on the machine weighs on both alike.
+    """``concurrency`` simulated crawlers, each on its own keep-alive connection (``raw_client``: the load
+    generator's CPU stays a small part of the server's), each sending one listing at a time and the next as soon
+    as it is answered: ``rounds`` rounds of ``concurrency × per_crawler`` requests. Stored and dry-run rounds
+    alternate, so that whatever else runs on the machine weighs on both alike; a stored round sends listings not
+    sent before (as long as there are enough), so that each is stored and linked as new.
 
     Every response's status is checked (and a stored one must name its listing in ``X-Soi-Listing-Id``);
     anything else counts as an error by status or exception name.
@@ -96,7 +105,8 @@ async def concurrent_singles(
     url = urlsplit(base_url)
     host, port = url.hostname or "127.0.0.1", url.port or 80
     headers = {"Authorization": f"Bearer {key}"}
-    needed = listings[: concurrency * rounds]
+    per_round = concurrency * per_crawler
+    needed = listings[: per_round * rounds]
     requests = {
         dry_run: [
             encode_post("/v1/score" + ("?dry_run=true" if dry_run else ""), listing, host=url.netloc, headers=headers)
@@ -108,20 +118,22 @@ async def concurrent_singles(
     phases = {dry_run: _new_phase() for dry_run in (False, True)}
     source = itertools.cycle(range(len(needed)))
     for _ in range(rounds):
-        indexes = [next(source) for _ in range(concurrency)]
+        indexes = [next(source) for _ in range(per_round)]
         for dry_run in (False, True):
-            await _burst(clients, [requests[dry_run][i] for i in indexes], phases[dry_run], dry_run, meters)
+            await _round(clients, [requests[dry_run][i] for i in indexes], phases[dry_run], dry_run, meters)
     for client in clients:
         client.close()
     return {
         "concurrent_singles" if not dry_run else "concurrent_singles_dry_run": singles_figures(
-            phase, dry_run=dry_run, concurrency=concurrency, rounds=rounds
+            phase, dry_run=dry_run, concurrency=concurrency, rounds=rounds, per_crawler=per_crawler
         )
         for dry_run, phase in phases.items()
     }
 
 
-def singles_figures(phase: dict[str, Any], *, dry_run: bool, concurrency: int, rounds: int) -> dict[str, Any]:
+def singles_figures(
+    phase: dict[str, Any], *, dry_run: bool, concurrency: int, rounds: int, per_crawler: int
+) -> dict[str, Any]:
     """One singles phase's report: throughput, latency, errors, and CPU per request of client and server."""
     statuses, seconds = phase["statuses"], phase["seconds"]
     requests = sum(statuses.values())
@@ -130,6 +142,7 @@ def singles_figures(phase: dict[str, Any], *, dry_run: bool, concurrency: int, r
         "dry_run": dry_run,
         "concurrency": concurrency,
         "rounds": rounds,
+        "requests_per_crawler_per_round": per_crawler,
         "requests": requests,
         "seconds": round(seconds, 2),
         "requests_per_s": round(requests / seconds, 1) if seconds else 0.0,

@@ -76,6 +76,7 @@ def run_server(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         log_level=settings.log_level,
+        loop="auto",  # uvloop (a dependency) where it is installed, else asyncio's
     )
     return 0
 

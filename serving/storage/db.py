@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from serving.settings import Settings
 from serving.storage.models import ModelReloadRow, utc_now
+from serving.storage.write_gate import WriteGate
 
 T = TypeVar("T")
 
@@ -113,6 +114,9 @@ class Database:
         self.sqlite_path = Path(database) if database and database != ":memory:" else None
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
+        self._gate = (
+            WriteGate(self.sqlite_path, timeout_s=self.busy_timeout_ms / 1000) if self.sqlite_path is not None else None
+        )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -122,8 +126,9 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session whose work is committed at the end of the block, or rolled back on any error."""
-        with self._write() as session, session.begin():
+        """A session whose work is committed at the end of the block, or rolled back on any error (SQLite's
+        writers queue at ``serving.storage.write_gate`` first)."""
+        with self._gate.held() if self._gate is not None else nullcontext(), self._write() as session, session.begin():
             yield session
 
     def write_problem(self, *, min_free_bytes: int) -> str | None:

@@ -51,3 +51,14 @@ def test_rows_equal_scikit_learn_on_any_text(fitted: dict[str, TfidfVectorizer],
 def test_unsupported_vectorizers_are_refused() -> None:
     with pytest.raises(ArtifactError, match="analyzer"):
         NgramTfidf(TfidfVectorizer(analyzer="char").fit(CORPUS))
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 3), (2, 3), (3, 3)])
+def test_word_ngrams_found_by_integer_keys_equal_scikit_learn(ngram_range: tuple[int, int]) -> None:
+    """Word n-grams are matched as integer keys of token ids (``WordGramIndex``); none spans two documents."""
+    vectorizer = TfidfVectorizer(
+        analyzer="word", token_pattern=r"[^\s.,;:!?]+", ngram_range=ngram_range, lowercase=False, sublinear_tf=True
+    ).fit(CORPUS)
+    # the end of one document and the start of the next form an n-gram of the corpus: it must not be counted
+    _assert_same_rows(vectorizer, ["thuốc lá esse", "không tem cây", "bong cuoi binh 8l bong cuoi", "", "x a b c"])
+    _assert_same_rows(vectorizer, [*CORPUS, "giá 1 triệu 5 giá 1 triệu"])
