@@ -14,6 +14,8 @@ Each listing's identifiers (keyed hashes) and text fingerprint are computed befo
 
 On PostgreSQL the step holds a transaction-scoped advisory lock, so two workers never link at once (two
 near-duplicates arriving together in two transactions would otherwise miss each other); SQLite has one writer.
+What no other transaction can see or wait on (a new listing's own operator, link row and bands) is written
+before the lock, so that the lock is held only for the look-ups and merges.
 """
 
 from __future__ import annotations
@@ -43,29 +45,25 @@ LINK_LOCK_KEY = 0x50_1C_A5E5  # the advisory lock of the linking step (PostgreSQ
 CANDIDATES_PER_OPERATOR = 3  # near-duplicate candidates verified per candidate operator, most shared bands first
 
 
-def _store_links(
+def _link_new_listings(
     session: Session, fingerprints: dict[int, ListingFingerprint], *, now: datetime
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Insert new link rows and operators, update changed ones; returns (listing -> operator, listing -> snapshot)
-    for the listings whose snapshot is new to linking (unchanged ones need no linking again)."""
+) -> tuple[dict[int, int], list[int]]:
+    """Before linking's lock: each listing never linked gets its own operator, link row and LSH bands; returns
+    (listing -> latest snapshot, the new listings).
+
+    Another transaction cannot see these rows before this one commits, so none can wait on them or miss them:
+    one linking after this commits finds them, and this one, once it holds the lock, finds everything committed
+    before. (A listing is never new to two transactions at once: storing it locks its row first.)
+    """
     ids = sorted(fingerprints)
     rows = session.execute(
         select(ListingRow.id, ListingRow.latest_snapshot_id).where(any_of(session, ListingRow.id, ids))
     ).all()
     snapshots = {listing_id: snapshot_id for listing_id, snapshot_id in rows}
-    existing = {
-        row.listing_id: row
-        for row in session.execute(
-            select(
-                ListingLinkRow.listing_id,
-                ListingLinkRow.operator_id,
-                ListingLinkRow.snapshot_id,
-                ListingLinkRow.signature,
-            ).where(any_of(session, ListingLinkRow.listing_id, ids))
-        )
-    }
-    new = [listing_id for listing_id in ids if listing_id not in existing]
-    changed = [i for i in ids if i in existing and existing[i].snapshot_id != snapshots[i]]
+    linked = set(
+        session.scalars(select(ListingLinkRow.listing_id).where(any_of(session, ListingLinkRow.listing_id, ids)))
+    )
+    new = [listing_id for listing_id in ids if listing_id not in linked]
     insert_ignore(session, OperatorRow, [new_operator_row(i, now) for i in new], ["id"])
     link_rows = [
         {"listing_id": i, "operator_id": i, "snapshot_id": snapshots[i], "signature": fingerprints[i].text.signature,
@@ -74,6 +72,34 @@ def _store_links(
         for i in new
     ]  # fmt: skip
     insert_ignore(session, ListingLinkRow, link_rows, ["listing_id"])
+    _insert_bands(session, fingerprints, new)
+    return snapshots, new
+
+
+def _insert_bands(session: Session, fingerprints: dict[int, ListingFingerprint], listing_ids: Sequence[int]) -> None:
+    rows = sorted({(b, i) for i in listing_ids for b in fingerprints[i].text.buckets})
+    insert_ignore(session, LshBucketRow, [{"bucket": b, "listing_id": i} for b, i in rows], ["bucket", "listing_id"])
+
+
+def _relink_changed(
+    session: Session, fingerprints: dict[int, ListingFingerprint], snapshots: dict[int, int], new: list[int]
+) -> dict[int, int]:
+    """Under linking's lock: the listings linked before whose snapshot changed get their new signature and bands;
+    returns listing -> operator for the listings to link (the new and the changed; unchanged ones need nothing)."""
+    fresh = set(new)
+    before = [i for i in sorted(fingerprints) if i not in fresh]
+    existing = {
+        row.listing_id: row
+        for row in session.execute(
+            select(
+                ListingLinkRow.listing_id,
+                ListingLinkRow.operator_id,
+                ListingLinkRow.snapshot_id,
+                ListingLinkRow.signature,
+            ).where(any_of(session, ListingLinkRow.listing_id, before))
+        )
+    }  # read under the lock: a merge may have moved them to another operator since
+    changed = [i for i in before if i in existing and existing[i].snapshot_id != snapshots[i]]
     if changed:
         session.execute(
             update(ListingLinkRow),
@@ -95,8 +121,30 @@ def _store_links(
                 table.delete().where(table.c.bucket == bindparam("b"), table.c.listing_id == bindparam("i")),
                 old_bands,
             )
-    operators = {i: i for i in new} | {i: existing[i].operator_id for i in changed}
-    return operators, {i: snapshots[i] for i in operators}
+        _insert_bands(session, fingerprints, changed)
+    return {i: i for i in new} | {i: existing[i].operator_id for i in changed}
+
+
+def _bucket_members(session: Session, buckets: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+    """bucket -> [(listing, its operator)]: the listings in the buckets, then their operators (two index look-ups;
+    one join would hash all of ``listing_links`` where the tables are small)."""
+    pairs: list[tuple[int, int]] = []
+    for chunk in chunks(buckets):
+        statement = select(LshBucketRow.bucket, LshBucketRow.listing_id).where(
+            any_of(session, LshBucketRow.bucket, chunk)
+        )
+        pairs.extend(session.execute(statement).tuples().all())
+    operator_of: dict[int, int] = {}
+    for chunk in chunks(sorted({listing_id for _, listing_id in pairs})):
+        statement = select(ListingLinkRow.listing_id, ListingLinkRow.operator_id).where(
+            any_of(session, ListingLinkRow.listing_id, chunk)
+        )
+        operator_of.update(session.execute(statement).tuples().all())
+    members: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for bucket, listing_id in pairs:
+        if listing_id in operator_of:
+            members[bucket].append((listing_id, operator_of[listing_id]))
+    return members
 
 
 def _near_duplicate_edges(
@@ -104,20 +152,7 @@ def _near_duplicate_edges(
 ) -> list[tuple[int, int]]:
     """(listing, candidate operator) pairs verified as near-duplicates, via the LSH buckets."""
     with_text = [i for i in operators if fingerprints[i].text.signature is not None]
-    bucket_rows = sorted({(b, i) for i in with_text for b in fingerprints[i].text.buckets})
-    insert_ignore(
-        session, LshBucketRow, [{"bucket": b, "listing_id": i} for b, i in bucket_rows], ["bucket", "listing_id"]
-    )
-    by_bucket: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    buckets = sorted({b for b, _ in bucket_rows})
-    for chunk in chunks(buckets):
-        statement = (
-            select(LshBucketRow.bucket, LshBucketRow.listing_id, ListingLinkRow.operator_id)
-            .join(ListingLinkRow, ListingLinkRow.listing_id == LshBucketRow.listing_id)
-            .where(any_of(session, LshBucketRow.bucket, chunk))
-        )
-        for bucket, listing_id, operator_id in session.execute(statement):
-            by_bucket[bucket].append((listing_id, operator_id))
+    by_bucket = _bucket_members(session, sorted({b for i in with_text for b in fingerprints[i].text.buckets}))
     wanted: dict[int, list[tuple[int, int]]] = {}  # listing -> [(candidate listing, its operator)] to verify
     for i in with_text:
         shared: dict[tuple[int, int], int] = defaultdict(int)
@@ -202,8 +237,10 @@ def link_listings(
     """Link stored listings (id -> fingerprint) into operators; returns the ids of the operators touched."""
     if not fingerprints:
         return set()
+    snapshots, new = _link_new_listings(session, fingerprints, now=now)
     _lock_linking(session)
-    operators, snapshots = _store_links(session, fingerprints, now=now)
+    operators = _relink_changed(session, fingerprints, snapshots, new)
+    snapshots = {i: snapshots[i] for i in operators}
     touched = set(
         session.scalars(
             select(ListingLinkRow.operator_id).where(any_of(session, ListingLinkRow.listing_id, sorted(fingerprints)))
