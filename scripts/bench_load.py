@@ -5,7 +5,7 @@ rounds), on SQLite and on PostgreSQL
 time and count; writes a JSON report with the CPU per single request of the load client and of the server.
 
     python scripts/bench_load.py --model models --out reports/bench_load.json   (make bench-load [PG_URL=...])
-    python scripts/bench_load.py --phases singles --backends sqlite --rounds 3   (a short singles-only run)
+    python scripts/bench_load.py --phases singles --backends sqlite --rounds 1   (a short singles-only run)
 """
 
 from __future__ import annotations
