@@ -163,15 +163,8 @@ async def run(
         await concurrent_singles(
             base_url, key, singles[-args.singles :], concurrency=args.singles, rounds=1, per_crawler=1, meters=meters
         )
-        results |= await concurrent_singles(
-            base_url,
-            key,
-            singles,
-            concurrency=args.singles,
-            rounds=args.rounds,
-            per_crawler=args.per_crawler,
-            meters=meters,
-        )
+        rounds = {"rounds": args.rounds, "per_crawler": args.per_crawler}
+        results |= await concurrent_singles(base_url, key, singles, concurrency=args.singles, **rounds, meters=meters)
     return results
 
 
