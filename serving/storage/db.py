@@ -14,7 +14,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, create_engine, event, exc, insert, text
+from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, create_engine, event, exc, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -200,7 +200,7 @@ def insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]],
     if session.get_bind().dialect.name != "postgresql":
         session.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
         return
-    session.execute(*_unnest_insert(session, table, rows, conflict))
+    session.connection().exec_driver_sql(*_unnest_insert(session, table, rows, conflict))
 
 
 def update_rows(session: Session, row_class: type, rows: list[dict[str, Any]], key: str = "id") -> None:
@@ -218,12 +218,12 @@ def update_rows(session: Session, row_class: type, rows: list[dict[str, Any]], k
     params, arrays = _column_arrays(session, table, names, rows)
     quote = session.get_bind().dialect.identifier_preparer.quote
     assignments = ", ".join(f"{quote(name)} = new.{quote(name)}" for name in names if name != key)
-    statement = text(
+    statement = (
         f"UPDATE {quote(table.name)} SET {assignments} "
         f"FROM unnest({', '.join(arrays)}) AS new({', '.join(quote(name) for name in names)}) "
         f"WHERE {quote(table.name)}.{quote(key)} = new.{quote(key)}"
     )
-    session.execute(statement, params)
+    session.connection().exec_driver_sql(statement, params)
 
 
 def _column_arrays(
@@ -233,7 +233,9 @@ def _column_arrays(
 
     Multi-row VALUES lists and executemany bind rows × columns parameters, so a statement's text differs with
     the batch size and every parameter is processed one by one; arrays keep the text fixed (psycopg parses it
-    once) and bind one parameter per column.
+    once) and bind one parameter per column. The arrays go to psycopg as binary parameters (``%(name)b``, the
+    statement run as the driver's own SQL): in text form psycopg quotes and escapes every element with regular
+    expressions, a sixth of the storing CPU with listings' raw JSON among the elements.
     """
     dialect = session.get_bind().dialect
     params: dict[str, list[Any]] = {}
@@ -244,11 +246,13 @@ def _column_arrays(
         process = _to_json_text if isinstance(column.type, JSON) else column.type.bind_processor(dialect)
         values = [row[name] for row in rows]
         params[f"c{n}"] = [process(v) for v in values] if process else values
-        casts.append(f"CAST(:c{n} AS {column.type.compile(dialect)}[])")
+        casts.append(f"CAST(%(c{n})b AS {column.type.compile(dialect)}[])")
     return params, casts
 
 
-def _unnest_insert(session: Session, table: Table, rows: list[dict[str, Any]], conflict: list[str]) -> tuple[Any, ...]:
+def _unnest_insert(
+    session: Session, table: Table, rows: list[dict[str, Any]], conflict: list[str]
+) -> tuple[str, dict[str, list[Any]]]:
     """PostgreSQL: one INSERT … SELECT FROM unnest(one array per column), whatever the number of rows. Python-side
     column defaults are not applied here, so every row must give every column that has one."""
     names = list(rows[0])
@@ -257,7 +261,7 @@ def _unnest_insert(session: Session, table: Table, rows: list[dict[str, Any]], c
         raise ValueError(f"insert_ignore into {table.name}: give {missing} (their defaults are not applied)")
     params, arrays = _column_arrays(session, table, names, rows)
     quote = session.get_bind().dialect.identifier_preparer.quote
-    statement = text(
+    statement = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
         f"SELECT * FROM unnest({', '.join(arrays)}) "
         f"ON CONFLICT ({', '.join(quote(name) for name in conflict)}) DO NOTHING"
