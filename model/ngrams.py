@@ -4,7 +4,8 @@ scikit-learn builds every character n-gram of every word of every listing in Pyt
 the vocabulary. A word's ``char_wb`` n-grams depend on that word alone, and listings repeat the same few
 thousand words, so here each word's vocabulary indices are computed once and cached: scoring then costs a
 cache lookup per distinct word of a batch, and the batch's counts are one sparse product (documents x words) @
-(words x n-grams) summed by scipy, not a Python step per n-gram. Word n-grams are looked up directly. The
+(words x n-grams) summed by scipy, not a Python step per n-gram. Word n-grams are found as integer keys of
+token ids (``WordGramIndex``). The
 weights (sublinear tf, idf, l2 norm) are the vectorizer's own, so the rows equal ``vectorizer.transform`` to
 float32 rounding (tested).
 
@@ -12,13 +13,14 @@ The cache holds words of at most ``MAX_CACHED_WORD_CHARS`` characters (99.97% of
 at most ``WORD_CACHE_SIZE`` of them: a longer word is computed each time it is read, so no request can make the
 cache keep a long string. The worst case is about 1.1 kB per entry (a 24-character word whose every n-gram is in
 the vocabulary), so at most ~70 MB per character vectorizer; words of real listings take about 0.4 kB (measured:
-16,464 words of 6,000 tiki_fashion listings, 7 MB), ~28 MB for a full cache.
+16,464 words of 6,000 tiki_fashion listings, 7 MB), ~28 MB for a full cache. (Those sizes were measured with
+the indices held as tuples; the cache now holds them as int32 bytes, which take less.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import chain, repeat
 from typing import Any
@@ -55,7 +57,6 @@ class NgramTfidf:
         self.n_features = len(self.idf)
         pattern = vectorizer.token_pattern
         self.token_pattern = re.compile(_LINEAR_TOKEN_PATTERNS.get(pattern, pattern))
-        self._word_indices = lru_cache(maxsize=WORD_CACHE_SIZE)(self._char_indices_of_word)
         self._word_blobs = lru_cache(maxsize=WORD_CACHE_SIZE)(self._char_blob_of_word)
         self._word_grams = WordGramIndex(self.vocabulary, self.min_n, self.max_n) if self.analyzer == "word" else None
 
@@ -144,22 +145,16 @@ class NgramTfidf:
         )
 
 
-def _count_matrix(
-    rows: Sequence[Sequence[Any]], n_columns: int, look_up: Callable[[Any, int], int] | None = None
-) -> sp.csr_matrix:
-    """A sparse count matrix, one row per sequence: each item is a column (or ``look_up(item, -1)`` is, -1 for
-    none); an item repeated in a row is kept repeated, for ``sum_duplicates`` or a product to add up."""
+def _count_matrix(rows: Sequence[Sequence[Any]], n_columns: int, look_up: Callable[[Any, int], int]) -> sp.csr_matrix:
+    """A sparse count matrix, one row per sequence: each item's column is ``look_up(item, -1)`` (-1: none, the
+    item is skipped); an item repeated in a row is kept repeated, for ``sum_duplicates`` or a product to add up."""
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    items: Iterable[Any] = chain.from_iterable(rows)
-    if look_up is not None:
-        items = map(look_up, items, repeat(-1))
+    items = map(look_up, chain.from_iterable(rows), repeat(-1))
     columns = np.fromiter(items, dtype=np.int64, count=int(lengths.sum()))
-    if look_up is not None:
-        found = columns >= 0
-        lengths = np.bincount(np.repeat(np.arange(len(rows)), lengths)[found], minlength=len(rows))
-        columns = columns[found]
+    found = columns >= 0
+    lengths = np.bincount(np.repeat(np.arange(len(rows)), lengths)[found], minlength=len(rows))
     indptr = np.concatenate(([0], np.cumsum(lengths)))
-    return sp.csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(rows), n_columns))
+    return sp.csr_matrix((np.ones(int(found.sum())), columns[found], indptr), shape=(len(rows), n_columns))
 
 
 class WordGramIndex:

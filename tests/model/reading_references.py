@@ -24,7 +24,7 @@ import model.identifiers
 import model.text
 from model.brands import load_brand_index
 from model.market.phrases import PhraseIndex
-from model.ngrams import MAX_CACHED_WORD_CHARS, NgramTfidf
+from model.ngrams import NgramTfidf
 from model.patterns import WordMatcher
 from model.spelling import allowed_distance, edit_distance, second_initial
 
@@ -34,9 +34,7 @@ def reference_indices(self: NgramTfidf, document: str) -> list[int]:
     if self.analyzer == "char_wb":
         indices: list[int] = []
         for word in document.split():
-            indices.extend(
-                self._word_indices(word) if len(word) <= MAX_CACHED_WORD_CHARS else self._char_indices_of_word(word)
-            )
+            indices.extend(self._char_indices_of_word(word))
         return indices
     tokens = self.token_pattern.findall(document)
     grams = list(tokens) if self.min_n == 1 else []
