@@ -179,7 +179,7 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 
 def _to_json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value)  # as SQLAlchemy's JSON type writes it (the engine sets no serializer of its own)
 
 
 def any_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
