@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from model.near_duplicates import TextSummary, is_near_duplicate, signature_bands
+from serving.storage.bulk import any_of, chunks, update_rows
 from serving.storage.case_tables import (
     IdentifierListingRow,
     IdentifierRow,
@@ -25,7 +26,6 @@ from serving.storage.case_tables import (
     OperatorRow,
     bar_list,
 )
-from serving.storage.db import any_of, chunks, update_rows
 from serving.storage.models import ListingFlagRow, ListingRow
 
 FAST_DELETION_S = 48 * 3600  # "deleted within 48 h of first seen"

@@ -7,23 +7,19 @@ pre-pinged pool and a short connect timeout, so an outage answers 503 quickly an
 
 from __future__ import annotations
 
-import json
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, create_engine, event, exc, insert
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import create_engine, event, exc, insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from serving.settings import Settings
 from serving.storage.models import ModelReloadRow, utc_now
 from serving.storage.write_gate import WriteGate
-
-T = TypeVar("T")
 
 WRITE_OPTION = "soi_write"
 
@@ -167,103 +163,3 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-
-
-CHUNK = 500  # values per IN (...) list
-
-
-def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """``values`` in slices of at most ``size``, for IN (...) lists."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _to_json_text(value: Any) -> str:
-    return json.dumps(value)  # as SQLAlchemy's JSON type writes it (the engine sets no serializer of its own)
-
-
-def any_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(one array)``, whose text stays the same whatever the
-    number of values (see ``_column_arrays``)."""
-    values = list(values)
-    if session.get_bind().dialect.name != "postgresql":
-        return column.in_(values)
-    return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
-
-
-def insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]], conflict: list[str]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING, so that concurrent workers storing the same listing never collide."""
-    if not rows:
-        return
-    table = row_class.__table__
-    # the table, not the mapped class: a Core executemany, without the ORM's per-row bulk bookkeeping
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
-        return
-    session.connection().exec_driver_sql(*_unnest_insert(session, table, rows, conflict))
-
-
-def update_rows(session: Session, row_class: type, rows: list[dict[str, Any]], key: str = "id") -> None:
-    """Update rows by ``key``, each row giving the same columns: one executemany (SQLite), or one
-    ``UPDATE … FROM unnest(one array per column)`` (PostgreSQL, see ``_column_arrays``)."""
-    if not rows:
-        return
-    table = row_class.__table__
-    if session.get_bind().dialect.name != "postgresql":
-        renamed = [{f"new_{name}": value for name, value in row.items()} for row in rows]
-        values = {name: bindparam(f"new_{name}") for name in rows[0] if name != key}
-        session.execute(table.update().where(table.c[key] == bindparam(f"new_{key}")).values(values), renamed)
-        return
-    names = list(rows[0])
-    params, arrays = _column_arrays(session, table, names, rows)
-    quote = session.get_bind().dialect.identifier_preparer.quote
-    assignments = ", ".join(f"{quote(name)} = new.{quote(name)}" for name in names if name != key)
-    statement = (
-        f"UPDATE {quote(table.name)} SET {assignments} "
-        f"FROM unnest({', '.join(arrays)}) AS new({', '.join(quote(name) for name in names)}) "
-        f"WHERE {quote(table.name)}.{quote(key)} = new.{quote(key)}"
-    )
-    session.connection().exec_driver_sql(statement, params)
-
-
-def _column_arrays(
-    session: Session, table: Table, names: list[str], rows: list[dict[str, Any]]
-) -> tuple[dict[str, list[Any]], list[str]]:
-    """PostgreSQL: the rows' values as one array parameter per column, and each one's cast to its column's type.
-
-    Multi-row VALUES lists and executemany bind rows × columns parameters, so a statement's text differs with
-    the batch size and every parameter is processed one by one; arrays keep the text fixed (psycopg parses it
-    once) and bind one parameter per column. The arrays go to psycopg as binary parameters (``%(name)b``, the
-    statement run as the driver's own SQL): in text form psycopg quotes and escapes every element with regular
-    expressions, a sixth of the storing CPU with listings' raw JSON among the elements.
-    """
-    dialect = session.get_bind().dialect
-    params: dict[str, list[Any]] = {}
-    casts = []
-    for n, name in enumerate(names):
-        column = table.c[name]
-        # JSON goes as text (cast to json by the statement), anything else through its type's bind processing
-        process = _to_json_text if isinstance(column.type, JSON) else column.type.bind_processor(dialect)
-        values = [row[name] for row in rows]
-        params[f"c{n}"] = [process(v) for v in values] if process else values
-        casts.append(f"CAST(%(c{n})b AS {column.type.compile(dialect)}[])")
-    return params, casts
-
-
-def _unnest_insert(
-    session: Session, table: Table, rows: list[dict[str, Any]], conflict: list[str]
-) -> tuple[str, dict[str, list[Any]]]:
-    """PostgreSQL: one INSERT … SELECT FROM unnest(one array per column), whatever the number of rows. Python-side
-    column defaults are not applied here, so every row must give every column that has one."""
-    names = list(rows[0])
-    missing = [c.name for c in table.columns if c.default is not None and c.name not in names]
-    if missing:
-        raise ValueError(f"insert_ignore into {table.name}: give {missing} (their defaults are not applied)")
-    params, arrays = _column_arrays(session, table, names, rows)
-    quote = session.get_bind().dialect.identifier_preparer.quote
-    statement = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
-        f"SELECT * FROM unnest({', '.join(arrays)}) "
-        f"ON CONFLICT ({', '.join(quote(name) for name in conflict)}) DO NOTHING"
-    )
-    return statement, params

@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from serving.fingerprints import ListingFingerprint
+from serving.storage.bulk import any_of, chunks, insert_ignore
 from serving.storage.case_tables import IdentifierListingRow, IdentifierRow
-from serving.storage.db import any_of, chunks, insert_ignore
 
 
 def _known(session: Session, hashes: list[str], keys: set[str]) -> tuple[set[tuple[str, int]], set[tuple[str, str]]]:

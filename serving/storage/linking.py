@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from model.near_duplicates import is_near_duplicate, signature_bands
 from serving.fingerprints import ListingFingerprint
+from serving.storage.bulk import any_of, chunks, insert_ignore
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
 from serving.storage.components import (
     DisjointSets,
@@ -37,7 +38,6 @@ from serving.storage.components import (
     split_operator,
     text_summaries,
 )
-from serving.storage.db import any_of, chunks, insert_ignore
 from serving.storage.identifier_index import index_identifiers
 from serving.storage.models import ListingRow
 

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from model.folding import nfc
 from model.listing_key import listing_key
 from model.schema import Listing, Score
-from serving.storage.db import any_of, chunks, insert_ignore, update_rows
+from serving.storage.bulk import any_of, chunks, insert_ignore, update_rows, upsert_returning
 from serving.storage.models import ListingFlagRow, ListingRow, ScoreRow, SnapshotRow
 
 
@@ -41,7 +42,21 @@ def canonical_json(value: Any) -> str:
 
 def content_sha256(raw: dict[str, Any]) -> str:
     """SHA-256 of a listing's canonical, NFC-normalised JSON: key order, spacing and Unicode form don't count."""
-    return sha256_hex(canonical_json(_nfc_deep(raw)))
+    return _canonical_and_sha256(raw)[1]
+
+
+def _canonical_and_sha256(raw: dict[str, Any]) -> tuple[str, str]:
+    """A listing's canonical JSON as received (what its snapshot keeps) and its content hash.
+
+    The hash is of the NFC form. When the canonical text is NFC already, every key and string in it is, so it
+    is its own NFC form and is hashed as it is: a string that is not NFC keeps what makes it so (a decomposed
+    letter, combining marks out of order) inside its quotes, where JSON only escapes ASCII characters that
+    combine with nothing.
+    """
+    text = canonical_json(raw)
+    if unicodedata.is_normalized("NFC", text):
+        return text, sha256_hex(text)
+    return text, sha256_hex(canonical_json(_nfc_deep(raw)))
 
 
 def sha256_hex(text: str) -> str:
@@ -115,18 +130,20 @@ class ScoredListing:
 
 @dataclass(frozen=True)
 class _Batch:
-    """A batch's items with each one's content hash, identity and identity hash, in the order received."""
+    """A batch's items with each one's canonical JSON, content hash, identity and identity hash, in the order
+    received."""
 
     items: Sequence[ScoredListing]
+    texts: list[str]
     shas: list[str]
     keys: list[str]
     key_hashes: list[str]
 
     @classmethod
     def of(cls, items: Sequence[ScoredListing]) -> _Batch:
-        shas = [content_sha256(item.raw) for item in items]
+        texts, shas = zip(*(_canonical_and_sha256(item.raw) for item in items), strict=True)
         keys = [listing_key(item.listing, sha) for item, sha in zip(items, shas, strict=True)]
-        return cls(items=items, shas=shas, keys=keys, key_hashes=[sha256_hex(key) for key in keys])
+        return cls(items=items, texts=list(texts), shas=list(shas), keys=keys, key_hashes=[sha256_hex(k) for k in keys])
 
     def rows(self) -> Iterator[tuple[ScoredListing, str, str, str]]:
         """Each item with its content hash, identity and identity hash."""
@@ -184,31 +201,21 @@ def _store_snapshots(
 ) -> dict[tuple[int, str], int]:
     """One snapshot per distinct (listing, content), its ``last_seen`` moved to now; the id of each."""
     snapshot_rows: dict[tuple[int, str], dict[str, Any]] = {}
-    for item, sha, _key, key_hash in batch.rows():
+    for (_item, sha, _key, key_hash), text in zip(batch.rows(), batch.texts, strict=True):
         listing_id = listing_ids[key_hash]
         snapshot_rows.setdefault(
             (listing_id, sha),
-            {
-                "listing_id": listing_id,
-                "sha256": sha,
-                "raw_json": canonical_json(item.raw),
-                "first_seen": now,
-                "last_seen": now,
-            },
+            {"listing_id": listing_id, "sha256": sha, "raw_json": text, "first_seen": now, "last_seen": now},
         )
-    insert_ignore(session, SnapshotRow, [snapshot_rows[k] for k in sorted(snapshot_rows)], ["listing_id", "sha256"])
-    found = session.execute(
-        select(SnapshotRow.listing_id, SnapshotRow.sha256, SnapshotRow.id).where(
-            any_of(session, SnapshotRow.listing_id, set(listing_ids.values())),
-            any_of(session, SnapshotRow.sha256, set(batch.shas)),
-        )
-    ).all()
-    snapshot_ids = {(listing_id, sha): snapshot_id for listing_id, sha, snapshot_id in found}
-    session.execute(
-        update(SnapshotRow).where(any_of(session, SnapshotRow.id, sorted(snapshot_ids.values()))).values(last_seen=now),
-        execution_options={"synchronize_session": False},
+    found = upsert_returning(
+        session,
+        SnapshotRow,
+        [snapshot_rows[k] for k in sorted(snapshot_rows)],  # sorted: concurrent batches lock rows in one order
+        ["listing_id", "sha256"],
+        update=["last_seen"],
+        returning=["listing_id", "sha256", "id"],
     )
-    return snapshot_ids
+    return {(listing_id, sha): snapshot_id for listing_id, sha, snapshot_id in found}
 
 
 def _store_scores(

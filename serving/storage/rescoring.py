@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from serving.storage.db import Database, insert_ignore
+from serving.storage.bulk import insert_ignore
+from serving.storage.db import Database
 from serving.storage.listings import replace_flags
 from serving.storage.models import ListingRow, RescoreRunRow, ScoreRow, SnapshotRow
 

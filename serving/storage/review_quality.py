@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.agreement import Agreement, binary_agreement, shrink
-from serving.storage.db import chunks
+from serving.storage.bulk import chunks
 from serving.storage.models import ListingRow, ReviewRow
 from serving.storage.review_tables import (
     AGREED,

@@ -1,5 +1,6 @@
-"""The bulk statements of ``serving.storage.db`` (``insert_ignore``, ``update_rows``, ``any_of``) on both databases:
-PostgreSQL binds one array per column, SQLite an executemany, and both must store the same values."""
+"""The bulk statements of ``serving.storage.db`` (``insert_ignore``, ``upsert_returning``, ``update_rows``,
+``any_of``) on both databases: PostgreSQL binds one array per column, SQLite an executemany, and both must store the
+same values."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from serving.storage.bulk import any_of, insert_ignore, update_rows, upsert_returning
 from serving.storage.case_tables import OperatorRow
 from serving.storage.components import new_operator_row
-from serving.storage.db import Database, any_of, insert_ignore, update_rows
+from serving.storage.db import Database
 
 NOW = datetime(2026, 12, 6, 21, 0, tzinfo=UTC)
 
@@ -73,3 +75,19 @@ def test_any_of_matches_an_in_list(database: Database, values: list[int]) -> Non
         texts = set(session.scalars(select(OperatorRow.id).where(any_of(session, OperatorRow.platforms, ["|"]))))
     assert found == {1, 2, 3, 4, 5} & set(values)
     assert texts == {1, 2, 3, 4, 5}
+
+
+def test_upsert_returning_inserts_updates_and_returns_every_row(database: Database) -> None:
+    with database.write() as session:
+        insert_ignore(session, OperatorRow, [new_operator_row(i, NOW) for i in (1, 2)], ["id"])
+    later = NOW + timedelta(hours=2)
+    rows = [new_operator_row(i, later) | {"platforms": f"|p{i}|"} for i in (2, 3)]  # 2 is there, 3 is new
+    with database.write() as session:
+        returned = upsert_returning(
+            session, OperatorRow, rows, ["id"], update=["updated_at"], returning=["id", "platforms"]
+        )
+        assert upsert_returning(session, OperatorRow, [], ["id"], update=["updated_at"], returning=["id"]) == []
+    # every row given comes back: the one already there with its own platforms (only updated_at was updated)
+    assert sorted(returned) == [(2, "|"), (3, "|p3|")]
+    stored = _stored(database)
+    assert {i: stored[i][5] for i in stored} == {1: NOW, 2: later, 3: later}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +19,7 @@ from serving.storage.db import Database
 from serving.storage.export import iter_reviewed
 from serving.storage.history import add_review, get_listing_history
 from serving.storage.keyset import NOT_A_CURSOR, encode_token
-from serving.storage.listings import ScoredListing, content_sha256, store_scored
+from serving.storage.listings import ScoredListing, canonical_json, content_sha256, store_scored
 from serving.storage.migrate import downgrade_database, upgrade_database
 from serving.storage.models import ApiKeyRow, ListingFlagRow, ListingRow, ReviewRow, ScoreRow, SnapshotRow
 from serving.storage.queue import QueueCursor, uncertain_slots
@@ -102,6 +103,29 @@ def test_content_hash_ignores_key_order_and_unicode_form() -> None:
     decomposed = {"price": 1, "title": unicodedata.normalize("NFD", "Bình khí cười")}  # other code points
     assert composed["title"] != decomposed["title"]
     assert content_sha256(composed) == content_sha256(decomposed)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"title": "Bình khí cười N2O", "seller": {"name": "Shop Hà Nội"}, "tags": ["hàng xách tay", "chính hãng"]},
+        {"title": unicodedata.normalize("NFD", "Bình khí cười"), "price": 1},
+        {unicodedata.normalize("NFD", "giá"): "x", "gia": "y"},  # a key not in NFC (it sorts elsewhere in NFC)
+        {"title": "a\n\u0301b", "note": '"\u0301', "q": "\\\u0301"},  # escaped ASCII before a combining mark
+        {"title": "e\u0323\u0302", "d": "\u1ec7"},  # marks out of canonical order, and the composed letter
+        {"title": "\u212b ohm \u2126", "list": [{"x": "A\u030a"}]},  # singletons and nested values
+    ],
+)
+def test_content_hash_is_the_hash_of_the_nfc_form(raw: dict) -> None:
+    def nfc(value):  # the definition: every key and string in NFC, then canonical JSON
+        if isinstance(value, str):
+            return unicodedata.normalize("NFC", value)
+        if isinstance(value, dict):
+            return {nfc(k): nfc(v) for k, v in value.items()}
+        return [nfc(v) for v in value] if isinstance(value, list) else value
+
+    expected = hashlib.sha256(canonical_json(nfc(raw)).encode()).hexdigest()
+    assert content_sha256(raw) == expected
 
 
 def test_reviews_are_append_only(database: Database, predictor: Predictor) -> None:
