@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from model.identifiers import identifier_hash
 from model.near_duplicates import load_stop_shingles
 from model.schema import Listing
-from serving.fingerprints import ListingFingerprint, fingerprint_listing
+from serving.fingerprints import ListingFingerprint, fingerprint_listings
 from serving.storage.db import Database
 from serving.storage.linking import link_listings
 from serving.storage.listings import ScoredListing, store_scored
@@ -28,7 +28,7 @@ class CaseLinker:
 
     def fingerprint(self, listings: Sequence[Listing]) -> list[ListingFingerprint]:
         """Fingerprints of listings about to be stored (CPU only: call it before the write transaction)."""
-        return [fingerprint_listing(listing, key=self.identifier_key, stop=self.stop) for listing in listings]
+        return fingerprint_listings(listings, key=self.identifier_key, stop=self.stop)
 
     def link(self, session, listing_ids: Sequence[int], fingerprints: Sequence[ListingFingerprint]) -> set[int]:
         """Link just-stored listings, in the storing transaction; returns the operators touched."""

@@ -4,10 +4,12 @@ hashes, who posted it (hashed), and its text's MinHash signatures and LSH band k
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from model.contacts import Identifier
 from model.identifiers import extract_identifiers, identifier_hash
-from model.near_duplicates import TextFingerprint, fingerprint_text
+from model.near_duplicates import TextFingerprint, fingerprint_text, fingerprint_texts
 from model.schema import Listing
 
 
@@ -32,5 +34,23 @@ def seller_key(listing: Listing) -> str | None:
 def fingerprint_listing(listing: Listing, *, key: bytes, stop: frozenset[str] | None = None) -> ListingFingerprint:
     """Identifiers (hashed with ``key``) and text fingerprint of a listing; pure CPU, done before storing."""
     found = extract_identifiers(listing)
-    hashes = tuple(sorted({(i.kind, identifier_hash(key, i.kind, i.value)) for i in found}))
-    return ListingFingerprint(hashes, seller_key(listing) or "", fingerprint_text(listing, found, stop))
+    return ListingFingerprint(
+        _identifier_hashes(found, key), seller_key(listing) or "", fingerprint_text(listing, found, stop)
+    )
+
+
+def fingerprint_listings(
+    listings: Sequence[Listing], *, key: bytes, stop: frozenset[str] | None = None
+) -> list[ListingFingerprint]:
+    """``fingerprint_listing`` of each listing, the texts' MinHash signatures computed for the batch at once."""
+    found = [extract_identifiers(listing) for listing in listings]
+    texts = fingerprint_texts(listings, found, stop)
+    return [
+        ListingFingerprint(_identifier_hashes(identifiers, key), seller_key(listing) or "", text)
+        for listing, identifiers, text in zip(listings, found, texts, strict=True)
+    ]
+
+
+def _identifier_hashes(found: Sequence[Identifier], key: bytes) -> tuple[tuple[str, str], ...]:
+    """(kind, keyed hash) of each identifier, once each, sorted."""
+    return tuple(sorted({(i.kind, identifier_hash(key, i.kind, i.value)) for i in found}))

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from model.near_duplicates import signature_bands
+from model.near_duplicates import load_stop_shingles, signature_bands
 from model.schema import Listing, Score
 from serving.case_linker import CaseLinker, store_and_link
+from serving.fingerprints import fingerprint_listing
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
 from serving.storage.cases import resolve_case
 from serving.storage.db import Database
@@ -129,3 +130,25 @@ def test_a_split_keeps_near_duplicate_texts_together(database: Database, linker:
     operators = operators_of(database)
     assert operators["s1"] == operators["s2"]  # the near-duplicate text still links these two
     assert len({operators[f"s{n}"] for n in range(1, 6)}) == 4
+
+
+def test_a_batch_is_fingerprinted_as_each_listing_alone(linker: CaseLinker) -> None:
+    house = "Bình khí cười loại 8 lít hàng chuẩn, giao hỏa tốc nội thành, kiểm tra rồi mới thanh toán, giá sỉ lẻ"
+    raws = [seller(n, f"09{n:08d}", hotline=n % 2 == 0) for n in range(1, 6)] + [
+        {"id": "long", "title": "Bình khí cười", "description": f"{house}. Zalo: shop.khi.cuoi, stk 0123456789 VCB"},
+        {
+            "id": "again",
+            "title": "Binh khi cuoi",
+            "description": f"{house} freeship toàn quốc",
+            "seller": {"name": "B"},
+        },
+        {"id": "empty", "title": "Áo", "description": ""},
+        {"id": "none", "title": "Quần jean nữ ống suông"},
+    ]
+    listings = [Listing.model_validate(raw) for raw in raws]
+    for stop in (frozenset(), load_stop_shingles()):
+        batch = CaseLinker(identifier_key=b"test-key", max_sellers=3, labels=LABELS, stop=stop)
+        expected = [fingerprint_listing(listing, key=b"test-key", stop=stop) for listing in listings]
+        assert batch.fingerprint(listings) == expected
+        assert any(f.text.signature for f in expected) and any(f.identifiers for f in expected)
+    assert linker.fingerprint([]) == []
