@@ -80,7 +80,11 @@ def _digits_pattern(words: list[str], *, separated: bool = False) -> re.Pattern[
 
 
 _FEATURE_HANDLE = _handle_pattern(FEATURE_HANDLE_APPS)
-_ANY_HANDLE = _handle_pattern(FEATURE_HANDLE_APPS + _MORE_HANDLE_APPS)
+_ANY_HANDLE_APPS = FEATURE_HANDLE_APPS + _MORE_HANDLE_APPS
+_ANY_HANDLE = _handle_pattern(_ANY_HANDLE_APPS)
+# What an account number's digits must hold (7 digits or more, single separators between them): searched first,
+# since few texts hold one and the account pattern tries all its words at every position.
+_ACCOUNT_DIGITS = re.compile(r"\d(?:[\s.\-]?\d){6}")
 
 
 @cache
@@ -168,7 +172,7 @@ def _text_identifiers(text: str) -> list[Identifier]:
     if "." in text:
         text = _take(_bare_domain(), text, found, lambda m: identifier_from_url(m.group()))
     _, with_banks, bank_names = _account_patterns()
-    if _DIGIT.search(text):
+    if _ACCOUNT_DIGITS.search(text):
 
         def account(match: re.Match[str]) -> Identifier:
             window = text[max(0, match.start() - 40) : match.end() + 40]
@@ -181,11 +185,20 @@ def _text_identifiers(text: str) -> list[Identifier]:
     found += [Identifier("phone", phone.e164, text[phone.start : phone.end]) for phone in phones]
     for phone in reversed(phones):
         text = text[: phone.start] + " " + text[phone.end :]
-    for match in _ANY_HANDLE.finditer(text):
-        handle = match.group("handle").strip("._")
-        if len(handle) >= 3 and not handle.isdigit():
-            found.append(Identifier(_APP_KIND[match.group("app") or ""], handle, match.group()))
+    if _may_hold_handle(text):
+        for match in _ANY_HANDLE.finditer(text):
+            handle = match.group("handle").strip("._")
+            if len(handle) >= 3 and not handle.isdigit():
+                found.append(Identifier(_APP_KIND[match.group("app") or ""], handle, match.group()))
     return found
+
+
+def _may_hold_handle(text: str) -> bool:
+    """Whether ``_ANY_HANDLE`` can match: a handle follows "@", or an app's name and a colon (cheap substring
+    checks first; most texts have neither, and the pattern's scan of every position costs more)."""
+    if "@" in text:
+        return True
+    return (":" in text or "：" in text) and any(app in text for app in _ANY_HANDLE_APPS)
 
 
 def _bank_name(match: re.Match[str] | None) -> str | None:
