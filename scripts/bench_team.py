@@ -95,7 +95,7 @@ def store_stream(db: Database, predictor: Predictor, stream: list[Example]) -> d
             for listing, score in zip(listings, scores, strict=True)
         ]
         with db.write() as session:
-            ids = store_scored(session, items, thresholds=predictor.thresholds, now=utc_now())
+            ids = store_scored(session, items, thresholds=predictor.thresholds, now=utc_now()).ids
         truth.update({i: list(e.listing.labels) for i, e in zip(ids, chunk, strict=True)})
     return truth
 

@@ -13,7 +13,7 @@ from model.schema import Listing
 from serving.fingerprints import ListingFingerprint, fingerprint_listings
 from serving.storage.db import Database
 from serving.storage.linking import link_listings
-from serving.storage.listings import ScoredListing, store_scored
+from serving.storage.listings import ScoredListing, StoredBatch, store_scored
 from serving.storage.models import utc_now
 
 
@@ -30,10 +30,18 @@ class CaseLinker:
         """Fingerprints of listings about to be stored (CPU only: call it before the write transaction)."""
         return fingerprint_listings(listings, key=self.identifier_key, stop=self.stop)
 
-    def link(self, session, listing_ids: Sequence[int], fingerprints: Sequence[ListingFingerprint]) -> set[int]:
-        """Link just-stored listings, in the storing transaction; returns the operators touched."""
+    def link(
+        self,
+        session,
+        listing_ids: Sequence[int],
+        fingerprints: Sequence[ListingFingerprint],
+        stored: StoredBatch | None = None,
+    ) -> set[int]:
+        """Link just-stored listings, in the storing transaction (``stored``: the batch that stored them, at
+        whose time they are linked); returns the operators touched."""
         by_id = dict(zip(listing_ids, fingerprints, strict=True))
-        return link_listings(session, by_id, now=utc_now(), max_sellers=self.max_sellers, labels=self.labels)
+        now = stored.now if stored is not None else utc_now()
+        return link_listings(session, by_id, now=now, max_sellers=self.max_sellers, labels=self.labels, stored=stored)
 
     def hash(self, kind: str, value: str) -> str:
         """The keyed hash of a canonical identifier."""
@@ -47,7 +55,7 @@ def store_and_link(
     fingerprints are computed first, outside the transaction); the stored listing ids, in order."""
     fingerprints = linker.fingerprint([item.listing for item in items]) if linker else []
     with db.write() as session:
-        ids = list(store_scored(session, items, thresholds=thresholds, now=utc_now()))
+        stored = store_scored(session, items, thresholds=thresholds, now=utc_now())
         if linker:
-            linker.link(session, ids, fingerprints)
-    return ids
+            linker.link(session, stored.ids, fingerprints, stored)
+    return stored.ids

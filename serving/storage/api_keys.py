@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.roles import ROLES
-from serving.storage.listings import sha256_hex
+from serving.storage.content import sha256_hex
 from serving.storage.models import ApiKeyRow
 
 KEY_PREFIX = "soi_"

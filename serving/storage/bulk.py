@@ -40,16 +40,31 @@ def any_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElemen
     return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
 
 
-def insert_ignore(session: Session, row_class: type, rows: list[dict[str, Any]], conflict: list[str]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING, so that concurrent workers storing the same listing never collide."""
+def insert_ignore(
+    session: Session, row_class: type, rows: list[dict[str, Any]], conflict: list[str], *, report: bool = False
+) -> set[Any]:
+    """INSERT … ON CONFLICT DO NOTHING, so that concurrent workers storing the same listing never collide.
+
+    With ``report`` (and one conflict column), the conflict column's values of the rows this statement inserted:
+    PostgreSQL says which with ``RETURNING``; SQLite, where the caller holds the one write lock, looks up which
+    were there first. Without it, an empty set.
+    """
     if not rows:
-        return
+        return set()
     table = row_class.__table__
     # the table, not the mapped class: a Core executemany, without the ORM's per-row bulk bookkeeping
     if session.get_bind().dialect.name != "postgresql":
+        before: set[Any] = set()
+        if report:
+            column = table.c[conflict[0]]
+            values = [row[conflict[0]] for row in rows]
+            for chunk in chunks(values):
+                before.update(session.execute(select(column).where(column.in_(chunk))).scalars())
         session.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
-        return
-    session.connection().exec_driver_sql(*_unnest_insert(session, table, rows, conflict))
+        return {row[conflict[0]] for row in rows} - before if report else set()
+    statement, params = _unnest_insert(session, table, rows, conflict, returning=conflict[:1] if report else ())
+    inserted = session.connection().exec_driver_sql(statement, params)
+    return set(inserted.scalars()) if report else set()
 
 
 def upsert_returning(

@@ -26,6 +26,7 @@ from serving.storage.case_tables import (
     OperatorRow,
     bar_list,
 )
+from serving.storage.listings import NewListing
 from serving.storage.models import ListingFlagRow, ListingRow
 
 FAST_DELETION_S = 48 * 3600  # "deleted within 48 h of first seen"
@@ -63,6 +64,20 @@ def new_operator_row(operator_id: int, now: datetime) -> dict:
     return {"id": operator_id, "listing_count": 0, "seller_count": 0, "platforms": "|", "max_risk": 0.0, "flagged": "|",
             "flagged_counts": {}, "first_seen": now, "last_seen": now, "gone_count": 0, "gone_within_48h": 0,
             "is_case": False, "merged_into": None, "updated_at": now}  # fmt: skip
+
+
+def own_operator_row(listing_id: int, listing: NewListing, now: datetime, labels: Sequence[str]) -> dict:
+    """The row of the operator of one listing stored for the first time at ``now``, alone in it: the aggregates
+    ``refresh_operators`` would read from the tables (one listing and seller, its risk, labels and platform)."""
+    counts = {label: 1 for label in labels if label in listing.flagged}
+    return new_operator_row(listing_id, now) | {
+        "listing_count": 1,
+        "seller_count": 1,
+        "max_risk": float(listing.risk),
+        "flagged_counts": counts,
+        "flagged": bar_list(list(counts)),
+        "platforms": bar_list([listing.platform or "unknown"]),
+    }
 
 
 def text_summaries(session: Session, listing_ids: Sequence[int]) -> dict[int, TextSummary]:

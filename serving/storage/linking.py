@@ -34,11 +34,13 @@ from serving.storage.case_tables import IdentifierRow, ListingLinkRow, LshBucket
 from serving.storage.components import (
     DisjointSets,
     new_operator_row,
+    own_operator_row,
     refresh_operators,
     split_operator,
     text_summaries,
 )
 from serving.storage.identifier_index import index_identifiers
+from serving.storage.listings import StoredBatch
 from serving.storage.models import ListingRow
 
 LINK_LOCK_KEY = 0x50_1C_A5E5  # the advisory lock of the linking step (PostgreSQL)
@@ -46,25 +48,44 @@ CANDIDATES_PER_OPERATOR = 3  # near-duplicate candidates verified per candidate 
 
 
 def _link_new_listings(
-    session: Session, fingerprints: dict[int, ListingFingerprint], *, now: datetime
+    session: Session,
+    fingerprints: dict[int, ListingFingerprint],
+    *,
+    now: datetime,
+    stored: StoredBatch | None,
+    labels: Sequence[str],
 ) -> tuple[dict[int, int], list[int]]:
     """Before linking's lock: each listing never linked gets its own operator, link row and LSH bands; returns
     (listing -> latest snapshot, the new listings).
 
     Another transaction cannot see these rows before this one commits, so none can wait on them or miss them:
     one linking after this commits finds them, and this one, once it holds the lock, finds everything committed
-    before. (A listing is never new to two transactions at once: storing it locks its row first.)
+    before. (A listing is never new to two transactions at once: storing it locks its row first.) With the
+    ``stored`` batch, its snapshots are known, a listing it created cannot be linked yet, and that listing's
+    operator starts with its own aggregates.
     """
     ids = sorted(fingerprints)
-    rows = session.execute(
-        select(ListingRow.id, ListingRow.latest_snapshot_id).where(any_of(session, ListingRow.id, ids))
-    ).all()
-    snapshots = {listing_id: snapshot_id for listing_id, snapshot_id in rows}
-    linked = set(
-        session.scalars(select(ListingLinkRow.listing_id).where(any_of(session, ListingLinkRow.listing_id, ids)))
-    )
+    created = stored.created if stored is not None else {}
+    if stored is not None:
+        snapshots = {listing_id: stored.snapshots[listing_id] for listing_id in ids}
+    else:
+        rows = session.execute(
+            select(ListingRow.id, ListingRow.latest_snapshot_id).where(any_of(session, ListingRow.id, ids))
+        )
+        snapshots = dict(rows.tuples().all())
+    maybe_linked = [listing_id for listing_id in ids if listing_id not in created]
+    linked = set()
+    if maybe_linked:
+        linked = set(
+            session.scalars(
+                select(ListingLinkRow.listing_id).where(any_of(session, ListingLinkRow.listing_id, maybe_linked))
+            )
+        )
     new = [listing_id for listing_id in ids if listing_id not in linked]
-    insert_ignore(session, OperatorRow, [new_operator_row(i, now) for i in new], ["id"])
+    operator_rows = [
+        own_operator_row(i, created[i], now, labels) if i in created else new_operator_row(i, now) for i in new
+    ]
+    insert_ignore(session, OperatorRow, operator_rows, ["id"])
     link_rows = [
         {"listing_id": i, "operator_id": i, "snapshot_id": snapshots[i], "signature": fingerprints[i].text.signature,
          "full_signature": fingerprints[i].text.full_signature, "linked_at": now,
@@ -233,11 +254,17 @@ def link_listings(
     now: datetime,
     max_sellers: int,
     labels: Sequence[str],
+    stored: StoredBatch | None = None,
 ) -> set[int]:
-    """Link stored listings (id -> fingerprint) into operators; returns the ids of the operators touched."""
+    """Link stored listings (id -> fingerprint) into operators; returns the ids of the operators touched.
+
+    ``stored``: the batch just stored in this transaction, when these are its listings (``now`` its time). The
+    operator of a listing it created is then written with its aggregates at once, and refreshed from the tables
+    only if a merge or a split touches it.
+    """
     if not fingerprints:
         return set()
-    snapshots, new = _link_new_listings(session, fingerprints, now=now)
+    snapshots, new = _link_new_listings(session, fingerprints, now=now, stored=stored, labels=labels)
     _lock_linking(session)
     operators = _relink_changed(session, fingerprints, snapshots, new)
     snapshots = {i: snapshots[i] for i in operators}
@@ -246,6 +273,7 @@ def link_listings(
             select(ListingLinkRow.operator_id).where(any_of(session, ListingLinkRow.listing_id, sorted(fingerprints)))
         )
     )
+    own = set(stored.created) if stored is not None else set()  # operators whose aggregates are written already
     if operators:
         rows, became_common = index_identifiers(
             session, fingerprints, operators, snapshots, now=now, max_sellers=max_sellers
@@ -260,8 +288,11 @@ def link_listings(
         for i, operator_id in _near_duplicate_edges(session, fingerprints, operators):
             unions.union(operators[i], operator_id)
         moved = _merge(session, unions)
+        own -= {o for group in unions.groups() for o in group}
         touched = {moved.get(o, o) for o in touched | set(unions.parent)}
         for h in sorted(became_common):
-            touched |= split_operator(session, moved.get(rows[h].operator_id, rows[h].operator_id), now=now)
-    refresh_operators(session, touched, now=now, labels=labels)
+            split = split_operator(session, moved.get(rows[h].operator_id, rows[h].operator_id), now=now)
+            touched |= split
+            own -= split
+    refresh_operators(session, touched - own, now=now, labels=labels)
     return touched

@@ -7,9 +7,6 @@ look-ups by ``IN``), whatever the batch size, so storage stays cheap next to the
 
 from __future__ import annotations
 
-import hashlib
-import json
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,50 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from model.folding import nfc
 from model.listing_key import listing_key
 from model.schema import Listing, Score
 from serving.storage.bulk import any_of, chunks, insert_ignore, update_rows, upsert_returning
+from serving.storage.content import canonical_and_sha256, sha256_hex
 from serving.storage.models import ListingFlagRow, ListingRow, ScoreRow, SnapshotRow
-
-
-def _nfc_deep(value: Any) -> Any:
-    if isinstance(value, str):
-        return nfc(value)
-    if isinstance(value, dict):
-        return {_nfc_deep(k): _nfc_deep(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc_deep(v) for v in value]
-    return value
-
-
-def canonical_json(value: Any) -> str:
-    """Compact JSON with sorted keys: the same object always gives the same text."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def content_sha256(raw: dict[str, Any]) -> str:
-    """SHA-256 of a listing's canonical, NFC-normalised JSON: key order, spacing and Unicode form don't count."""
-    return _canonical_and_sha256(raw)[1]
-
-
-def _canonical_and_sha256(raw: dict[str, Any]) -> tuple[str, str]:
-    """A listing's canonical JSON as received (what its snapshot keeps) and its content hash.
-
-    The hash is of the NFC form. When the canonical text is NFC already, every key and string in it is, so it
-    is its own NFC form and is hashed as it is: a string that is not NFC keeps what makes it so (a decomposed
-    letter, combining marks out of order) inside its quotes, where JSON only escapes ASCII characters that
-    combine with nothing.
-    """
-    text = canonical_json(raw)
-    if unicodedata.is_normalized("NFC", text):
-        return text, sha256_hex(text)
-    return text, sha256_hex(canonical_json(_nfc_deep(raw)))
-
-
-def sha256_hex(text: str) -> str:
-    """SHA-256 of a text's UTF-8 bytes, in hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def find_listing_ids(session: Session, listings: Sequence[Listing]) -> list[int | None]:
@@ -141,7 +99,7 @@ class _Batch:
 
     @classmethod
     def of(cls, items: Sequence[ScoredListing]) -> _Batch:
-        texts, shas = zip(*(_canonical_and_sha256(item.raw) for item in items), strict=True)
+        texts, shas = zip(*(canonical_and_sha256(item.raw) for item in items), strict=True)
         keys = [listing_key(item.listing, sha) for item, sha in zip(items, shas, strict=True)]
         return cls(items=items, texts=list(texts), shas=list(shas), keys=keys, key_hashes=[sha256_hex(k) for k in keys])
 
@@ -150,27 +108,57 @@ class _Batch:
         yield from zip(self.items, self.shas, self.keys, self.key_hashes, strict=True)
 
 
+@dataclass(frozen=True)
+class NewListing:
+    """A listing first stored by a batch, as its latest item there left it: what its own operator's aggregates
+    are made of until it is linked to another (``serving.storage.linking``)."""
+
+    platform: str | None
+    risk: float
+    flagged: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    """What storing a batch did: each item's listing id (in the order received), each listing's latest snapshot,
+    the listings it stored for the first time, and the time it stored them at."""
+
+    ids: list[int]
+    snapshots: dict[int, int]  # listing id -> its latest snapshot id
+    created: dict[int, NewListing]
+    now: datetime
+
+
 def store_scored(
     session: Session, items: Sequence[ScoredListing], *, thresholds: dict[str, float], now: datetime
-) -> list[int]:
-    """Store listings, their snapshots and scores; returns each item's stored listing id, in order.
+) -> StoredBatch:
+    """Store listings, their snapshots and scores; ``.ids`` is each item's stored listing id, in order.
 
     A listing seen before keeps its id; an unchanged snapshot only has its ``last_seen`` moved; a snapshot
     already scored by this model version is not scored into a new row.
     """
     if not items:
-        return []
+        return StoredBatch([], {}, {}, now)
     batch = _Batch.of(items)
-    listing_ids = _store_listings(session, batch, now=now)
+    listing_ids, created = _store_listings(session, batch, now=now)
     snapshot_ids = _store_snapshots(session, batch, listing_ids, now=now)
     latest, score_ids = _store_scores(session, batch, listing_ids, snapshot_ids, now=now)
     _update_latest(session, latest, score_ids, thresholds=thresholds, now=now)
-    return [listing_ids[key_hash] for key_hash in batch.key_hashes]
+    return StoredBatch(
+        ids=[listing_ids[key_hash] for key_hash in batch.key_hashes],
+        snapshots={listing_id: snapshot_id for listing_id, (_item, snapshot_id) in latest.items()},
+        created={
+            listing_ids[key_hash]: NewListing(item.listing.platform, item.score.risk, tuple(item.score.flagged))
+            for key_hash in created
+            for item, _snapshot_id in [latest[listing_ids[key_hash]]]
+        },
+        now=now,
+    )
 
 
-def _store_listings(session: Session, batch: _Batch, *, now: datetime) -> dict[str, int]:
+def _store_listings(session: Session, batch: _Batch, *, now: datetime) -> tuple[dict[str, int], set[str]]:
     """Insert the listings not stored yet (sorted, so concurrent batches lock rows in one order); the stored id
-    of each identity hash."""
+    of each identity hash, and the identity hashes of the listings inserted."""
     new_listings: dict[str, dict[str, Any]] = {}
     for item, _sha, key, key_hash in batch.rows():
         seller = item.listing.seller
@@ -188,12 +176,12 @@ def _store_listings(session: Session, batch: _Batch, *, now: datetime) -> dict[s
                 "last_seen": now,
             },
         )
-    insert_ignore(session, ListingRow, [new_listings[k] for k in sorted(new_listings)], ["key_hash"])
-    return dict(
-        session.execute(
-            select(ListingRow.key_hash, ListingRow.id).where(any_of(session, ListingRow.key_hash, new_listings))
-        ).all()
+    rows = [new_listings[k] for k in sorted(new_listings)]
+    created = insert_ignore(session, ListingRow, rows, ["key_hash"], report=True)
+    ids = session.execute(
+        select(ListingRow.key_hash, ListingRow.id).where(any_of(session, ListingRow.key_hash, new_listings))
     )
+    return dict(ids.tuples().all()), created
 
 
 def _store_snapshots(

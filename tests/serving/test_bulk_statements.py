@@ -91,3 +91,14 @@ def test_upsert_returning_inserts_updates_and_returns_every_row(database: Databa
     assert sorted(returned) == [(2, "|"), (3, "|p3|")]
     stored = _stored(database)
     assert {i: stored[i][5] for i in stored} == {1: NOW, 2: later, 3: later}
+
+
+def test_insert_ignore_reports_the_rows_it_inserted(database: Database) -> None:
+    with database.write() as session:
+        first = [new_operator_row(i, NOW) for i in (1, 2)]
+        assert insert_ignore(session, OperatorRow, first, ["id"], report=True) == {1, 2}
+    with database.write() as session:
+        rows = [new_operator_row(i, NOW) for i in (2, 3, 4)]
+        assert insert_ignore(session, OperatorRow, rows, ["id"], report=True) == {3, 4}  # 2 was there
+        assert insert_ignore(session, OperatorRow, [new_operator_row(5, NOW)], ["id"]) == set()  # not asked
+    assert sorted(_stored(database)) == [1, 2, 3, 4, 5]

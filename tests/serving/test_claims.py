@@ -14,8 +14,8 @@ from serving import team
 from serving.auth import Principal
 from serving.settings import get_settings
 from serving.storage.claims import claim_listings, release_claim
+from serving.storage.content import canonical_json
 from serving.storage.db import Database
-from serving.storage.listings import canonical_json
 from serving.storage.migrate import downgrade_database, upgrade_database
 from serving.storage.models import ListingRow
 from serving.storage.queue import QueueFilter, queue_selection, read_queue

@@ -12,9 +12,10 @@ from serving.case_linker import CaseLinker, store_and_link
 from serving.fingerprints import fingerprint_listing
 from serving.storage.case_tables import IdentifierRow, ListingLinkRow, LshBucketRow, OperatorRow
 from serving.storage.cases import resolve_case
+from serving.storage.components import refresh_operators
 from serving.storage.db import Database
 from serving.storage.listings import ScoredListing
-from serving.storage.models import ListingRow
+from serving.storage.models import ListingRow, utc_now
 
 LABELS = ("counterfeit", "smuggled", "prohibited")
 
@@ -130,6 +131,42 @@ def test_a_split_keeps_near_duplicate_texts_together(database: Database, linker:
     operators = operators_of(database)
     assert operators["s1"] == operators["s2"]  # the near-duplicate text still links these two
     assert len({operators[f"s{n}"] for n in range(1, 6)}) == 4
+
+
+def _operator_rows(db: Database) -> dict[int, dict]:
+    """Every operator row, less its update time."""
+    with db.read() as session:
+        return {
+            row.id: {c.name: getattr(row, c.name) for c in OperatorRow.__table__.columns if c.name != "updated_at"}
+            for row in session.scalars(select(OperatorRow))
+        }
+
+
+def test_operators_written_at_once_equal_a_refresh_from_the_tables(database: Database, linker: CaseLinker) -> None:
+    # a listing stored for the first time gets its operator's aggregates without reading the tables back (alone
+    # in it, or refreshed when merged or split): after batches mixing new, re-sent and edited listings, shared
+    # phones, near-duplicate texts, a hotline that turns common and unflagged listings, every live operator is
+    # what recomputing it from the tables gives
+    text = "Đồng hồ Rolex Submariner máy Thụy Sĩ dây thép 904L kính sapphire chống nước 300m bảo hành 5 năm"
+    watch = {"title": "Đồng hồ", "description": text}
+    batches = [
+        [seller(1, "0912000001", hotline=True), {"id": "d1", "platform": "lazada", **watch}],
+        [seller(2, "0912000002", hotline=True), {"id": "d2", "platform": "tiki", **watch},
+         {"id": "lone", "title": "Áo thun cotton", "description": "Áo thun basic nhiều màu"}],
+        [seller(3, "0912000003", hotline=True), seller(1, "0912000001", hotline=True),
+         {"id": "d1", "platform": "lazada", "title": "Đồng hồ mới", "description": text + " giá tốt"}],
+        [seller(4, "0912000004", hotline=True), seller(5, "0912000005", hotline=True),
+         seller(6, "0912000002", hotline=False)],
+    ]  # fmt: skip
+    for n, batch in enumerate(batches):
+        store(database, linker, batch, risk=0.3 if n == 1 else 0.9)
+    written = _operator_rows(database)
+    live = [operator_id for operator_id, row in written.items() if row["merged_into"] is None]
+    with database.write() as session:
+        refresh_operators(session, live, now=utc_now(), labels=LABELS)
+    refreshed = _operator_rows(database)
+    assert {o: written[o] for o in live} == {o: refreshed[o] for o in live}
+    assert any(written[o]["listing_count"] == 1 for o in live) and any(written[o]["is_case"] for o in live)
 
 
 def test_a_batch_is_fingerprinted_as_each_listing_alone(linker: CaseLinker) -> None:

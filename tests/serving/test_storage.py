@@ -15,11 +15,12 @@ from model.schema import Listing, Score
 from serving.settings import get_settings
 from serving.storage.api_keys import create_api_key, find_api_key
 from serving.storage.cases import CaseCursor
+from serving.storage.content import canonical_json, content_sha256
 from serving.storage.db import Database
 from serving.storage.export import iter_reviewed
 from serving.storage.history import add_review, get_listing_history
 from serving.storage.keyset import NOT_A_CURSOR, encode_token
-from serving.storage.listings import ScoredListing, canonical_json, content_sha256, store_scored
+from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.migrate import downgrade_database, upgrade_database
 from serving.storage.models import ApiKeyRow, ListingFlagRow, ListingRow, ReviewRow, ScoreRow, SnapshotRow
 from serving.storage.queue import QueueCursor, uncertain_slots
@@ -39,7 +40,7 @@ def _store(db: Database, predictor: Predictor, raws: list[dict], now: datetime =
     scores = predictor.score(listings)
     items = [ScoredListing(raw, listing, score) for raw, listing, score in zip(raws, listings, scores, strict=True)]
     with db.write() as session:
-        return store_scored(session, items, thresholds=predictor.thresholds, now=now)
+        return store_scored(session, items, thresholds=predictor.thresholds, now=now).ids
 
 
 def _count(db: Database, row_class: type) -> int:
@@ -282,7 +283,7 @@ def _store_flagged(db: Database, raw: dict, flagged: list[str], *, version: str 
     score = Score(listing_id=listing.id, model_version=version, risk=0.9, probabilities=probabilities,
                   flagged=flagged, priority="high")  # fmt: skip
     with db.write() as session:
-        [listing_id] = store_scored(session, [ScoredListing(raw, listing, score)], thresholds={}, now=T0)
+        [listing_id] = store_scored(session, [ScoredListing(raw, listing, score)], thresholds={}, now=T0).ids
     return listing_id
 
 
