@@ -88,11 +88,14 @@ class Predictor:
         return tuple(self.card.scorers)
 
     @classmethod
-    def load(cls, path: Path | str, *, served: str | None = None, quantized: bool = True) -> Predictor:
+    def load(
+        cls, path: Path | str, *, served: str | None = None, quantized: bool = True, threads: int | None = None
+    ) -> Predictor:
         """Load from an artifact folder, or from a models folder's ``current`` link.
 
         ``served`` overrides the card's served scorer (evaluation and benchmarks compare them);
-        ``quantized=False`` runs the fp32 ONNX model instead of the int8 one.
+        ``quantized=False`` runs the fp32 ONNX model instead of the int8 one; ``threads``: onnxruntime's threads
+        (default ``transformer_scorer.onnx_threads()``).
         """
         model_dir = resolve_model_dir(Path(path))
         card = load_card(model_dir)
@@ -104,7 +107,7 @@ class Predictor:
         linear = LinearScorer.load(model_dir)
         transformer = ensemble = None
         if served != "linear":
-            transformer = TransformerScorer.load(model_dir, quantized=quantized)
+            transformer = TransformerScorer.load(model_dir, quantized=quantized, threads=threads)
         if served == "ensemble":
             ensemble = Ensemble.load(model_dir)
         thresholds = card.scorers[served].thresholds

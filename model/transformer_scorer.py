@@ -47,6 +47,23 @@ def input_config_of(saved: dict[str, Any]) -> TransformerInputConfig:
     return TransformerInputConfig(**saved["input"])
 
 
+MAX_ONNX_THREADS = 4  # beyond this, a model this size gains little from more threads per call
+
+
+def onnx_threads(processes: int = 1) -> int:
+    """onnxruntime's threads per scoring process: ``SOI_ONNX_THREADS`` if set, else this machine's cores shared
+    among the ``processes`` that score on it (at least 1, at most ``MAX_ONNX_THREADS``).
+
+    More threads than a process's share of the cores do not score faster: they wait for each other, and
+    onnxruntime's idle threads spin on the cores that the other processes (API workers, rescoring workers, the
+    database) need. Two API workers on two cores scored a third more listings per second with one thread each
+    than with two (docs/results-log.md).
+    """
+    if os.environ.get("SOI_ONNX_THREADS"):
+        return max(1, int(os.environ["SOI_ONNX_THREADS"]))
+    return max(1, min(MAX_ONNX_THREADS, (os.cpu_count() or 1) // max(1, processes)))
+
+
 @dataclass
 class TransformerScorer:
     """onnxruntime inference of the fine-tuned text-and-metadata transformer."""
@@ -62,7 +79,8 @@ class TransformerScorer:
 
     @classmethod
     def load(cls, model_dir: Path, *, quantized: bool = True, threads: int | None = None) -> TransformerScorer:
-        """Load from an artifact folder's ``transformer/`` sub-folder; int8 unless ``quantized=False``."""
+        """Load from an artifact folder's ``transformer/`` sub-folder; int8 unless ``quantized=False``; onnxruntime
+        runs ``threads`` threads (default ``onnx_threads()``)."""
         import onnxruntime as ort
 
         folder = Path(model_dir) / TRANSFORMER_DIR
@@ -71,9 +89,7 @@ class TransformerScorer:
         if not (folder / onnx_name).is_file():
             raise ArtifactError(f"expected {onnx_name} in {folder}, found no such file: retrain with `make train`")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = (
-            threads or int(os.environ.get("SOI_ONNX_THREADS", "0")) or min(os.cpu_count() or 1, 4)
-        )
+        options.intra_op_num_threads = threads or onnx_threads()
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         session = ort.InferenceSession(str(folder / onnx_name), options, providers=["CPUExecutionProvider"])

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from model import __version__
 from model.errors import ArtifactError
+from model.transformer_scorer import onnx_threads
 from serving.auth import KeyCache
 from serving.batching import ScoringBatcher
 from serving.case_setup import install_cases
@@ -43,7 +44,9 @@ Reviewers can also use the review page at `/review` (sign in with a reviewer key
 
 def _load_model(app: FastAPI, settings: Settings) -> None:
     try:
-        app.state.predictor = load_predictor(settings.model_path, max_read_ms=settings.max_read_ms)
+        app.state.predictor = load_predictor(
+            settings.model_path, max_read_ms=settings.max_read_ms, threads=onnx_threads(settings.workers)
+        )
     except ArtifactError as exc:
         log.error("no model loaded, scoring will answer 503: %s", exc)
         return
@@ -89,6 +92,7 @@ def create_app(settings: Settings, *, freeze_heap: bool = False) -> FastAPI:
             model_path=settings.model_path,
             poll_s=settings.reload_poll_s,
             max_read_ms=settings.max_read_ms,
+            threads=onnx_threads(settings.workers),  # the workers share the machine's cores
             freeze_heap=freeze_heap,
         )
         follower.start()

@@ -24,14 +24,15 @@ from serving.storage.reloads import latest_reload_id, record_reload
 log = logging.getLogger("soi.serving")
 
 
-def load_predictor(model_path: str, *, max_read_ms: float) -> Predictor:
-    """Load a model and score one listing with it; ``ArtifactError`` for any failure of either.
+def load_predictor(model_path: str, *, max_read_ms: float, threads: int | None = None) -> Predictor:
+    """Load a model and score one listing with it; ``ArtifactError`` for any failure of either. ``threads``:
+    onnxruntime's threads in this process (default ``model.transformer_scorer.onnx_threads()``).
 
     Loading reads files that may be truncated or hand-edited (safetensors, skops, ONNX, JSON): whatever error their
     readers raise means "this model cannot be served", so every one of them becomes an ``ArtifactError``.
     """
     try:
-        predictor = replace(Predictor.load(model_path), max_read_ms=max_read_ms)
+        predictor = replace(Predictor.load(model_path, threads=threads), max_read_ms=max_read_ms)
         predictor.warm_up()
     except ArtifactError:
         raise
@@ -51,9 +52,11 @@ class ModelFollower:
         model_path: str,
         poll_s: float,
         max_read_ms: float,
+        threads: int | None = None,
         freeze_heap: bool = False,
     ) -> None:
         self.state = state
+        self.threads = threads
         self.freeze_heap = freeze_heap
         self.db = db
         self.model_path = model_path
@@ -67,7 +70,7 @@ class ModelFollower:
     def reload(self) -> tuple[Predictor, Predictor | None]:
         """Load the model ``current`` points to and swap it in; raises ``ArtifactError`` and keeps the old one."""
         with self._lock:  # two reloads at once would load twice for nothing
-            new = load_predictor(self.model_path, max_read_ms=self.max_read_ms)
+            new = load_predictor(self.model_path, max_read_ms=self.max_read_ms, threads=self.threads)
             old = self.state.predictor  # type: ignore[attr-defined]
             self.state.predictor = new  # type: ignore[attr-defined]
             if self.freeze_heap:

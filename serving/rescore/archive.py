@@ -172,7 +172,7 @@ class ShardScorer:
     """One worker: the model loaded once, scoring whole shards into their Parquet files."""
 
     def __init__(self, *, model_dir: str, batch_size: int, max_description_chars: int, max_read_ms: float) -> None:
-        self.predictor = load_predictor(model_dir, max_read_ms=max_read_ms)
+        self.predictor = load_predictor(model_dir, max_read_ms=max_read_ms, threads=1)  # an actor holds one CPU
         self.batch_size = batch_size
         self.max_description_chars = max_description_chars
         self.listings = 0

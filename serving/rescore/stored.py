@@ -73,7 +73,7 @@ class StoredRescorer:
     """One worker: the model loaded once, a database handle, and a page → score → write loop body."""
 
     def __init__(self, *, model_dir: str, database_url: str, max_description_chars: int, max_read_ms: float) -> None:
-        self.predictor = load_predictor(model_dir, max_read_ms=max_read_ms)
+        self.predictor = load_predictor(model_dir, max_read_ms=max_read_ms, threads=1)  # an actor holds one CPU
         self.db = Database(get_settings(database_url=database_url))
         self.max_description_chars = max_description_chars
         self.listings = 0

@@ -16,7 +16,7 @@ from model.errors import ArtifactError
 from model.predictor import Predictor
 from model.schema import Listing
 from model.transformer_input import TextEncoder, dense_features, length_sorted_batches, transformer_text
-from model.transformer_scorer import TransformerScorer, input_config_of
+from model.transformer_scorer import MAX_ONNX_THREADS, TransformerScorer, input_config_of, onnx_threads
 from tests.conftest import TINY_ITEMS
 from training.train import TrainResult
 
@@ -188,3 +188,15 @@ def test_the_served_ensemble_reads_with_the_transformer_only_what_the_linear_sco
     read.clear()
     np.testing.assert_allclose(predictor.predict_proba(listings)[:, :-1], linear, atol=1e-9)
     assert read == []
+
+
+def test_onnx_threads_share_the_cores_among_the_scoring_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOI_ONNX_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert onnx_threads() == MAX_ONNX_THREADS  # one process: up to the cap
+    assert onnx_threads(2) == 4 and onnx_threads(4) == 2 and onnx_threads(8) == 1
+    assert onnx_threads(16) == 1  # more processes than cores: one thread each, never none
+    monkeypatch.setattr("os.cpu_count", lambda: None)
+    assert onnx_threads(2) == 1
+    monkeypatch.setenv("SOI_ONNX_THREADS", "3")  # the operator's setting wins
+    assert onnx_threads(8) == 3
