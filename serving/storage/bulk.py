@@ -81,9 +81,9 @@ def upsert_returning(
     and an update would take three."""
     if not rows:
         return []
-    table = row_class.__table__
     if session.get_bind().dialect.name != "postgresql":
-        return _upsert_returning_sqlite(session, table, rows, conflict, update=update, returning=returning)
+        return _upsert_returning_sqlite(session, row_class, rows, conflict, update=update, returning=returning)
+    table = row_class.__table__
     quote = session.get_bind().dialect.identifier_preparer.quote
     assignments = ", ".join(f"{quote(name)} = EXCLUDED.{quote(name)}" for name in update)
     statement, params = _unnest_insert(
@@ -117,7 +117,7 @@ def update_rows(session: Session, row_class: type, rows: list[dict[str, Any]], k
 
 def _upsert_returning_sqlite(
     session: Session,
-    table: Table,
+    row_class: type,
     rows: list[dict[str, Any]],
     conflict: list[str],
     *,
@@ -126,7 +126,8 @@ def _upsert_returning_sqlite(
 ) -> list[tuple[Any, ...]]:
     """SQLite: insert what is missing, update the rest, read back (three executemany-sized statements: SQLite's
     own ``RETURNING`` takes SQLAlchemy's row-by-row path, slower here than all three)."""
-    session.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
+    insert_ignore(session, row_class, rows, conflict)
+    table = row_class.__table__
     match = and_(*(table.c[name] == bindparam(f"key_{name}") for name in conflict))
     session.execute(
         table.update().where(match).values({name: bindparam(f"new_{name}") for name in update}),

@@ -288,7 +288,7 @@ def link_listings(
         for i, operator_id in _near_duplicate_edges(session, fingerprints, operators):
             unions.union(operators[i], operator_id)
         moved = _merge(session, unions)
-        own -= {o for group in unions.groups() for o in group}
+        own -= moved.keys() | set(moved.values())  # every operator of a merged group: merged away or into
         touched = {moved.get(o, o) for o in touched | set(unions.parent)}
         for h in sorted(became_common):
             split = split_operator(session, moved.get(rows[h].operator_id, rows[h].operator_id), now=now)
