@@ -23,9 +23,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Annotated, Any
-
-from fastapi import Depends, Request
+from typing import Any
 
 from model.predictor import Predictor
 from model.schema import Listing
@@ -172,11 +170,3 @@ def _settle(job: ScoreJob, outcome: StoredScore | BaseException) -> None:
         job.future.set_exception(outcome)
     else:
         job.future.set_result(outcome)
-
-
-async def get_batcher(request: Request) -> ScoringBatcher:
-    """This app's scoring batcher."""
-    return request.app.state.batcher
-
-
-BatcherDep = Annotated[ScoringBatcher, Depends(get_batcher)]

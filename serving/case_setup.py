@@ -3,7 +3,7 @@ scoring calls at ingest, and the evidence signer."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 
@@ -28,12 +28,10 @@ def install_cases(app: FastAPI, settings: Settings) -> None:
     app.state.evidence_signer = EvidenceSigner(resolve_secret(settings, "evidence_key"))
 
 
-async def optional_linker(request: Request) -> CaseLinker | None:
-    """The linker scoring uses at ingest, or None when linking is turned off (``SOI_LINKING=0``)."""
-    return request.app.state.case_linker if request.app.state.settings.linking else None
-
-
-OptionalLinkerDep = Annotated[CaseLinker | None, Depends(optional_linker)]
+def ingest_linker(state: Any) -> CaseLinker | None:
+    """The linker scoring uses at ingest from an app's ``state``, or None when linking is turned off
+    (``SOI_LINKING=0``)."""
+    return state.case_linker if state.settings.linking else None
 
 
 async def get_linker(request: Request) -> CaseLinker:

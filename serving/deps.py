@@ -1,9 +1,11 @@
-"""FastAPI dependencies shared by the routes: the model, the database, the settings, the raw body, and the caller
-(``authenticate``: a valid key; ``require``: a key of one of the route's roles; ``CrawlerDep`` and the others).
+"""FastAPI dependencies shared by the routes: the model, the database, the settings, the raw body, the scoring
+routes' context (all of these a scoring route works with, in one dependency), and the caller (``authenticate``: a
+valid key; ``require``: a key of one of the route's roles; ``CrawlerDep`` and the others).
 The size limits on bodies and pages are ``serving.limits``; the review page's sign-in check ``serving.ui.pages``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -12,6 +14,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from model.predictor import Predictor
 from serving.auth import DEV_PRINCIPAL, Principal
+from serving.batching import ScoringBatcher
+from serving.case_linker import CaseLinker
+from serving.case_setup import ingest_linker
 from serving.errors import Forbidden, ServiceUnavailable, Unauthorized
 from serving.roles import admitted
 from serving.settings import Settings
@@ -19,16 +24,21 @@ from serving.storage.api_keys import find_api_key, hash_key
 from serving.storage.db import Database
 
 
-async def get_predictor(request: Request) -> Predictor:
-    """The Predictor now served, or ``ServiceUnavailable`` (503) when there is none.
+def served_predictor(state: Any) -> Predictor:
+    """The Predictor an app's ``state`` serves now, or ``ServiceUnavailable`` (503) when there is none.
 
     A request holds on to the Predictor it got here, so a reload swapping ``app.state.predictor`` never
     changes the model under a request in flight.
     """
-    predictor = request.app.state.predictor
+    predictor = state.predictor
     if predictor is None:
         raise ServiceUnavailable("no model is loaded; train one with `make train` and restart or reload")
     return predictor
+
+
+async def get_predictor(request: Request) -> Predictor:
+    """The Predictor now served (``served_predictor``), taken once for the request."""
+    return served_predictor(request.app.state)
 
 
 async def get_database(request: Request) -> Database:
@@ -57,6 +67,37 @@ PredictorDep = Annotated[Predictor, Depends(get_predictor)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 RawJsonDep = Annotated[Any, Depends(get_raw_json)]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringContext:
+    """What a scoring route works with, read from the app once per request: the model it took, the app's batcher,
+    the case linker ingest uses (None when linking is off), the database and the settings.
+
+    One dependency rather than one each, because the crawler's every listing pays FastAPI's bookkeeping per
+    dependency (a cache key, a recursive solve), which costs far more than reading these from ``app.state``.
+    """
+
+    predictor: Predictor
+    batcher: ScoringBatcher
+    linker: CaseLinker | None
+    db: Database
+    settings: Settings
+
+
+async def scoring_context(request: Request) -> ScoringContext:
+    """The scoring context, or ``ServiceUnavailable`` (503) when no model is loaded (``served_predictor``)."""
+    state = request.app.state
+    return ScoringContext(
+        predictor=served_predictor(state),
+        batcher=state.batcher,
+        linker=ingest_linker(state),
+        db=state.db,
+        settings=state.settings,
+    )
+
+
+ScoringContextDep = Annotated[ScoringContext, Depends(scoring_context)]
 
 
 bearer = HTTPBearer(auto_error=False, description="An API key made by `make key ROLE=crawler|reviewer|lead|admin`.")

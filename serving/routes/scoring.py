@@ -7,9 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from serving.batching import BatcherDep
-from serving.case_setup import OptionalLinkerDep
-from serving.deps import CallerDep, CrawlerDep, DatabaseDep, PredictorDep, RawJsonDep, SettingsDep
+from serving.deps import CallerDep, CrawlerDep, PredictorDep, RawJsonDep, ScoringContextDep, SettingsDep
 from serving.limits import BatchBody, ListingBody
 from serving.schemas import StoredBatchResponse, StoredScore, error_responses
 from serving.scoring import score_and_store
@@ -51,10 +49,8 @@ def model_info(predictor: PredictorDep, settings: SettingsDep, _caller: CallerDe
 @router.post("/v1/score", response_model=StoredScore)
 async def score(
     raw: RawJsonDep,
-    predictor: PredictorDep,
-    batcher: BatcherDep,
+    context: ScoringContextDep,
     _caller: CrawlerDep,
-    linker: OptionalLinkerDep,
     listing: ListingBody,  # last, as a body is checked after every other dependency (the caller's key first)
     dry_run: DryRun = False,
 ) -> Response:
@@ -62,7 +58,9 @@ async def score(
 
     Concurrent requests are scored and stored together (``serving.batching``), each answered with its own result.
     """
-    result = await batcher.score(listing, raw, predictor=predictor, linker=linker, dry_run=dry_run)
+    result = await context.batcher.score(
+        listing, raw, predictor=context.predictor, linker=context.linker, dry_run=dry_run
+    )
     headers = {} if result.stored_listing_id is None else {"X-Soi-Listing-Id": str(result.stored_listing_id)}
     return _json(result, headers)
 
@@ -70,11 +68,8 @@ async def score(
 @router.post("/v1/score/batch", response_model=StoredBatchResponse)
 def score_batch(
     raw: RawJsonDep,
-    predictor: PredictorDep,
-    db: DatabaseDep,
-    settings: SettingsDep,
+    context: ScoringContextDep,
     _caller: CrawlerDep,
-    linker: OptionalLinkerDep,
     request_body: BatchBody,
     dry_run: DryRun = False,
 ) -> Response:
@@ -84,6 +79,12 @@ def score_batch(
     if len(raws) != len(listings):
         raws = [None] * len(listings)
     results = score_and_store(
-        listings, raws, predictor=predictor, db=db, settings=settings, dry_run=dry_run, linker=linker
+        listings,
+        raws,
+        predictor=context.predictor,
+        db=context.db,
+        settings=context.settings,
+        dry_run=dry_run,
+        linker=context.linker,
     )
     return _json(StoredBatchResponse.model_construct(results=results))
