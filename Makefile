@@ -19,7 +19,7 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-hostile bench-review bench-team bench-cases bench-cases-speed verify-evidence score serve migrate key export-reviews retrain drift rescore bench-rescore test lint format data clean
+.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-hostile bench-review bench-team bench-cases bench-cases-speed bench-reposts verify-evidence score serve migrate key export-reviews retrain drift rescore bench-rescore test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest, dev tools too)
 install: $(STAMP)
@@ -144,6 +144,11 @@ bench-rescore: $(SCALE_STAMP) $(MODELS)/current
 ## bench-cases: linkage quality on a generated world of operators mixed into real listings -> reports/bench_cases.json
 bench-cases: $(STAMP)
 	$(PY) scripts/bench_cases.py --out reports/bench_cases.json
+
+## bench-reposts: what linking costs as operators post the same texts again and again (the bench listings stored
+##                round after round with new ids; SQLite, and PostgreSQL with PG_URL=…) -> reports/bench_reposts.json
+bench-reposts: $(STAMP) $(MODELS)/current
+	$(PY) scripts/bench_reposts.py --model $(MODELS) --out reports/bench_reposts.json $(if $(PG_URL),--pg-url "$(PG_URL)",)
 
 ## bench-cases-speed: linking cost per listing with 1,000,000 listings stored (SQLite; PostgreSQL with PG_URL=...)
 bench-cases-speed: $(STAMP)

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from model.near_duplicates import is_near_duplicate, signature_bands
@@ -45,6 +45,7 @@ from serving.storage.models import ListingRow
 
 LINK_LOCK_KEY = 0x50_1C_A5E5  # the advisory lock of the linking step (PostgreSQL)
 CANDIDATES_PER_OPERATOR = 3  # near-duplicate candidates verified per candidate operator, most shared bands first
+MEMBERS_PER_OPERATOR = CANDIDATES_PER_OPERATOR  # listings of one operator read per LSH bucket (``_bucket_members``)
 
 
 def _link_new_listings(
@@ -147,24 +148,34 @@ def _relink_changed(
 
 
 def _bucket_members(session: Session, buckets: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
-    """bucket -> [(listing, its operator)]: the listings in the buckets, then their operators (two index look-ups;
-    one join would hash all of ``listing_links`` where the tables are small)."""
-    pairs: list[tuple[int, int]] = []
-    for chunk in chunks(buckets):
-        statement = select(LshBucketRow.bucket, LshBucketRow.listing_id).where(
-            any_of(session, LshBucketRow.bucket, chunk)
-        )
-        pairs.extend(session.execute(statement).tuples().all())
-    operator_of: dict[int, int] = {}
-    for chunk in chunks(sorted({listing_id for _, listing_id in pairs})):
-        statement = select(ListingLinkRow.listing_id, ListingLinkRow.operator_id).where(
-            any_of(session, ListingLinkRow.listing_id, chunk)
-        )
-        operator_of.update(session.execute(statement).tuples().all())
+    """bucket -> [(listing, its operator)]: of each operator in a bucket, its ``MEMBERS_PER_OPERATOR`` oldest
+    listings there.
+
+    An operator that posts one text again and again fills that text's buckets with its copies; reading them all
+    made each new copy cost more than the last. Every operator in a bucket is still a candidate, and only
+    ``CANDIDATES_PER_OPERATOR`` of its listings are ever verified, so a few per bucket are all linking needs (the
+    oldest, as the candidates' order prefers). The database ranks them; Python reads at most that many per operator.
+    """
     members: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for bucket, listing_id in pairs:
-        if listing_id in operator_of:
-            members[bucket].append((listing_id, operator_of[listing_id]))
+    for chunk in chunks(buckets):
+        ranked = (
+            select(
+                LshBucketRow.bucket,
+                LshBucketRow.listing_id,
+                ListingLinkRow.operator_id,
+                func.row_number()
+                .over(partition_by=(LshBucketRow.bucket, ListingLinkRow.operator_id), order_by=LshBucketRow.listing_id)
+                .label("rank"),
+            )
+            .join(ListingLinkRow, ListingLinkRow.listing_id == LshBucketRow.listing_id)
+            .where(any_of(session, LshBucketRow.bucket, chunk))
+            .subquery()
+        )
+        statement = select(ranked.c.bucket, ranked.c.listing_id, ranked.c.operator_id).where(
+            ranked.c.rank <= MEMBERS_PER_OPERATOR
+        )
+        for bucket, listing_id, operator_id in session.execute(statement).tuples():
+            members[bucket].append((listing_id, operator_id))
     return members
 
 

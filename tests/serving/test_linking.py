@@ -14,6 +14,7 @@ from serving.storage.case_tables import IdentifierRow, ListingLinkRow, LshBucket
 from serving.storage.cases import resolve_case
 from serving.storage.components import refresh_operators
 from serving.storage.db import Database
+from serving.storage.linking import MEMBERS_PER_OPERATOR, _bucket_members
 from serving.storage.listings import ScoredListing
 from serving.storage.models import ListingRow, utc_now
 
@@ -131,6 +132,39 @@ def test_a_split_keeps_near_duplicate_texts_together(database: Database, linker:
     operators = operators_of(database)
     assert operators["s1"] == operators["s2"]  # the near-duplicate text still links these two
     assert len({operators[f"s{n}"] for n in range(1, 6)}) == 4
+
+
+def test_an_operator_reposting_one_text_is_read_a_few_listings_per_bucket(
+    database: Database, linker: CaseLinker
+) -> None:
+    # six sellers post one text: one operator, six listings in each of the text's buckets. A bucket lookup reads
+    # its MEMBERS_PER_OPERATOR oldest (a new copy costs the same as the second did), yet no operator is missed
+    copies = [{"id": f"c{n}", "platform": "facebook", "title": "Bóng cười", "description": POST,
+               "seller": {"id": f"shop-{n}"}} for n in range(6)]  # fmt: skip
+    store(database, linker, copies[:2])
+    store(database, linker, copies[2:])
+    store(database, linker, [{"id": "lone", "platform": "tiki", "title": "Máy hút bụi", "description": OTHER}])
+    buckets, _ = bands_stored(database, "c0")
+    ids = _listing_ids(database)
+    shared = min(buckets)
+    with database.write() as session:  # the other text shares one band with the copies, as a chance match would
+        session.add(LshBucketRow(bucket=shared, listing_id=ids["lone"]))
+    with database.read() as session:
+        members = _bucket_members(session, sorted(buckets))
+    operators = operators_of(database)
+    copy_operator = operators["c0"]
+    assert len({operators[f"c{n}"] for n in range(6)}) == 1
+    oldest = sorted(ids[f"c{n}"] for n in range(6))[:MEMBERS_PER_OPERATOR]
+    for bucket in buckets:
+        assert sorted(m for m in members[bucket] if m[1] == copy_operator) == [(i, copy_operator) for i in oldest]
+    assert (ids["lone"], operators["lone"]) in members[shared]
+    store(database, linker, [{**copies[0], "id": "c6", "seller": {"id": "shop-6"}}])
+    assert operators_of(database)["c6"] == copy_operator
+
+
+def _listing_ids(db: Database) -> dict[str, int]:
+    with db.read() as session:
+        return dict(session.execute(select(ListingRow.external_id, ListingRow.id)).tuples().all())
 
 
 def _operator_rows(db: Database) -> dict[int, dict]:
