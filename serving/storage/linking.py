@@ -148,33 +148,24 @@ def _relink_changed(
 
 
 def _bucket_members(session: Session, buckets: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
-    """bucket -> [(listing, its operator)]: of each operator in a bucket, its ``MEMBERS_PER_OPERATOR`` oldest
-    listings there.
-
-    An operator that posts one text again and again fills that text's buckets with its copies; reading them all
-    made each new copy cost more than the last. Every operator in a bucket is still a candidate, and only
-    ``CANDIDATES_PER_OPERATOR`` of its listings are ever verified, so a few per bucket are all linking needs (the
-    oldest, as the candidates' order prefers). The database ranks them; Python reads at most that many per operator.
-    """
+    """bucket -> [(listing, its operator)]: the ``MEMBERS_PER_OPERATOR`` oldest listings of each operator in a bucket
+    (ranked in the database), so that an operator's hundredth copy of one text costs what its second did; only
+    ``CANDIDATES_PER_OPERATOR`` of an operator's listings are ever verified (docs/decisions.md)."""
     members: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    rank = func.row_number().over(
+        partition_by=(LshBucketRow.bucket, ListingLinkRow.operator_id), order_by=LshBucketRow.listing_id
+    )
     for chunk in chunks(buckets):
         ranked = (
-            select(
-                LshBucketRow.bucket,
-                LshBucketRow.listing_id,
-                ListingLinkRow.operator_id,
-                func.row_number()
-                .over(partition_by=(LshBucketRow.bucket, ListingLinkRow.operator_id), order_by=LshBucketRow.listing_id)
-                .label("rank"),
-            )
+            select(LshBucketRow.bucket, LshBucketRow.listing_id, ListingLinkRow.operator_id, rank.label("rank"))
             .join(ListingLinkRow, ListingLinkRow.listing_id == LshBucketRow.listing_id)
             .where(any_of(session, LshBucketRow.bucket, chunk))
             .subquery()
         )
-        statement = select(ranked.c.bucket, ranked.c.listing_id, ranked.c.operator_id).where(
+        kept = select(ranked.c.bucket, ranked.c.listing_id, ranked.c.operator_id).where(
             ranked.c.rank <= MEMBERS_PER_OPERATOR
         )
-        for bucket, listing_id, operator_id in session.execute(statement).tuples():
+        for bucket, listing_id, operator_id in session.execute(kept).tuples():
             members[bucket].append((listing_id, operator_id))
     return members
 
