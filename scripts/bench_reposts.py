@@ -16,7 +16,9 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -26,40 +28,51 @@ from serve_process import wipe_postgresql
 from model.predictor import Predictor
 from serving.case_linker import CaseLinker
 from serving.case_setup import build_linker
-from serving.settings import get_settings
+from serving.scoring import score_and_store
+from serving.settings import Settings, get_settings
 from serving.storage.db import Database
-from serving.storage.listings import ScoredListing, store_scored
 from serving.storage.migrate import upgrade_database
-from serving.storage.models import utc_now
 from training.bench_serving_speed import bench_listings
 
 BATCH = 64
 
 
-def store_round(db: Database, predictor: Predictor, linker: CaseLinker, listings: list, round_: int) -> dict:
-    """Store one copy of every listing (ids of this round), 64 a batch, as ``store_and_link`` does; CPU per listing,
-    all of it (scoring, fingerprints, storing, linking) and linking alone."""
-    linking = 0.0
+@dataclass(frozen=True)
+class TimedLinker(CaseLinker):
+    """The API's linker, adding up the CPU its ``link`` (in the storing transaction) takes."""
+
+    spent_s: list[float] = field(default_factory=lambda: [0.0])
+
+    @classmethod
+    def of(cls, linker: CaseLinker) -> TimedLinker:
+        return cls(**{f.name: getattr(linker, f.name) for f in fields(CaseLinker)})
+
+    def link(self, *args: Any, **kwargs: Any) -> set[int]:
+        begun = time.thread_time()
+        try:
+            return super().link(*args, **kwargs)
+        finally:
+            self.spent_s[0] += time.thread_time() - begun
+
+
+def store_round(
+    db: Database, settings: Settings, predictor: Predictor, linker: TimedLinker, listings: list, round_: int
+) -> dict:
+    """Store one copy of every listing (ids of this round), 64 a batch, as the API's scoring routes do
+    (``score_and_store``); CPU per listing, all of it (scoring, fingerprints, storing, linking) and linking alone."""
+    linker.spent_s[0] = 0.0
     database_begun = postgres_cpu_s(db) if db.engine.dialect.name == "postgresql" else None
     begun, wall = time.thread_time(), time.perf_counter()
     for start in range(0, len(listings), BATCH):
         batch = [
             listing.model_copy(update={"id": f"r{round_}-{listing.id}"}) for listing in listings[start : start + BATCH]
         ]
-        scores = predictor.score(batch)
-        items = [
-            ScoredListing(raw=listing.model_dump(mode="json"), listing=listing, score=score)
-            for listing, score in zip(batch, scores, strict=True)
-        ]
-        fingerprints = linker.fingerprint(batch)
-        with db.write() as session:
-            stored = store_scored(session, items, thresholds=predictor.thresholds, now=utc_now())
-            linked = time.thread_time()
-            linker.link(session, stored.ids, fingerprints, stored)
-            linking += time.thread_time() - linked
+        score_and_store(
+            batch, [None] * len(batch), predictor=predictor, db=db, settings=settings, dry_run=False, linker=linker
+        )
     cpu, wall = time.thread_time() - begun, time.perf_counter() - wall
     result = {"round": round_, "cpu_ms_per_listing": 1000 * cpu / len(listings),
-              "linking_cpu_ms_per_listing": 1000 * linking / len(listings),
+              "linking_cpu_ms_per_listing": 1000 * linker.spent_s[0] / len(listings),
               "wall_ms_per_listing": 1000 * wall / len(listings)}  # fmt: skip
     if database_begun is not None:
         result["database_cpu_ms_per_listing"] = 1000 * (postgres_cpu_s(db) - database_begun) / len(listings)
@@ -72,12 +85,13 @@ def run(database_url: str, rounds: int, model: str) -> list[dict]:
     db = Database(settings)
     upgrade_database(db.engine)
     predictor = Predictor.load(model, served="linear")
-    linker = build_linker(settings)  # as the API builds it (the identifier key from SOI_IDENTIFIER_KEY or its file)
+    # as the API builds it (the identifier key from SOI_IDENTIFIER_KEY or its file)
+    linker = TimedLinker.of(build_linker(settings))
     listings, source = bench_listings()
     print(f"{len(listings)} listings ({source}) per round, {database_url.split(':')[0]}", flush=True)
     results = []
     for round_ in range(rounds):
-        results.append(store_round(db, predictor, linker, listings, round_))
+        results.append(store_round(db, settings, predictor, linker, listings, round_))
         print(json.dumps(results[-1]), flush=True)
     db.dispose()
     return results

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from model.contacts import Identifier
 from model.identifiers import extract_identifiers, identifier_hash
-from model.near_duplicates import TextFingerprint, fingerprint_text, fingerprint_texts
+from model.near_duplicates import TextFingerprint, fingerprint_texts
 from model.schema import Listing
 
 
@@ -32,17 +32,15 @@ def seller_key(listing: Listing) -> str | None:
 
 
 def fingerprint_listing(listing: Listing, *, key: bytes, stop: frozenset[str] | None = None) -> ListingFingerprint:
-    """Identifiers (hashed with ``key``) and text fingerprint of a listing; pure CPU, done before storing."""
-    found = extract_identifiers(listing)
-    return ListingFingerprint(
-        _identifier_hashes(found, key), seller_key(listing) or "", fingerprint_text(listing, found, stop)
-    )
+    """``fingerprint_listings`` of one listing."""
+    return fingerprint_listings([listing], key=key, stop=stop)[0]
 
 
 def fingerprint_listings(
     listings: Sequence[Listing], *, key: bytes, stop: frozenset[str] | None = None
 ) -> list[ListingFingerprint]:
-    """``fingerprint_listing`` of each listing, the texts' MinHash signatures computed for the batch at once."""
+    """Identifiers (hashed with ``key``) and text fingerprint of each listing, the texts' MinHash signatures
+    computed for the batch at once; pure CPU, done before storing."""
     found = [extract_identifiers(listing) for listing in listings]
     texts = fingerprint_texts(listings, found, stop)
     return [

@@ -1,7 +1,7 @@
 """Linking stored listings into operators, incrementally, in the transaction that stores a scored batch.
 
 Each listing's identifiers (keyed hashes) and text fingerprint are computed before the transaction
-(``fingerprint_listing``, CPU only); ``link_listings`` then, in a few set-based statements per batch:
+(``fingerprint_listings``, CPU only); ``link_listings`` then, in a few set-based statements per batch:
 
 1. founds an operator for each new listing (its id is the listing's id) and records its link row;
 2. indexes its identifiers; an identifier found on listings of more than ``max_sellers`` different sellers
