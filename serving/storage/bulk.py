@@ -78,12 +78,23 @@ def upsert_returning(
 ) -> list[tuple[Any, ...]]:
     """INSERT … ON CONFLICT DO UPDATE SET the ``update`` columns to the values sent, RETURNING ``returning`` of
     every row given, inserted or already there (in no particular order): one statement where an insert, a look-up
-    and an update would take three."""
+    and an update would take three.
+
+    SQLite takes those three (executemany-sized statements): its own ``RETURNING`` goes through SQLAlchemy's
+    row-by-row path, slower there than all three.
+    """
     if not rows:
         return []
-    if session.get_bind().dialect.name != "postgresql":
-        return _upsert_returning_sqlite(session, row_class, rows, conflict, update=update, returning=returning)
     table = row_class.__table__
+    if session.get_bind().dialect.name != "postgresql":
+        insert_ignore(session, row_class, rows, conflict)
+        update_rows(session, row_class, [{n: row[n] for n in (*conflict, *update)} for row in rows], conflict)
+        keys = [tuple(row[name] for name in conflict) for row in rows]
+        columns = [table.c[name] for name in returning]
+        found: list[tuple[Any, ...]] = []
+        for chunk in chunks(keys):
+            found += session.execute(select(*columns).where(tuple_(*(table.c[n] for n in conflict)).in_(chunk))).all()
+        return [tuple(row) for row in found]
     quote = session.get_bind().dialect.identifier_preparer.quote
     assignments = ", ".join(f"{quote(name)} = EXCLUDED.{quote(name)}" for name in update)
     statement, params = _unnest_insert(
@@ -92,53 +103,30 @@ def upsert_returning(
     return [tuple(row) for row in session.connection().exec_driver_sql(statement, params)]
 
 
-def update_rows(session: Session, row_class: type, rows: list[dict[str, Any]], key: str = "id") -> None:
-    """Update rows by ``key``, each row giving the same columns: one executemany (SQLite), or one
-    ``UPDATE … FROM unnest(one array per column)`` (PostgreSQL, see ``_column_arrays``)."""
+def update_rows(session: Session, row_class: type, rows: list[dict[str, Any]], key: str | Sequence[str] = "id") -> None:
+    """Update rows by ``key`` (a column, or several that together name a row), each row giving the same columns:
+    one executemany (SQLite), or one ``UPDATE … FROM unnest(one array per column)`` (PostgreSQL, see
+    ``_column_arrays``)."""
     if not rows:
         return
     table = row_class.__table__
+    keys = [key] if isinstance(key, str) else list(key)
     if session.get_bind().dialect.name != "postgresql":
         renamed = [{f"new_{name}": value for name, value in row.items()} for row in rows]
-        values = {name: bindparam(f"new_{name}") for name in rows[0] if name != key}
-        session.execute(table.update().where(table.c[key] == bindparam(f"new_{key}")).values(values), renamed)
+        values = {name: bindparam(f"new_{name}") for name in rows[0] if name not in keys}
+        match = and_(*(table.c[name] == bindparam(f"new_{name}") for name in keys))
+        session.execute(table.update().where(match).values(values), renamed)
         return
     names = list(rows[0])
     params, arrays = _column_arrays(session, table, names, rows)
     quote = session.get_bind().dialect.identifier_preparer.quote
-    assignments = ", ".join(f"{quote(name)} = new.{quote(name)}" for name in names if name != key)
+    assignments = ", ".join(f"{quote(name)} = new.{quote(name)}" for name in names if name not in keys)
+    match = " AND ".join(f"{quote(table.name)}.{quote(name)} = new.{quote(name)}" for name in keys)
     statement = (
         f"UPDATE {quote(table.name)} SET {assignments} "
-        f"FROM unnest({', '.join(arrays)}) AS new({', '.join(quote(name) for name in names)}) "
-        f"WHERE {quote(table.name)}.{quote(key)} = new.{quote(key)}"
+        f"FROM unnest({', '.join(arrays)}) AS new({', '.join(quote(name) for name in names)}) WHERE {match}"
     )
     session.connection().exec_driver_sql(statement, params)
-
-
-def _upsert_returning_sqlite(
-    session: Session,
-    row_class: type,
-    rows: list[dict[str, Any]],
-    conflict: list[str],
-    *,
-    update: list[str],
-    returning: list[str],
-) -> list[tuple[Any, ...]]:
-    """SQLite: insert what is missing, update the rest, read back (three executemany-sized statements: SQLite's
-    own ``RETURNING`` takes SQLAlchemy's row-by-row path, slower here than all three)."""
-    insert_ignore(session, row_class, rows, conflict)
-    table = row_class.__table__
-    match = and_(*(table.c[name] == bindparam(f"key_{name}") for name in conflict))
-    session.execute(
-        table.update().where(match).values({name: bindparam(f"new_{name}") for name in update}),
-        [{**{f"key_{n}": row[n] for n in conflict}, **{f"new_{n}": row[n] for n in update}} for row in rows],
-    )
-    keys = [tuple(row[name] for name in conflict) for row in rows]
-    columns = [table.c[name] for name in returning]
-    found: list[tuple[Any, ...]] = []
-    for chunk in chunks(keys):
-        found += session.execute(select(*columns).where(tuple_(*(table.c[n] for n in conflict)).in_(chunk))).all()
-    return [tuple(row) for row in found]
 
 
 def _column_arrays(

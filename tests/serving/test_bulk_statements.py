@@ -1,4 +1,4 @@
-"""The bulk statements of ``serving.storage.db`` (``insert_ignore``, ``upsert_returning``, ``update_rows``,
+"""The bulk statements of ``serving.storage.bulk`` (``insert_ignore``, ``upsert_returning``, ``update_rows``,
 ``any_of``) on both databases: PostgreSQL binds one array per column, SQLite an executemany, and both must store the
 same values."""
 
@@ -64,6 +64,17 @@ def test_update_rows_changes_only_the_rows_and_columns_given(database: Database)
     assert stored[3] == ({"smuggled": 2}, "|", 0.75, True, 1, later)
     assert stored[1] == ({}, "|", 0.5, False, None, later)
     assert stored[2] == stored[4] == ({}, "|", 0.0, False, None, NOW)
+
+
+def test_update_rows_by_several_columns_needs_all_of_them_to_match(database: Database) -> None:
+    with database.write() as session:
+        insert_ignore(session, OperatorRow, [new_operator_row(i, NOW) for i in (1, 2)], ["id"])
+    updates = [{"id": 1, "platforms": "|", "max_risk": 0.9}, {"id": 2, "platforms": "|tiki|", "max_risk": 0.8}]
+    with database.write() as session:
+        update_rows(session, OperatorRow, updates, ["id", "platforms"])  # operator 2's platforms are "|"
+    stored = _stored(database)
+    assert (stored[1][1], stored[1][2]) == ("|", 0.9)
+    assert (stored[2][1], stored[2][2]) == ("|", 0.0)
 
 
 @pytest.mark.parametrize("values", [[], [2], [4, 1, 99], list(range(0, 2000, 2))])
