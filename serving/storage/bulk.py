@@ -3,7 +3,8 @@ update by key, and ``column IN (values)``.
 
 On PostgreSQL each binds one array per column (``unnest``) or one array of values (``= ANY``), so a statement's
 text stays the same whatever the number of rows: psycopg parses it once, and PostgreSQL plans one text. SQLite,
-which is in-process and cheap per statement, gets executemany and ``IN`` lists.
+which is in-process and cheap per statement, gets the driver's executemany and ``IN`` over one JSON array: both skip
+SQLAlchemy's work per row and per value. Neither database applies Python-side column defaults here.
 """
 
 from __future__ import annotations
@@ -12,8 +13,21 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, ColumnElement, Table, and_, any_, bindparam, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    all_,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -32,12 +46,33 @@ def _to_json_text(value: Any) -> str:
 
 
 def any_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(one array)``, whose text stays the same whatever the
-    number of values (see ``_column_arrays``)."""
+    """``column IN (values)`` as one parameter, whose statement text stays the same whatever the number of values:
+    on PostgreSQL ``column = ANY(one array)`` (see ``_column_arrays``), on SQLite ``column IN (SELECT value FROM
+    json_each(one JSON array))`` (see ``_json_values``)."""
     values = list(values)
     if session.get_bind().dialect.name != "postgresql":
-        return column.in_(values)
+        listed = _json_values(values)
+        return column.in_(values) if listed is None else column.in_(listed)
     return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+
+
+def none_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column NOT IN (values)``, as one parameter like ``any_of``; on PostgreSQL ``column <> ALL(one array)``."""
+    values = list(values)
+    if session.get_bind().dialect.name != "postgresql":
+        listed = _json_values(values)
+        return column.not_in(values) if listed is None else column.not_in(listed)
+    return column != all_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+
+
+def _json_values(values: list[Any]) -> Select | None:
+    """SQLite: ``SELECT value FROM json_each(:values)``, the values sent as one JSON array (integers and strings
+    only; None for anything else). SQLAlchemy renders and binds an ``IN`` list's values one by one on every
+    execution, about 5 µs a value (5 ms for a batch's LSH buckets); SQLite parses the array in C, and still
+    looks each value up in the column's index."""
+    if not all(type(value) in (int, str) for value in values):
+        return None
+    return select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(values), String)))
 
 
 def insert_ignore(
@@ -59,8 +94,15 @@ def insert_ignore(
             column = table.c[conflict[0]]
             values = [row[conflict[0]] for row in rows]
             for chunk in chunks(values):
-                before.update(session.execute(select(column).where(column.in_(chunk))).scalars())
-        session.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
+                before.update(session.execute(select(column).where(any_of(session, column, chunk))).scalars())
+        names = _given_columns(table, rows)
+        quote = session.get_bind().dialect.identifier_preparer.quote
+        statement = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
+            f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT ({', '.join(quote(name) for name in conflict)}) "
+            "DO NOTHING"
+        )
+        _execute_many(session, table, statement, names, rows)
         return {row[conflict[0]] for row in rows} - before if report else set()
     statement, params = _unnest_insert(session, table, rows, conflict, returning=conflict[:1] if report else ())
     inserted = session.connection().exec_driver_sql(statement, params)
@@ -111,15 +153,17 @@ def update_rows(session: Session, row_class: type, rows: list[dict[str, Any]], k
         return
     table = row_class.__table__
     keys = [key] if isinstance(key, str) else list(key)
-    if session.get_bind().dialect.name != "postgresql":
-        renamed = [{f"new_{name}": value for name, value in row.items()} for row in rows]
-        values = {name: bindparam(f"new_{name}") for name in rows[0] if name not in keys}
-        match = and_(*(table.c[name] == bindparam(f"new_{name}") for name in keys))
-        session.execute(table.update().where(match).values(values), renamed)
-        return
     names = list(rows[0])
-    params, arrays = _column_arrays(session, table, names, rows)
     quote = session.get_bind().dialect.identifier_preparer.quote
+    if session.get_bind().dialect.name != "postgresql":
+        updated = [name for name in names if name not in keys]
+        statement = (
+            f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(name)} = ?' for name in updated)} "
+            f"WHERE {' AND '.join(f'{quote(name)} = ?' for name in keys)}"
+        )
+        _execute_many(session, table, statement, [*updated, *keys], rows)
+        return
+    params, arrays = _column_arrays(session, table, names, rows)
     assignments = ", ".join(f"{quote(name)} = new.{quote(name)}" for name in names if name not in keys)
     match = " AND ".join(f"{quote(table.name)}.{quote(name)} = new.{quote(name)}" for name in keys)
     statement = (
@@ -127,6 +171,29 @@ def update_rows(session: Session, row_class: type, rows: list[dict[str, Any]], k
         f"FROM unnest({', '.join(arrays)}) AS new({', '.join(quote(name) for name in names)}) WHERE {match}"
     )
     session.connection().exec_driver_sql(statement, params)
+
+
+def _execute_many(session: Session, table: Table, statement: str, names: list[str], rows: list[dict[str, Any]]) -> None:
+    """SQLite: one executemany of the driver's own SQL, each row's ``names`` values in order, through their
+    columns' bind processing, as SQLAlchemy would store them: its own executemany builds each row's parameters
+    one by one, several Python calls a value."""
+    dialect = session.get_bind().dialect
+    columns = []
+    for name in names:
+        process = table.c[name].type.bind_processor(dialect)
+        values = [row[name] for row in rows]
+        columns.append(list(map(process, values)) if process else values)
+    session.connection().exec_driver_sql(statement, list(zip(*columns, strict=True)))
+
+
+def _given_columns(table: Table, rows: list[dict[str, Any]]) -> list[str]:
+    """The columns the rows give (those of the first); every column with a Python-side default must be among them,
+    as statements of the driver's own SQL do not apply defaults."""
+    names = list(rows[0])
+    missing = [c.name for c in table.columns if c.default is not None and c.name not in names]
+    if missing:
+        raise ValueError(f"insert_ignore into {table.name}: give {missing} (their defaults are not applied)")
+    return names
 
 
 def _column_arrays(
@@ -164,10 +231,7 @@ def _unnest_insert(
 ) -> tuple[str, dict[str, list[Any]]]:
     """PostgreSQL: one INSERT … SELECT FROM unnest(one array per column), whatever the number of rows. Python-side
     column defaults are not applied here, so every row must give every column that has one."""
-    names = list(rows[0])
-    missing = [c.name for c in table.columns if c.default is not None and c.name not in names]
-    if missing:
-        raise ValueError(f"insert_ignore into {table.name}: give {missing} (their defaults are not applied)")
+    names = _given_columns(table, rows)
     params, arrays = _column_arrays(session, table, names, rows)
     quote = session.get_bind().dialect.identifier_preparer.quote
     statement = (

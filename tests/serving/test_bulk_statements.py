@@ -1,6 +1,6 @@
 """The bulk statements of ``serving.storage.bulk`` (``insert_ignore``, ``upsert_returning``, ``update_rows``,
-``any_of``) on both databases: PostgreSQL binds one array per column, SQLite an executemany, and both must store the
-same values."""
+``any_of``, ``none_of``) on both databases: PostgreSQL binds one array per column, SQLite runs the driver's
+executemany, and both must store the same values."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from serving.storage.bulk import any_of, insert_ignore, update_rows, upsert_returning
-from serving.storage.case_tables import OperatorRow
+from serving.storage.bulk import any_of, insert_ignore, none_of, update_rows, upsert_returning
+from serving.storage.case_tables import LshBucketRow, OperatorRow
 from serving.storage.components import new_operator_row
 from serving.storage.db import Database
 
@@ -41,9 +41,7 @@ def test_insert_ignore_keeps_the_first_row_and_stores_every_type(database: Datab
 
 def test_insert_ignore_refuses_rows_without_a_defaulted_column(database: Database) -> None:
     row = new_operator_row(1, NOW)
-    del row["flagged_counts"]  # has a Python-side default, which the PostgreSQL statement would not apply
-    if database.dialect != "postgresql":
-        pytest.skip("SQLite's executemany applies the default")
+    del row["flagged_counts"]  # has a Python-side default, which neither database's statement would apply
     with pytest.raises(ValueError, match="flagged_counts"), database.write() as session:
         insert_ignore(session, OperatorRow, [row], ["id"])
 
@@ -78,14 +76,40 @@ def test_update_rows_by_several_columns_needs_all_of_them_to_match(database: Dat
 
 
 @pytest.mark.parametrize("values", [[], [2], [4, 1, 99], list(range(0, 2000, 2))])
-def test_any_of_matches_an_in_list(database: Database, values: list[int]) -> None:
+def test_any_of_and_none_of_match_in_and_not_in_lists(database: Database, values: list[int]) -> None:
     with database.write() as session:
         insert_ignore(session, OperatorRow, [new_operator_row(i, NOW) for i in range(1, 6)], ["id"])
     with database.read() as session:
         found = set(session.scalars(select(OperatorRow.id).where(any_of(session, OperatorRow.id, values))))
+        left = set(session.scalars(select(OperatorRow.id).where(none_of(session, OperatorRow.id, values))))
         texts = set(session.scalars(select(OperatorRow.id).where(any_of(session, OperatorRow.platforms, ["|"]))))
+        both = any_of(session, OperatorRow.id, [1, 2, 3]) & none_of(session, OperatorRow.id, [2])
+        picked = set(session.scalars(select(OperatorRow.id).where(both)))
     assert found == {1, 2, 3, 4, 5} & set(values)
+    assert left == {1, 2, 3, 4, 5} - set(values)
     assert texts == {1, 2, 3, 4, 5}
+    assert picked == {1, 3}
+
+
+def test_any_of_takes_any_text_the_widest_integers_and_values_of_other_types(database: Database) -> None:
+    platforms = {1: '|sho"pee|', 2: "|tiki\\|", 3: "|zalo|", 4: "|hàng giả|", 5: "|'|"}
+    buckets = [2**63 - 1, -(2**63), 12, -7]  # LSH band keys are signed 64-bit
+    with database.write() as session:
+        rows = [new_operator_row(i, NOW) | {"platforms": p} for i, p in platforms.items()]
+        insert_ignore(session, OperatorRow, rows, ["id"])
+        insert_ignore(
+            session, LshBucketRow, [{"bucket": b, "listing_id": 1} for b in buckets], ["bucket", "listing_id"]
+        )
+    wanted = [platforms[1], platforms[2], platforms[4], platforms[5], "12"]
+    with database.read() as session:
+        texts = set(session.scalars(select(OperatorRow.id).where(any_of(session, OperatorRow.platforms, wanted))))
+        keys = any_of(session, LshBucketRow.bucket, [2**63 - 1, -(2**63), 13])
+        found = set(session.scalars(select(LshBucketRow.bucket).where(keys)))
+        # values other than integers and text (here floats) go as an ordinary IN list
+        risks = set(session.scalars(select(OperatorRow.id).where(any_of(session, OperatorRow.max_risk, [0.0, 0.5]))))
+    assert texts == {1, 2, 4, 5}
+    assert found == {2**63 - 1, -(2**63)}
+    assert risks == {1, 2, 3, 4, 5}
 
 
 def test_upsert_returning_inserts_updates_and_returns_every_row(database: Database) -> None:

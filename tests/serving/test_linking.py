@@ -158,6 +158,11 @@ def test_an_operator_reposting_one_text_is_read_a_few_listings_per_bucket(
     for bucket in buckets:
         assert sorted(m for m in members[bucket] if m[1] == copy_operator) == [(i, copy_operator) for i in oldest]
     assert (ids["lone"], operators["lone"]) in members[shared]
+    with database.read() as session:  # listings the caller knows (a batch's new ones) are left out before ranking
+        without = _bucket_members(session, sorted(buckets), [ids["lone"], oldest[0]])
+    assert all(m[0] not in (ids["lone"], oldest[0]) for bucket in buckets for m in without[bucket])
+    next_oldest = sorted(ids[f"c{n}"] for n in range(6))[1 : MEMBERS_PER_OPERATOR + 1]
+    assert sorted(m[0] for m in without[shared]) == next_oldest
     store(database, linker, [{**copies[0], "id": "c6", "seller": {"id": "shop-6"}}])
     assert operators_of(database)["c6"] == copy_operator
 

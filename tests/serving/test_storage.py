@@ -58,6 +58,14 @@ def test_migrations_go_up_and_down(database: Database) -> None:
     assert "reviews" in inspect(database.engine).get_table_names()
 
 
+def test_postgresql_connections_plan_every_statement_and_compile_none(database: Database) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    with database.read() as session:
+        settings = {name: session.execute(text(f"SHOW {name}")).scalar_one() for name in ("jit", "plan_cache_mode")}
+    assert settings == {"jit": "off", "plan_cache_mode": "force_custom_plan"}
+
+
 def test_unchanged_listing_is_stored_once_and_a_changed_one_keeps_both_versions(
     database: Database, predictor: Predictor
 ) -> None:
