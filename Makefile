@@ -19,7 +19,7 @@ ROLE ?=
 # DEV=1 turns authentication off (development only; logged loudly at startup)
 SERVE_ENV := $(if $(DEV),SOI_AUTH_DISABLED=1,)
 
-.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-hostile bench-review bench-team bench-cases bench-cases-speed bench-reposts verify-evidence score serve migrate key export-reviews retrain drift rescore bench-rescore test lint format data clean
+.PHONY: install train eval bench-features bench bench-vispam bench-load bench-fault bench-hostile bench-review bench-team bench-cases bench-cases-speed bench-reposts bench-store verify-evidence score serve migrate key export-reviews retrain drift rescore bench-rescore test lint format data clean
 
 ## install: create .venv and install pinned dependencies (torch 2.13.0 CPU first, then the rest, dev tools too)
 install: $(STAMP)
@@ -149,6 +149,11 @@ bench-cases: $(STAMP)
 ##                round after round with new ids; SQLite, and PostgreSQL with PG_URL=…) -> reports/bench_reposts.json
 bench-reposts: $(STAMP) $(MODELS)/current
 	$(PY) scripts/bench_reposts.py --model $(MODELS) --out reports/bench_reposts.json $(if $(PG_URL),--pg-url "$(PG_URL)",)
+
+## bench-store: CPU of storing (fingerprints, storing, linking) split into a part per transaction and a part per
+##              listing (transactions of 8 and of 64; SQLite, and PostgreSQL with PG_URL=...) -> reports/bench_store.json
+bench-store: $(STAMP) $(MODELS)/current
+	$(PY) scripts/bench_store.py --model $(MODELS) --out reports/bench_store.json $(if $(PG_URL),--pg-url "$(PG_URL)",)
 
 ## bench-cases-speed: linking cost per listing with 1,000,000 listings stored (SQLite; PostgreSQL with PG_URL=...)
 bench-cases-speed: $(STAMP)

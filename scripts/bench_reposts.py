@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from process_cpu import postgres_cpu_s
-from serve_process import wipe_postgresql
+from serve_process import on_each_database, write_report
 
 from model.predictor import Predictor
 from serving.case_linker import CaseLinker
@@ -104,17 +103,8 @@ def main() -> int:
     parser.add_argument("--pg-url", help="an empty PostgreSQL database this benchmark may wipe")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    report = {}
-    with tempfile.TemporaryDirectory() as folder:
-        report["sqlite"] = run(f"sqlite:///{folder}/reposts.db", args.rounds, args.model)
-    if args.pg_url:
-        pg = Database(get_settings().model_copy(update={"database_url": args.pg_url}))
-        wipe_postgresql(pg)
-        pg.dispose()
-        report["postgresql"] = run(args.pg_url, args.rounds, args.model)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2))
+    report = on_each_database(lambda url: run(url, args.rounds, args.model), pg_url=args.pg_url, name="reposts")
+    write_report(report, args.out)
     return 0
 
 

@@ -8,7 +8,9 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,27 @@ def wipe_postgresql(db: Database) -> None:
     with db.engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE")
         connection.exec_driver_sql("CREATE SCHEMA public")
+
+
+def on_each_database(run: Callable[[str], Any], *, pg_url: str | None, name: str) -> dict[str, Any]:
+    """``run(database_url)`` on a throwaway SQLite file, then on the PostgreSQL database at ``pg_url`` (wiped
+    first) if given: {"sqlite": …, "postgresql": …}."""
+    report = {}
+    with tempfile.TemporaryDirectory() as folder:
+        report["sqlite"] = run(f"sqlite:///{folder}/{name}.db")
+    if pg_url:
+        pg = Database(get_settings().model_copy(update={"database_url": pg_url}))
+        wipe_postgresql(pg)
+        pg.dispose()
+        report["postgresql"] = run(pg_url)
+    return report
+
+
+def write_report(report: dict[str, Any], out: Path | None) -> None:
+    """A benchmark's report as JSON at ``out`` (its folder made), when one is given."""
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2))
 
 
 def make_keys(database_url: str, roles: tuple[str, ...]) -> dict[str, str]:
