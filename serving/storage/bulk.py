@@ -96,12 +96,7 @@ def insert_ignore(
             for chunk in chunks(values):
                 before.update(session.execute(select(column).where(any_of(session, column, chunk))).scalars())
         names = _given_columns(table, rows)
-        quote = session.get_bind().dialect.identifier_preparer.quote
-        statement = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
-            f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT ({', '.join(quote(name) for name in conflict)}) "
-            "DO NOTHING"
-        )
+        statement = _insert_sql(session, table, names, f"VALUES ({', '.join(['?'] * len(names))})", conflict)
         _execute_many(session, table, statement, names, rows)
         return {row[conflict[0]] for row in rows} - before if report else set()
     statement, params = _unnest_insert(session, table, rows, conflict, returning=conflict[:1] if report else ())
@@ -186,6 +181,18 @@ def _execute_many(session: Session, table: Table, statement: str, names: list[st
     session.connection().exec_driver_sql(statement, list(zip(*columns, strict=True)))
 
 
+def _insert_sql(
+    session: Session, table: Table, names: list[str], rows_from: str, conflict: list[str], action: str = "DO NOTHING"
+) -> str:
+    """``INSERT INTO table (names) <rows_from> ON CONFLICT (conflict) <action>``, quoted for the session's database
+    (``rows_from``: SQLite's ``VALUES (?, …)`` for an executemany, PostgreSQL's ``SELECT * FROM unnest(…)``)."""
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    return (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) {rows_from} "
+        f"ON CONFLICT ({', '.join(quote(name) for name in conflict)}) {action}"
+    )
+
+
 def _given_columns(table: Table, rows: list[dict[str, Any]]) -> list[str]:
     """The columns the rows give (those of the first); every column with a Python-side default must be among them,
     as statements of the driver's own SQL do not apply defaults."""
@@ -233,12 +240,8 @@ def _unnest_insert(
     column defaults are not applied here, so every row must give every column that has one."""
     names = _given_columns(table, rows)
     params, arrays = _column_arrays(session, table, names, rows)
-    quote = session.get_bind().dialect.identifier_preparer.quote
-    statement = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
-        f"SELECT * FROM unnest({', '.join(arrays)}) "
-        f"ON CONFLICT ({', '.join(quote(name) for name in conflict)}) {action}"
-    )
+    statement = _insert_sql(session, table, names, f"SELECT * FROM unnest({', '.join(arrays)})", conflict, action)
     if returning:
+        quote = session.get_bind().dialect.identifier_preparer.quote
         statement += f" RETURNING {', '.join(quote(name) for name in returning)}"
     return statement, params

@@ -137,7 +137,9 @@ def _relink_changed(
     return {i: i for i in new} | {i: existing[i].operator_id for i in changed}
 
 
-def _bucket_members(session: Session, buckets: Sequence[int], besides: Sequence[int] = ()) -> dict[int, list]:
+def _bucket_members(
+    session: Session, buckets: Sequence[int], besides: Sequence[int] = ()
+) -> dict[int, list[tuple[int, int]]]:
     """bucket -> [(listing, its operator)]: the ``MEMBERS_PER_OPERATOR`` oldest listings of each operator in a bucket
     (ranked in the database), so that an operator's hundredth copy of one text costs what its second did; only
     ``CANDIDATES_PER_OPERATOR`` of an operator's listings are ever verified (docs/decisions.md). The listings
