@@ -43,6 +43,8 @@ _THOUSANDS = re.compile(rf"({_NUMBER})\s?k\b")
 _MILLIONS = re.compile(rf"({_NUMBER})\s?tr(\d{{1,3}})?\b")
 _LONE_K = re.compile(r"k(?<![\w.,]k)(?!\w)")
 _DIGIT = re.compile(r"\d")
+# what every match of ``_MILLIONS`` and ``_THOUSANDS`` holds: a number's last digit, perhaps a space, the unit
+_DIGIT_UNIT = re.compile(r"\d\s?(?:tr|k)")
 
 
 def join_separated_letters(text: str) -> str:
@@ -68,8 +70,13 @@ def replace_substituted_letters(text: str) -> str:
 
 
 def expand_units(text: str) -> str:
-    """Prices as sellers write them, in words: '350k' -> '350 nghìn', '1tr2' -> '1 triệu 2'."""
-    if _DIGIT.search(text) is None:
+    """Prices as sellers write them, in words: '350k' -> '350 nghìn', '1tr2' -> '1 triệu 2'.
+
+    Most texts have no number with a unit after it: one scan from the first digit says so (then neither pattern can
+    match, and ``_MILLIONS`` changes nothing that ``_THOUSANDS`` could then match).
+    """
+    first = _DIGIT.search(text)
+    if first is None or _DIGIT_UNIT.search(text, first.start()) is None:
         return text
     text = _MILLIONS.sub(lambda m: f"{m.group(1)} triệu" + (f" {m.group(2)}" if m.group(2) else ""), text)
     return _THOUSANDS.sub(lambda m: f"{m.group(1)} nghìn", text)
@@ -102,15 +109,16 @@ def deobfuscate(text: str) -> str:
     return expand_teencode(expand_units(replace_substituted_letters(join_separated_letters(text))))
 
 
-# A price as written or as read ("350k" / "350 nghìn", "1tr2" / "1 triệu 2", "1.500.000đ"); group names say
-# which unit applies. Folded spellings are included for text read without tone marks.
-# Linear for the same reasons as ``_NUMBER``: one start per digit run, possessive repeats; the leading ``(?=\d)``
-# makes every position that is not a digit fail on its first test (twice as fast on text with few numbers).
+# A price as written or as read ("350k" / "350 nghìn", "1tr2" / "1 triệu 2", "1.500.000đ"). Each alternative marks
+# with an empty group where its number ends, and the group's name says which unit applies. Folded spellings are
+# included for text read without tone marks. Linear for the same reasons as ``_NUMBER``: one start per digit run
+# (the look-behind over the first digit and the one before it), possessive repeats. Starting with a digit, the
+# engine jumps from digit to digit (with a look-ahead ``(?=\d)`` first, it tried every position: 1.6 times as long).
 _PRICE = re.compile(
-    r"(?=\d)(?<![\w.,])(?:"
-    r"(?P<millions>\d++(?:[.,]\d++)?+)\s?(?:triệu|trieu|tr|củ)(?:\s?(?P<fraction>\d{1,3})(?!\d))?"
-    r"|(?P<thousands>\d++(?:[.,]\d++)?+)\s?(?:nghìn|nghin|ngàn|ngan|k)"
-    r"|(?P<dong>\d{1,3}(?:[.,]\d{3})++|\d{4,10})\s?(?:đồng|dong|vnđ|vnd|đ|₫)"
+    r"\d(?<![\w.,]\d)(?:"
+    r"\d*+(?:[.,]\d++)?+(?P<millions>)\s?(?:triệu|trieu|tr|củ)(?:\s?(?P<fraction>\d{1,3})(?!\d))?"
+    r"|\d*+(?:[.,]\d++)?+(?P<thousands>)\s?(?:nghìn|nghin|ngàn|ngan|k)"
+    r"|(?:\d{0,2}(?:[.,]\d{3})++|\d{3,9})(?P<dong>)\s?(?:đồng|dong|vnđ|vnd|đ|₫)"
     r")(?!\w)"
 )
 
@@ -120,13 +128,20 @@ def find_price_mentions(text: str) -> list[float]:
 
     Used for listings whose price field is empty (social posts write the price in the text).
     """
-    found: list[float] = []
-    for m in _PRICE.finditer(text):
-        if m.group("millions"):
-            fraction = float("0." + m.group("fraction")) if m.group("fraction") else 0.0
-            found.append((float(m.group("millions").replace(",", ".")) + fraction) * 1_000_000)
-        elif m.group("thousands"):
-            found.append(float(m.group("thousands").replace(",", ".")) * 1_000)
-        else:
-            found.append(float(re.sub(r"[.,]", "", m.group("dong"))))
-    return found
+    return [_price(m) for m in _PRICE.finditer(text)]
+
+
+def first_price_mention(text: str) -> float | None:
+    """The first of ``find_price_mentions``, if any (the text is scanned no further than its first price)."""
+    m = _PRICE.search(text)
+    return None if m is None else _price(m)
+
+
+def _price(m: re.Match[str]) -> float:
+    """The price in VND of a ``_PRICE`` match: the number runs from the match's start to its unit's group."""
+    if m.start("millions") >= 0:
+        fraction = float("0." + m.group("fraction")) if m.group("fraction") else 0.0
+        return (float(m.string[m.start() : m.end("millions")].replace(",", ".")) + fraction) * 1_000_000
+    if m.start("thousands") >= 0:
+        return float(m.string[m.start() : m.end("thousands")].replace(",", ".")) * 1_000
+    return float(re.sub(r"[.,]", "", m.string[m.start() : m.end("dong")]))

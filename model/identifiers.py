@@ -27,6 +27,7 @@ from functools import cache
 from model.contacts import Identifier, load_contact_data
 from model.errors import SoiError
 from model.identifier_urls import identifier_from_url
+from model.patterns import Substrings
 from model.phones import find_phone_numbers
 from model.schema import Listing
 
@@ -97,6 +98,12 @@ def _account_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[st
     return _digits_pattern(data.account_words), either, names
 
 
+@cache
+def _feature_words() -> Substrings:
+    """The strings one of which must be in a text for ``find_contact_details`` to find an account, or a handle."""
+    return Substrings.build({"account": load_contact_data().account_words, "handle": ("@", *FEATURE_HANDLE_APPS)})
+
+
 def _take(pattern: re.Pattern[str], text: str, found: list, keep) -> str:
     """Replace each match by a space in one pass, keeping what ``keep`` makes of it (None: keep nothing)."""
 
@@ -112,18 +119,20 @@ def _take(pattern: re.Pattern[str], text: str, found: list, keep) -> str:
 def find_contact_details(text: str) -> tuple[str, ContactDetails]:
     """(text without contact details, the details found), for lower-case text: the scoring features' view.
 
-    Cheap substring checks come first: most listings hold no bank account or handle, and a regex scan of every
-    position costs more than looking for the few words that must be there.
+    A cheap scan comes first: most listings hold no bank account or handle, and a regex scan of every position costs
+    more than looking for the few words that must be there (all of them in one pass, ``_feature_words``).
     """
     banks: list[str] = []
     phones: list[str] = []
     handles: list[tuple[str, str]] = []
-    words = load_contact_data().account_words
-    if any(word in text for word in words):
+    # one scan of the text as given for both: "@" and the apps hold no space, and what is taken out before the
+    # handles are looked for becomes a space, so none of them appears there unless it was in the text as given
+    present = _feature_words().present(text)
+    if "account" in present:
         text = _take(_account_patterns()[0], text, banks, lambda m: re.sub(r"\D", "", m.group(1)))
     if _DIGIT.search(text):
         text = _take(_PHONE, text, phones, lambda m: re.sub(r"[\s.\-]", "", m.group(0)))
-    if "@" in text or any(app in text for app in FEATURE_HANDLE_APPS):
+    if "handle" in present:
         text = _take(
             _FEATURE_HANDLE,
             text,

@@ -25,5 +25,10 @@ class TextSignals:
 def extract_signals(text: str) -> tuple[str, TextSignals]:
     """(text without contact details, the details found), for lower-case text."""
     text, found = find_contact_details(text)
+    if not (found.phones or found.handles or found.bank_accounts):
+        return text, _NO_SIGNALS  # most texts hand out none: one shared (immutable) answer
     handles = tuple(handle for _app, handle in found.handles)
     return text, TextSignals(phones=found.phones, handles=handles, bank_accounts=found.bank_accounts)
+
+
+_NO_SIGNALS = TextSignals()

@@ -31,11 +31,24 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # comparison before the letter class is tested (five times faster than ``([^\W\d_])\1{2,}``, the same matches).
 _REPEAT = re.compile(r"(.)\1(?<=[^\W\d_]{2})\1+", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# two spaces or more (starting with a plain " ", so the engine jumps from space to space)
+_SPACES = re.compile(r"  +")
 
 
 def collapse_spaces(text: str) -> str:
-    """Runs of whitespace as one space, none at either end (``str.split`` splits where ``\\s`` matches, in C)."""
-    return " ".join(text.split())
+    """Runs of whitespace as one space, none at either end (``str.split`` splits where ``\\s`` matches, in C).
+
+    No-break spaces (in one listing in six) are read as spaces first; then most text is printable, and every
+    whitespace character but " " is unprintable (``tests/model/test_text_steps.py`` checks all of Unicode), so runs of
+    " " are all there is to collapse: one scan for them, twice as fast as splitting the text into words and joining.
+    """
+    text = text.replace("\xa0", " ")
+    return _collapse_printable(text) if text.isprintable() else " ".join(text.split())
+
+
+def _collapse_printable(text: str) -> str:
+    """``collapse_spaces`` of a printable text (its only whitespace is " ")."""
+    return (_SPACES.sub(" ", text) if "  " in text else text).strip(" ")
 
 
 def strip_markup(text: str) -> str:
@@ -51,8 +64,11 @@ def strip_markup(text: str) -> str:
         text = decoded
     # "&", "<" or ">" left over would decode into new markup on a second pass: keep them as plain spaces
     text = text.replace("&", " & ").replace("<", " ").replace(">", " ")
-    # a URL holds "://" or "www." (no other character matches "w" when case is ignored): a scan in C first
-    return _URL.sub(" ", text) if "://" in text or "www." in text.lower() else text
+    # a URL holds "://" or "www." (no other character matches "w" when case is ignored): scans in C first, and the
+    # text is lower-cased only when it holds the end of a "www." ("w." or "W.")
+    if "://" in text or (("w." in text or "W." in text) and "www." in text.lower()):
+        return _URL.sub(" ", text)
+    return text
 
 
 def surface_text(text: str) -> str:
@@ -60,14 +76,20 @@ def surface_text(text: str) -> str:
 
     Case, repeated letters, punctuation and emoji are kept ("SIÊU RẺ!!!", "đẹppppp 😍").
     """
-    text = nfc(text)
-    return collapse_spaces(_CONTROL.sub(" ", strip_markup(text)))
+    text = strip_markup(nfc(text)).replace("\xa0", " ")
+    if text.isprintable():  # control characters are unprintable: nothing for ``_CONTROL`` to take out
+        return _collapse_printable(text)
+    return collapse_spaces(_CONTROL.sub(" ", text))
 
 
 def _normalize_surface(surface: str) -> str:
-    """Lower case, repeated letters and whitespace collapsed: the normalised form of a surface text."""
-    text = _REPEAT.sub(r"\1", nfc(surface.lower()))
-    return collapse_spaces(text)
+    """Lower case and repeated letters collapsed: the normalised form of a surface text.
+
+    A surface text's spaces are collapsed already, and stay so: lower case and NFC make whitespace of no other
+    character and leave " " alone (``tests/model/test_text_steps.py`` checks every character), and ``_REPEAT``
+    shortens runs of a letter (never a space) to one letter, never to none.
+    """
+    return _REPEAT.sub(r"\1", nfc(surface.lower()))
 
 
 def normalize_text(text: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from model.brand_evasion import EvasiveBrand
 from model.brands import brand_of, is_misspelt
-from model.deobfuscation import find_price_mentions
+from model.deobfuscation import first_price_mention
 from model.lexicon import LexiconHit, load_lexicon
 from model.schema import Listing
 from model.signals import TextSignals
@@ -58,7 +58,7 @@ def build_text_views(listing: Listing, *, max_description_chars: int, max_segmen
         brands=read.brands,
         lexicon_hits=tuple(hits),
         innocent_hits=innocent,
-        text_price=next(iter(find_price_mentions(read.normalized)), None),
+        text_price=first_price_mention(read.normalized),
         evasive_brands=read.evasive_brands,
     )
 
