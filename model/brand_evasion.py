@@ -15,7 +15,9 @@ Two rules keep everyday words and model numbers out:
 Linear in the text: one scan for substitutes beside letters (each word holding one is read once, and a word
 longer than any brand spelling is skipped whole), one scan for abbreviations with a fixed window of words looked at
 before each, words and pairs de-leeted once (a bounded cache: they are no longer than a brand), at most
-``MAX_BRANDS_FOUND`` distinct spellings rewritten, and the text rebuilt in one pass.
+``MAX_BRANDS_FOUND`` distinct spellings rewritten, and the text rebuilt in one pass. A word's neighbours are looked
+for only when the word, de-leeted, is a word of some two-word brand (``_may_pair``): most evasive-looking words are
+sizes and codes ("30cm", "a4") that pair with nothing.
 """
 
 from __future__ import annotations
@@ -120,6 +122,31 @@ def _core(chunk: str) -> tuple[str, str, str]:
     return before, core, word[len(core) :]
 
 
+# chunks of at most twice a brand spelling's length plus punctuation (``_mixed_words``): the cache stays small
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _evasive_core(chunk: str) -> tuple[int, str] | None:
+    """(where in the chunk it starts, the word) of a space-separated chunk whose word may hide a brand
+    (``_is_evasive_word``); None for any other chunk. Chunks such as "30cm", "a4" or "(d!or)," recur everywhere."""
+    before, core, _after = _core(chunk)
+    return (len(before), core) if core and _is_evasive_word(core) else None
+
+
+@cache
+def _two_word_parts() -> frozenset[str]:
+    """The words of the brand spellings of exactly two words ("stone", "island")."""
+    spellings = load_brand_index().exact
+    return frozenset(word for spelling in spellings if spelling.count(" ") == 1 for word in spelling.split(" "))
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)  # evasive words, at most a brand's length
+def _may_pair(core: str) -> bool:
+    """Whether an evasive word may spell a two-word brand with a neighbour: only if one of its readings is a word of
+    such a spelling. ``_brand_of_pair`` reads an evasive word only as its readings, and a pair spells a brand only as
+    "first second" exactly, so with none of them a word of a two-word spelling every pair with it is None, and the
+    neighbours need not be looked for."""
+    return any(reading in _two_word_parts() for reading in _deleet(core))
+
+
 # a digit, substitute symbol or separator beside a letter ("d!or", "st0ne", "l.v"); written to start with the
 # substitute, which is rarer than a letter, so the engine tests few positions beyond their first character
 _MIXED = re.compile(r"[0-9@$!|.\-_*](?:(?<=[a-z][0-9@$!|.\-_*])|(?=[a-z]))")
@@ -176,17 +203,21 @@ def _spelled_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     reached = 0
     for start, end in _mixed_words(text):
-        before, core, _after = _core(text[start:end])
-        first, last = start + len(before), start + len(before) + len(core)
-        if not core or first < reached or not _is_evasive_word(core):
+        evasive = _evasive_core(text[start:end])
+        if evasive is None:
+            continue
+        offset, core = evasive
+        first, last = start + offset, start + offset + len(core)
+        if first < reached:
             continue
         span = None
-        previous = _neighbour(text, first, last, after=False)
-        if previous and previous[0] >= reached and (brand := _brand_of_pair(previous[2], core)):
-            span = (previous[0], last, f"{previous[2]} {core}", brand)
-        following = None if span else _neighbour(text, first, last, after=True)
-        if following and (brand := _brand_of_pair(core, following[2])):
-            span = (first, following[1], f"{core} {following[2]}", brand)
+        if _may_pair(core):
+            previous = _neighbour(text, first, last, after=False)
+            if previous and previous[0] >= reached and (brand := _brand_of_pair(previous[2], core)):
+                span = (previous[0], last, f"{previous[2]} {core}", brand)
+            following = None if span else _neighbour(text, first, last, after=True)
+            if following and (brand := _brand_of_pair(core, following[2])):
+                span = (first, following[1], f"{core} {following[2]}", brand)
         if span is None and (brand := _brand_of_word(core)):
             span = (first, last, core, brand)
         if span is not None:
@@ -198,7 +229,8 @@ def _spelled_spans(text: str) -> list[Span]:
 def reveal_brands(folded_text: str) -> tuple[str, list[EvasiveBrand]]:
     """Folded text with evasively written brands spelled as the brand ("tui d!or" -> "tui dior"), and those brands
     (at most ``MAX_BRANDS_FOUND`` distinct spellings; further ones are left as written)."""
-    spans = list(heapq.merge(_spelled_spans(folded_text), hinted_spans(folded_text)))
+    spelled, hinted = _spelled_spans(folded_text), hinted_spans(folded_text)
+    spans = list(heapq.merge(spelled, hinted)) if spelled and hinted else spelled or hinted  # each in text order
     if not spans:
         return folded_text, []
     found: dict[str, EvasiveBrand] = {}

@@ -5,8 +5,9 @@ aliases first, then close misspellings (edit distance that grows with the name's
 letters or more of non-Vietnamese names, so everyday words are not turned into brands.
 
 Reading is linear in the text and its memory bounded: a spelling longer than any brand's (plus the widest
-misspelling allowed) is refused before any work and never cached, and at most ``MAX_BRANDS_FOUND`` distinct
-brand spellings are read out of one text, so rewriting them stays a bounded number of passes.
+misspelling allowed) is refused before any work and never cached, words are remembered (``_brands_of_words``) only
+up to that length and ``WORD_BRANDS_SIZE`` of them, and at most ``MAX_BRANDS_FOUND`` distinct brand spellings are
+read out of one text, so rewriting them stays a bounded number of passes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import pairwise
+from itertools import compress, pairwise
+from operator import itemgetter
 from pathlib import Path
 
 from model.folding import fold_diacritics
@@ -24,10 +26,13 @@ from model.spelling import VIETNAMESE, allowed_distance, edit_distance, fuzzy_ok
 
 BRANDS_FILE = Path(__file__).with_name("lexicon") / "brands.json"
 _TOKEN = re.compile(r"[a-z0-9&']+")
+_NOT_TOKEN = bytes(c if re.fullmatch(_TOKEN, chr(c)) else ord(" ") for c in range(256))  # for ``_tokens``
 # Distinct (as written, brand) pairs read out of one text: a real listing names one or two brands; a text naming
 # more is a list of brands or an attack, and every further one would cost a pass over the text.
 MAX_BRANDS_FOUND = 16
 MATCH_CACHE_SIZE = 65_536
+WORD_BRANDS_SIZE = 65_536
+_word_brands: dict[str, str] = {}  # word -> the brand it names alone, "" for none (``_brands_of_words``)
 
 
 @dataclass(frozen=True)
@@ -186,15 +191,51 @@ def _initials() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     return one | {spelling[0] for group in index.fuzzy_one.values() for spelling, _ in group}, two
 
 
+def _tokens(text: str) -> list[str]:
+    """``_TOKEN.findall(text)`` in C passes: each character beyond ASCII made "?", then every character outside the
+    token characters a space (``bytes.translate``, a table lookup per byte), the rest split at the spaces. The regex
+    tries each position of the text in turn, three times slower."""
+    return text.encode("ascii", "replace").translate(_NOT_TOKEN).decode("ascii").split()
+
+
+def _brands_of_words(tokens: list[str]) -> list[str]:
+    """The brand each word names alone ("" for none), in the words' order.
+
+    Listings are written in a few thousand words, so each word's answer is remembered (``_word_brands``) and looked
+    up in C (``map(dict.get)``) where testing its initials cost a Python call per word. A word longer than any brand
+    spelling names none and is not remembered; the memory is emptied when it holds ``WORD_BRANDS_SIZE`` words.
+    """
+    brands = list(map(_word_brands.get, tokens))
+    if None in brands:  # words not seen yet
+        one, _two = _initials()
+        exact = load_brand_index().exact
+        for i, token in enumerate(tokens):
+            if brands[i] is None:
+                named = token in exact or (len(token) >= 6 and token[0] in one)
+                brands[i] = (match_brand(token) if named else None) or ""
+                if len(token) <= _longest_match():
+                    if len(_word_brands) >= WORD_BRANDS_SIZE:
+                        _word_brands.clear()
+                    _word_brands[token] = brands[i]
+    return brands
+
+
 def _brands_of_pairs(tokens: list[str]) -> dict[tuple[str, str], str]:
-    """Each distinct pair of adjacent words that names a brand -> that brand."""
+    """Each distinct pair of adjacent words that names a brand -> that brand.
+
+    Only pairs whose initials could be a brand's are matched, and they are picked in C (a string of the words' first
+    letters, each two adjacent ones looked up in a set), so Python sees only those, a fifth of the pairs; a pair that
+    recurs is answered from ``match_brand``'s cache.
+    """
     _one, two = _initials()
+    initials = "".join(map(itemgetter(0), tokens))
+    # zip rather than pairwise: zip reuses its tuple once the set lookup has let go of it (a third faster here)
+    flags = map(two.__contains__, zip(initials, initials[1:], strict=False))  # noqa: RUF007
     found = {}
-    for first, second in set(pairwise(tokens)):
-        if (first[0], second[0]) in two:
-            canonical = match_brand(f"{first} {second}")
-            if canonical:
-                found[(first, second)] = canonical
+    for first, second in compress(pairwise(tokens), flags):
+        canonical = match_brand(f"{first} {second}")
+        if canonical:
+            found[(first, second)] = canonical
     return found
 
 
@@ -202,10 +243,11 @@ def find_brands(folded_text: str) -> list[tuple[str, str]]:
     """(as written, canonical brand) for each distinct brand spelling in folded lower-case text, two-word names
     first, in the order found; at most ``MAX_BRANDS_FOUND`` of them.
 
-    Text repeats its words, so each distinct word and pair is matched once, and only when its initials could be a
-    brand's; the words' positions are walked only when some brand was found.
+    Text repeats its words, so each word and pair is matched once (remembered), and a pair only when its initials
+    could be a brand's; the words' positions are walked only when some brand was found. The words are ``_TOKEN``'s
+    matches (``_tokens``).
     """
-    tokens = _TOKEN.findall(folded_text)
+    tokens = _tokens(folded_text)
     found: dict[tuple[str, str], None] = {}  # an ordered set
     used: set[int] = set()
     pairs = _brands_of_pairs(tokens)
@@ -216,18 +258,10 @@ def find_brands(folded_text: str) -> list[tuple[str, str]]:
                 if not _add_found(found, f"{tokens[i]} {tokens[i + 1]}", canonical):
                     return list(found)
                 used.update((i, i + 1))
-    one, _two = _initials()
-    exact = load_brand_index().exact
-    singles = {}
-    for token in dict.fromkeys(tokens):
-        if token in exact or (len(token) >= 6 and token[0] in one):
-            canonical = match_brand(token)
-            if canonical:
-                singles[token] = canonical
-    if singles:
-        for i, token in enumerate(tokens):
-            canonical = None if i in used else singles.get(token)
-            if canonical and not _add_found(found, token, canonical):
+    singles = _brands_of_words(tokens)
+    if any(singles):
+        for i, canonical in enumerate(singles):
+            if canonical and i not in used and not _add_found(found, tokens[i], canonical):
                 break
     return list(found)
 
@@ -242,32 +276,3 @@ def canonicalize_brands(folded_text: str, found: Sequence[tuple[str, str]] | Non
         if written != target:
             folded_text = re.sub(rf"(?<![a-z0-9]){re.escape(written)}(?![a-z0-9])", target, folded_text)
     return folded_text
-
-
-@cache
-def _accented_spellings() -> dict[str, str]:
-    """Folded spelling -> the spelling as brands.json writes it, tone marks kept ("bo huc" -> "bò húc")."""
-    spellings: dict[str, str] = {}
-    if BRANDS_FILE.is_file():
-        for brand in json.loads(BRANDS_FILE.read_text(encoding="utf-8"))["brands"]:
-            for written in (brand["name"], *brand.get("aliases", [])):
-                spellings.setdefault(_fold(written), written.lower())
-    return spellings
-
-
-def drop_other_words(found: Sequence[tuple[str, str]], original: str) -> list[tuple[str, str]]:
-    """Brands found in folded text, less those the seller wrote only as a Vietnamese word with other tone marks.
-
-    "mặc" (to wear) and "mác" (a label) fold to "mac", which is MAC's spelling; the original text tells them apart,
-    as it tells "giá" from "giả" for the lexicon. A spelling written without marks anywhere is kept; so is a
-    misspelling, or a brand the text spells only with tricks, which cannot be compared letter for letter. At most
-    ``MAX_BRANDS_FOUND`` searches of ``original``, each linear.
-    """
-    from model.lexicon import tones_agree_somewhere
-
-    kept = []
-    for written, canonical in found:
-        accented = _accented_spellings().get(written)
-        if accented is None or tones_agree_somewhere(accented, original):
-            kept.append((written, canonical))
-    return kept

@@ -118,7 +118,8 @@ def read_text(text: str) -> ReadText:
     "khoa chanel"); ``evasive_brands`` says which brands were written that way.
     """
     from model.brand_evasion import brands_spelled_away, reveal_brands
-    from model.brands import canonicalize_brands, drop_other_words, find_brands
+    from model.brand_tones import drop_other_words
+    from model.brands import canonicalize_brands, find_brands
 
     surface = surface_text(text)
     normalized = as_written = _normalize_surface(surface)
