@@ -21,6 +21,7 @@ import model.brands
 import model.deobfuscation
 import model.folding
 import model.identifiers
+import model.linear
 import model.text
 from model.brands import load_brand_index
 from model.market.phrases import PhraseIndex
@@ -168,3 +169,9 @@ def use_references(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model.brands, "_closest_misspelt", reference_closest_misspelt)
     for (module, name), pattern in REFERENCE_PATTERNS.items():
         monkeypatch.setattr(module, name, pattern)
+    monkeypatch.setattr(model.linear, "_join_columns", reference_join_columns)
+
+
+def reference_join_columns(blocks: Sequence[sp.csr_matrix], dense: np.ndarray) -> sp.csr_matrix:
+    """The feature matrix joined by scipy (the old way; ``_join_columns`` copies each block's entries in place)."""
+    return sp.hstack([*blocks, sp.csr_matrix(dense)], format="csr", dtype=np.float32)
