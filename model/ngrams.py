@@ -2,12 +2,11 @@
 
 scikit-learn builds every character n-gram of every word of every listing in Python, then looks each up in
 the vocabulary. A word's ``char_wb`` n-grams depend on that word alone, and listings repeat the same few
-thousand words, so here each word's vocabulary indices are computed once and cached: scoring then costs a
-cache lookup per distinct word of a batch, and the batch's counts are one sparse product (documents x words) @
-(words x n-grams) summed by scipy, not a Python step per n-gram. Word n-grams are found as integer keys of
-token ids (``WordGramIndex``). The
-weights (sublinear tf, idf, l2 norm) are the vectorizer's own, so the rows equal ``vectorizer.transform`` to
-float32 rounding (tested).
+thousand words, so here each word's vocabulary indices are computed once and cached as int32 bytes: scoring then
+costs one dictionary look-up per word, the words' bytes are joined into each document's n-gram columns in C, and
+scipy or numpy sort and add these up (``_counts``): no Python step per n-gram. Word n-grams are found as integer
+keys of token ids (``WordGramIndex``). The weights (sublinear tf, idf, l2 norm) are the vectorizer's own, so the
+rows equal ``vectorizer.transform`` to float32 rounding (tested).
 
 The cache holds words of at most ``MAX_CACHED_WORD_CHARS`` characters (99.97% of the words of real listings),
 at most ``WORD_CACHE_SIZE`` of them: a longer word is computed each time it is read, so no request can make the
@@ -21,9 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from itertools import chain, repeat
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,6 +33,10 @@ MAX_CACHED_WORD_CHARS = 24
 # Token patterns whose scikit-learn form is not linear, and an equivalent linear one: ``\S*_\S+`` retries from
 # every character of a word without "_" (n² steps for one long word); anchored at the word's start it tries once.
 _LINEAR_TOKEN_PATTERNS = {r"\S*_\S+": r"(?<!\S)\S*_\S+"}
+# Token patterns that are runs of characters other than whitespace and some punctuation, and that punctuation:
+# replaced by spaces, ``str.split`` (whose whitespace is the regex's ``\s``) finds the same tokens, a fifth faster
+# than ``findall``.
+_SPLIT_TOKEN_PATTERNS = {r"[^\s.,;:!?()\[\]\"']+": r"[.,;:!?()\[\]\"']"}
 
 
 class NgramTfidf:
@@ -53,11 +54,15 @@ class NgramTfidf:
         self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         self.sublinear_tf = vectorizer.sublinear_tf
         self.norm = vectorizer.norm
+        if self.norm not in ("l2", None):
+            raise ArtifactError(f"expected norm 'l2' or None, found {self.norm!r}")
         self.dtype = vectorizer.dtype
         self.n_features = len(self.idf)
         pattern = vectorizer.token_pattern
         self.token_pattern = re.compile(_LINEAR_TOKEN_PATTERNS.get(pattern, pattern))
-        self._word_blobs = lru_cache(maxsize=WORD_CACHE_SIZE)(self._char_blob_of_word)
+        separators = _SPLIT_TOKEN_PATTERNS.get(pattern)
+        self._separators = re.compile(separators) if separators is not None else None
+        self._word_blobs = WordBlobs(self._char_blob_of_word)
         self._word_grams = WordGramIndex(self.vocabulary, self.min_n, self.max_n) if self.analyzer == "word" else None
 
     def _char_indices_of_word(self, word: str) -> tuple[int, ...]:
@@ -79,82 +84,136 @@ class NgramTfidf:
         return tuple(indices)
 
     def _char_blob_of_word(self, word: str) -> bytes:
-        """``_char_indices_of_word`` as the bytes of an int32 array: a batch's words join into one buffer."""
+        """``_char_indices_of_word`` as the bytes of an int32 array: a document's words join into one buffer."""
         return np.asarray(self._char_indices_of_word(word), dtype=np.int32).tobytes()
 
-    def _char_counts(self, documents: Sequence[str]) -> sp.csr_matrix:
-        """n-gram counts (rows = documents) as a sparse product: (documents x distinct words) @ (words x n-grams).
+    def _char_occurrences(self, documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The column of every n-gram of the documents, document after document, and where each document starts.
 
-        Each distinct word of the batch is looked up once (its n-grams cached), and scipy sums the counts: no Python
-        step per n-gram.
+        Each word's n-grams are its cached int32 bytes (one dictionary look-up in C when cached, see
+        ``WordBlobs``), joined per document and then for the batch in C: no Python step per n-gram.
         """
-        words_of = [document.split() for document in documents]  # scikit-learn collapses whitespace first
-        distinct = list(dict.fromkeys(chain.from_iterable(words_of)))
-        word_ids = dict(zip(distinct, range(len(distinct)), strict=True))
-        cached, uncached = self._word_blobs, self._char_blob_of_word
-        blobs = [cached(word) if len(word) <= MAX_CACHED_WORD_CHARS else uncached(word) for word in distinct]
-        counts = _count_matrix(words_of, len(distinct), word_ids.get) @ self._word_gram_matrix(blobs)
-        # the product holds each column once per row, in no order. Transposed twice, by counting sorts in C, its
-        # columns come out sorted: a third faster than sorting each row for a batch, but each transpose walks every
-        # column of the vocabulary, so a few listings (a single request) are sorted row by row
-        if counts.nnz * 3 < self.n_features:
-            counts.sort_indices()
-            return counts
-        return counts.T.tocsr().T.tocsr()
-
-    def _word_gram_matrix(self, blobs: Sequence[bytes]) -> sp.csr_matrix:
-        """(words x n-grams) counts from each word's n-gram indices as int32 bytes, joined in C (no Python step per
-        n-gram)."""
+        blob_of = self._word_blobs.__getitem__
+        # str.split collapses whitespace as scikit-learn does before taking words
+        blobs = [b"".join(map(blob_of, document.split())) for document in documents]
         columns = np.frombuffer(b"".join(blobs), dtype=np.int32)
-        indptr = np.zeros(len(blobs) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 4, out=indptr[1:])
-        return sp.csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(blobs), self.n_features))
+        starts = np.zeros(len(blobs) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)), out=starts[1:])
+        return columns, starts // 4
 
-    def _word_counts(self, documents: Sequence[str]) -> sp.csr_matrix:
-        """n-gram counts (rows = documents) of the word analyzer: tokens, and runs of tokens joined by a space."""
+    def _tokens(self, document: str) -> list[str]:
+        """The word analyzer's tokens of a document: ``token_pattern.findall``, by ``str.split`` where that is
+        the same (``_SPLIT_TOKEN_PATTERNS``)."""
+        if self._separators is not None:
+            return self._separators.sub(" ", document).split()
+        return self.token_pattern.findall(document)
+
+    def _word_occurrences(self, documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The column of every n-gram of the word analyzer (tokens, and runs of tokens joined by a space) in the
+        documents, document after document, and where each document starts."""
         if self._word_grams is not None and self._word_grams.usable:
-            tokens_of = [self.token_pattern.findall(document) for document in documents]
-            return self._word_grams.counts(tokens_of, self.n_features)
+            return self._word_grams.occurrences([self._tokens(document) for document in documents])
         grams_of = []
         for document in documents:
-            tokens = self.token_pattern.findall(document)
+            tokens = self._tokens(document)
             grams = list(tokens) if self.min_n == 1 else []
             for n in range(max(self.min_n, 2), self.max_n + 1):
                 grams += map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False))
             grams_of.append(grams)
-        return _count_matrix(grams_of, self.n_features, self.vocabulary.get)
+        lengths = np.fromiter(map(len, grams_of), dtype=np.int64, count=len(grams_of))
+        items = map(self.vocabulary.get, chain.from_iterable(grams_of), repeat(-1))
+        return _found(np.fromiter(items, dtype=np.int64, count=int(lengths.sum())), lengths)
 
     def transform(self, documents: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows of the documents, equal to the vectorizer's ``transform``, built for the batch at once."""
-        counts = self._char_counts(documents) if self.analyzer == "char_wb" else self._word_counts(documents)
-        counts.sum_duplicates()  # canonical: columns sorted within each row, each once
-        data = counts.data.astype(np.float64)
+        if self.analyzer == "char_wb":
+            columns, starts = self._char_occurrences(documents)
+        else:
+            columns, starts = self._word_occurrences(documents)
+        data, indices, indptr = _counts(columns, starts, self.n_features)
         if self.sublinear_tf:
-            data = np.log(data) + 1.0
-        data *= self.idf[counts.indices]
+            np.log(data, out=data)
+            data += 1.0
+        data *= self.idf[indices]
         if self.norm == "l2":
-            row_lengths = np.diff(counts.indptr)
+            row_lengths = indptr[1:] - indptr[:-1]
             rows = np.repeat(np.arange(len(documents)), row_lengths)
             norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(documents)))
             norms[norms == 0] = 1.0
             data *= np.repeat(1.0 / norms, row_lengths)
-        elif self.norm is not None:
-            raise ArtifactError(f"expected norm 'l2' or None, found {self.norm!r}")
-        return sp.csr_matrix(
-            (data.astype(self.dtype), counts.indices, counts.indptr), shape=(len(documents), self.n_features)
-        )
+        shape = (len(documents), self.n_features)
+        return sp.csr_matrix((data.astype(self.dtype), indices, indptr), shape=shape, copy=False)
 
 
-def _count_matrix(rows: Sequence[Sequence[Any]], n_columns: int, look_up: Callable[[Any, int], int]) -> sp.csr_matrix:
-    """A sparse count matrix, one row per sequence: each item's column is ``look_up(item, -1)`` (-1: none, the
-    item is skipped); an item repeated in a row is kept repeated, for ``sum_duplicates`` or a product to add up."""
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    items = map(look_up, chain.from_iterable(rows), repeat(-1))
-    columns = np.fromiter(items, dtype=np.int64, count=int(lengths.sum()))
+class WordBlobs(dict[str, bytes]):
+    """Cache of word -> its ``char_wb`` n-grams' indices as int32 bytes, bounded like an LRU cache.
+
+    A dict whose ``__missing__`` computes a word, so that a cached word costs one dictionary look-up in C (an
+    ``lru_cache`` call costs twice that). Recency is kept in two generations: words are added to this
+    dict; when it holds half of ``WORD_CACHE_SIZE`` words it becomes the old generation and a new one starts, and a
+    word found in the old one moves back into the new. Words in use stay; the rest are dropped with the old
+    generation, and the two together never hold more than ``WORD_CACHE_SIZE`` words of at most
+    ``MAX_CACHED_WORD_CHARS`` characters.
+    """
+
+    def __init__(self, compute: Callable[[str], bytes]) -> None:
+        super().__init__()
+        self._compute = compute
+        self._old: dict[str, bytes] = {}
+
+    def __missing__(self, word: str) -> bytes:
+        blob = self._old.pop(word, None)
+        if blob is None:
+            blob = self._compute(word)
+        if len(word) <= MAX_CACHED_WORD_CHARS:
+            if len(self) >= WORD_CACHE_SIZE // 2:
+                self._old = dict(self)
+                self.clear()
+            self[word] = blob
+        return blob
+
+
+def _counts(columns: np.ndarray, starts: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The count matrix (rows = documents) of the columns of each document (``columns[starts[i]:starts[i + 1]]``,
+    in any order, repeated as often as they occur) in canonical CSR form: (counts as float64, columns sorted
+    within each row, row starts).
+
+    A batch's columns are put in order by scipy's counting sorts (converted to columns and back), which walk every
+    column of the vocabulary, so a few listings (a single request) are sorted by numpy as the keys
+    ``row · n_columns + column``: cheaper there, dearer for a batch (numpy's sort is n·log n, and this machine's
+    is ~20 ns an element at 45,000).
+    """
+    n_rows = len(starts) - 1
+    if len(columns) * 3 >= n_columns:
+        shape = (n_rows, n_columns)
+        counts = sp.csr_matrix((np.ones(len(columns)), columns, starts), shape=shape, copy=False).tocsc().tocsr()
+        counts.sum_duplicates()
+        return counts.data, counts.indices, counts.indptr
+    # int32 keys where they fit: numpy sorts them three times faster than int64
+    dtype = np.int32 if n_rows * n_columns < 2**31 else np.int64
+    keys = np.repeat(np.arange(0, n_rows * n_columns, n_columns, dtype=dtype), starts[1:] - starts[:-1])
+    keys += columns
+    keys.sort()
+    change = np.empty(len(keys) + 1, dtype=bool)  # where a distinct key starts, and the end
+    change[0] = change[-1] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:-1])
+    bounds = np.flatnonzero(change)
+    distinct = keys[bounds[:-1]]
+    counts = (bounds[1:] - bounds[:-1]).astype(np.float64)
+    row_starts = np.searchsorted(distinct, np.arange(0, (n_rows + 1) * n_columns, n_columns, dtype=dtype))
+    # int32 row starts (fewer than n_columns entries here), as scipy would make them, at a copy
+    return counts, distinct % dtype(n_columns), row_starts.astype(np.int32)
+
+
+def _found(columns: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The columns that are not -1 (an n-gram outside the vocabulary), and where each document's start, given
+    ``lengths`` columns per document."""
     found = columns >= 0
-    lengths = np.bincount(np.repeat(np.arange(len(rows)), lengths)[found], minlength=len(rows))
-    indptr = np.concatenate(([0], np.cumsum(lengths)))
-    return sp.csr_matrix((np.ones(int(found.sum())), columns[found], indptr), shape=(len(rows), n_columns))
+    kept = np.zeros(len(found) + 1, dtype=np.int64)
+    np.cumsum(found, out=kept[1:])
+    starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    return columns[found], kept[starts]
 
 
 class WordGramIndex:
@@ -173,6 +232,7 @@ class WordGramIndex:
                 self.token_ids.setdefault(token, len(self.token_ids))
         self.n_tokens = len(self.token_ids)
         self.usable = self.n_tokens > 0 and self.n_tokens**max_n < 2**62
+        self.sizes = range(min_n, max_n + 1)
         self.unigrams = np.full(self.n_tokens, -1, dtype=np.int64)  # token id -> its unigram's column, or -1
         grams_of: dict[int, list[tuple[int, int]]] = {}  # n -> [(key, column)]
         for gram, column in vocabulary.items():
@@ -189,18 +249,24 @@ class WordGramIndex:
             pairs = np.array(sorted(grams_of.get(n, [])), dtype=np.int64).reshape(-1, 2)
             self.keys[n] = (pairs[:, 0].copy(), pairs[:, 1].copy())
 
-    def counts(self, tokens_of: Sequence[Sequence[str]], n_columns: int) -> sp.csr_matrix:
-        """n-gram counts (rows = documents) of the documents' tokens; an n-gram never spans two documents."""
+    def occurrences(self, tokens_of: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """The column of every n-gram of the documents' tokens, document after document, and where each document
+        starts; an n-gram never spans two documents."""
         lengths = np.fromiter(map(len, tokens_of), dtype=np.int64, count=len(tokens_of))
         total = int(lengths.sum())
         ids = np.fromiter(
             map(self.token_ids.get, chain.from_iterable(tokens_of), repeat(-1)), dtype=np.int64, count=total
         )
-        document = np.repeat(np.arange(len(tokens_of)), lengths)
         known = ids >= 0
-        unigrams = np.where(known, self.unigrams[np.maximum(ids, 0)], -1)
-        rows, columns = [document[unigrams >= 0]], [unigrams[unigrams >= 0]]
-        for n, (keys, key_columns) in self.keys.items():
+        # found[i, k]: the column of the n-gram of the k-th size starting at token i, or -1. Read row after row,
+        # it lists each document's n-grams in turn, since a document's tokens follow one another
+        found = np.full((total, len(self.sizes)), -1, dtype=np.int64)
+        document = np.repeat(np.arange(len(tokens_of)), lengths)
+        for slot, n in enumerate(self.sizes):
+            if n == 1:
+                found[:, slot] = np.where(known, self.unigrams[ids], -1)  # ids of -1 read any unigram, not kept
+                continue
+            keys, key_columns = self.keys[n]
             starts = total - n + 1
             if starts <= 0 or len(keys) == 0:
                 continue
@@ -209,10 +275,8 @@ class WordGramIndex:
             for k in range(1, n):
                 valid &= known[k : k + starts] & (document[k : k + starts] == document[:starts])
                 key = key * self.n_tokens + ids[k : k + starts]
-            key, first = key[valid], document[:starts][valid]
+            first, key = np.flatnonzero(valid), key[valid]
             at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-            found = keys[at] == key
-            rows.append(first[found])
-            columns.append(key_columns[at[found]])
-        row, column = np.concatenate(rows), np.concatenate(columns)
-        return sp.csr_matrix((np.ones(len(row)), (row, column)), shape=(len(tokens_of), n_columns))
+            hit = keys[at] == key
+            found[first[hit], slot] = key_columns[at[hit]]
+        return _found(found.ravel(), lengths * len(self.sizes))

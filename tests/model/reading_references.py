@@ -25,6 +25,7 @@ import model.brands
 import model.deobfuscation
 import model.folding
 import model.identifiers
+import model.linear
 import model.signals
 import model.text
 import model.text_views
@@ -179,6 +180,7 @@ def use_references(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(module, name, pattern)
     use_text_step_references(monkeypatch)
     use_brand_and_folding_references(monkeypatch)
+    monkeypatch.setattr(model.linear, "_join_columns", reference_join_columns)
 
 
 # ---------------------------------------------------------------- the text steps of ``read_text``, as they were
@@ -368,3 +370,8 @@ def use_brand_and_folding_references(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model.brands, "find_brands", reference_find_brands)
     monkeypatch.setattr(model.brand_evasion, "_spelled_spans", reference_spelled_spans)
     monkeypatch.setattr(model.brand_evasion, "reveal_brands", reference_reveal_brands)
+
+
+def reference_join_columns(blocks: Sequence[sp.csr_matrix], dense: np.ndarray) -> sp.csr_matrix:
+    """The feature matrix joined by scipy (the old way; ``_join_columns`` copies each block's entries in place)."""
+    return sp.hstack([*blocks, sp.csr_matrix(dense)], format="csr", dtype=np.float32)
