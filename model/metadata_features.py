@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -87,10 +87,11 @@ class ListingMetadata(NamedTuple):
     brand: str | None
 
 
-# the fields of ``ListingMetadata`` read as they are, each group in one call (in C)
-_LISTING_VALUES = attrgetter("price", "sold_count", "image_count")
-_SELLER_VALUES = attrgetter("account_age_days", "follower_count", "rating", "listing_count", "is_official")
-_NO_SELLER = (None, None, None, None, None)
+# the fields of ``ListingMetadata`` that are the listing's or its seller's own, read as they are
+_LISTING_FIELDS = ("price", "sold_count", "image_count")
+_SELLER_FIELDS = ("account_age_days", "follower_count", "rating", "listing_count", "is_official")
+_LISTING_VALUES, _SELLER_VALUES = attrgetter(*_LISTING_FIELDS), attrgetter(*_SELLER_FIELDS)  # a group in one call
+_NO_SELLER = (None,) * len(_SELLER_FIELDS)
 
 
 def read_metadata(listing: Listing) -> ListingMetadata:
@@ -129,9 +130,24 @@ def _below_count(get: Get, limit: int) -> Callable[[ListingMetadata], float]:
     return lambda metadata: float((value := get(metadata)) is not None and value < limit)
 
 
-def _shown(get: Get, show: Callable[[Any], str]) -> Callable[[Listing], str | None]:
-    """The value as a reason shows it: a reason is given for one listing in many, so it reads the listing again."""
-    return lambda listing: None if (value := get(read_metadata(listing))) is None else show(value)
+def _own_value(field: str) -> Callable[[Listing], Any]:
+    """How ``read_metadata`` reads one of ``_LISTING_FIELDS`` or ``_SELLER_FIELDS`` from a listing, alone.
+
+    A reason shows the value of the one feature it explains, for a few listings in many: it reads that value alone
+    rather than the whole ``ListingMetadata`` again.
+    """
+    get = attrgetter(field)
+    if field in _SELLER_FIELDS:
+        return lambda listing: get(seller) if (seller := listing.seller) else None
+    if field not in _LISTING_FIELDS:
+        raise ValueError(f"{field!r} is not a field of the listing or of its seller")
+    return get
+
+
+def _shown(field: str, show: Callable[[Any], str]) -> Callable[[Listing], str | None]:
+    """The value of a field as a reason shows it, None when it is missing."""
+    get = _own_value(field)
+    return lambda listing: None if (value := get(listing)) is None else show(value)
 
 
 # each feature reads its field with an ``attrgetter`` (in C), not a lambda of its own
@@ -161,22 +177,34 @@ def _indicator(name: str, compute: Callable[[ListingMetadata], float], descripti
     return Feature(name, compute, Indicator(description))
 
 
+def _measured(
+    name: str,
+    field: str,
+    description: str,
+    show: Callable[[Any], str],
+    *,
+    kind: Literal["metadata", "price"] = "metadata",
+) -> Feature[ListingMetadata]:
+    """log1p of a field, explained with the field's value: one field named once for both."""
+    return Feature(name, _log(attrgetter(field)), Measure(description, _shown(field, show), kind=kind))
+
+
 METADATA_FEATURES: tuple[Feature[ListingMetadata], ...] = (
-    Feature("log_price", _log(_PRICE_FIELD), Measure("giá bán", _shown(_PRICE_FIELD, format_vnd), kind="price")),
+    _measured("log_price", "price", "giá bán", format_vnd, kind="price"),
     _indicator("price_missing", _missing(_PRICE_FIELD), "không ghi giá"),
-    Feature("log_account_age", _log(_AGE), Measure("tuổi tài khoản người bán", _shown(_AGE, "{} ngày".format))),
+    _measured("log_account_age", "account_age_days", "tuổi tài khoản người bán", "{} ngày".format),
     _indicator("account_new", _below_count(_AGE, NEW_ACCOUNT_DAYS), "tài khoản người bán mới (dưới 30 ngày)"),
     _silent("account_age_missing", _missing(_AGE)),
-    Feature("log_followers", _log(_FOLLOWERS), Measure("số người theo dõi", _shown(_FOLLOWERS, str))),
+    _measured("log_followers", "follower_count", "số người theo dõi", str),
     _indicator("followers_few", _below_count(_FOLLOWERS, 50), "người bán có rất ít người theo dõi (dưới 50)"),
     _silent("followers_missing", _missing(_FOLLOWERS)),
     Feature(
         "rating",
         lambda metadata: 0.0 if (rating := metadata.rating) is None else rating / 5.0,
-        Measure("điểm đánh giá người bán", _shown(_RATING, "{:g}/5".format)),
+        Measure("điểm đánh giá người bán", _shown("rating", "{:g}/5".format)),
     ),
     _silent("rating_missing", _missing(_RATING)),
-    Feature("log_listing_count", _log(_COUNT), Measure("số tin đăng của người bán", _shown(_COUNT, str))),
+    _measured("log_listing_count", "listing_count", "số tin đăng của người bán", str),
     _silent("listing_count_missing", _missing(_COUNT)),
     _indicator("official_true", _is(_OFFICIAL, True), "shop chính hãng / Mall"),
     _indicator("official_false", _is(_OFFICIAL, False), "không phải shop chính hãng"),
@@ -185,9 +213,9 @@ METADATA_FEATURES: tuple[Feature[ListingMetadata], ...] = (
     _indicator("abroad_true", _is(_FROM_ABROAD, True), "giao hàng từ nước ngoài"),
     _indicator("abroad_false", _is(_FROM_ABROAD, False), "giao hàng trong nước"),
     _silent("abroad_missing", _is(_FROM_ABROAD, None)),
-    Feature("log_sold", _log(_SOLD), Measure("số lượng đã bán", _shown(_SOLD, str))),
+    _measured("log_sold", "sold_count", "số lượng đã bán", str),
     _silent("sold_missing", _missing(_SOLD)),
-    Feature("log_images", _log(_IMAGES), Measure("số ảnh", _shown(_IMAGES, str))),
+    _measured("log_images", "image_count", "số ảnh", str),
     _silent("images_missing", _missing(_IMAGES)),
     _indicator("description_missing", lambda metadata: float(not metadata.described), "không có mô tả"),
     *(

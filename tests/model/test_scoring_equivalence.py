@@ -19,7 +19,15 @@ from model.market.catalogue import load_catalogue
 from model.market.match import match_product
 from model.market.neighbours import NeighbourTable, fit_neighbour_table
 from model.market.reference import check_price, fold_title, normalize_title
-from model.metadata_features import _is_abroad, build_metadata_matrix, read_metadata, ships_from_abroad
+from model.metadata_features import (
+    _LISTING_FIELDS,
+    _SELLER_FIELDS,
+    _is_abroad,
+    _own_value,
+    build_metadata_matrix,
+    read_metadata,
+    ships_from_abroad,
+)
 from model.predictor import EXPLAINED_KINDS, Predictor
 from model.schema import PLATFORMS, Listing, Score
 from model.text_views import build_text_views, listing_brand
@@ -175,5 +183,8 @@ _LISTING = st.fixed_dictionaries(
 @given(listings=st.lists(_LISTING, max_size=5))
 def test_metadata_read_once_equals_each_feature_reading_the_listing(listings: list[Listing]) -> None:
     for listing in listings:
-        assert read_metadata(listing) == reference_read_metadata(listing)
+        metadata = read_metadata(listing)
+        assert metadata == reference_read_metadata(listing)
+        for field in (*_LISTING_FIELDS, *_SELLER_FIELDS):  # what a reason shows is what the feature read
+            assert _own_value(field)(listing) is getattr(metadata, field)
     assert np.array_equal(build_metadata_matrix(listings), reference_metadata_matrix(listings))
