@@ -147,6 +147,7 @@ def signal_feature_names() -> tuple[str, ...]:
 
 @cache
 def _signal_computes(category_ids: tuple[str, ...]) -> tuple[Callable[[ListingReading], float], ...]:
+    """The registry's ``compute`` of each signal feature, in order: taken from it once, not once per listing."""
     return tuple(feature.compute for feature in _signal_features(category_ids))
 
 
