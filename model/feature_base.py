@@ -6,8 +6,8 @@ and ``model.metadata_features.METADATA_FEATURES``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from model.reading import ListingReading
 from model.schema import Reason
@@ -44,9 +44,12 @@ class Feature(Generic[T]):
     explanation: Explanation
 
 
-@dataclass(frozen=True)
-class Contribution:
-    """What one feature added to one output's linear score for one listing (``value`` × its weight)."""
+class Contribution(NamedTuple):
+    """What one feature added to one output's linear score for one listing (``value`` × its weight).
+
+    A named tuple, not a frozen dataclass: as immutable, and made about three times faster (in C, not by
+    ``object.__setattr__`` per field); an explained label makes up to 30 of them.
+    """
 
     kind: str  # the feature block: words, segments, chars, surface_chars, metadata or signals
     name: str  # the feature's name (an n-gram for the text blocks)
@@ -62,4 +65,4 @@ class Contribution:
 
     def plus(self, weight: float) -> Contribution:
         """This contribution with ``weight`` added: features sharing one reason are weighed together."""
-        return replace(self, weight=self.weight + weight)
+        return self._replace(weight=self.weight + weight)

@@ -13,6 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import cache
+from math import log1p
+from operator import attrgetter
+from typing import TypeVar
 
 from model.explanations import (
     LexiconTerms,
@@ -35,30 +38,51 @@ FAR_BELOW_LOG_RATIO = math.log(0.3)
 _PRICE = PriceAgainstReference()
 
 
-def _below(source: str) -> Callable[[PriceCheck | None], float]:
+T = TypeVar("T")
+CheckOf = Callable[[T], PriceCheck | None]  # where a feature finds the price check in its input
+
+
+def _below(check_of: CheckOf[T], source: str) -> Callable[[T], float]:
     """How far below its reference the unit price is, when the reference came from ``source``; capped both ways."""
-    return lambda c: min(max(-c.log_ratio, -2.0), 5.0) if c is not None and c.source == source else 0.0
+    return lambda x: min(max(-c.log_ratio, -2.0), 5.0) if (c := check_of(x)) is not None and c.source == source else 0.0
 
 
-def _source(source: str | None) -> Callable[[PriceCheck | None], float]:
-    return lambda c: float(c is None) if source is None else float(c is not None and c.source == source)
+def _source(check_of: CheckOf[T], source: str | None) -> Callable[[T], float]:
+    if source is None:
+        return lambda x: float(check_of(x) is None)
+    return lambda x: float((c := check_of(x)) is not None and c.source == source)
 
 
-def _condition(state: str) -> Callable[[PriceCheck | None], float]:
-    return lambda c: float(c is not None and c.condition.state == state)
+def _condition(check_of: CheckOf[T], state: str) -> Callable[[T], float]:
+    return lambda x: float((c := check_of(x)) is not None and c.condition.state == state)
+
+
+def _price_features(check_of: CheckOf[T]) -> tuple[Feature[T], ...]:
+    """The price features of any input holding a price check (a check itself, or a ``ListingReading``).
+
+    Written once for both: ``check_of`` finds the check (an ``attrgetter`` for a reading, in C), so a signal
+    feature is one call, not a call wrapping another.
+    """
+    return (
+        *(Feature(f"price_below_{source}", _below(check_of, source), _PRICE) for source in SOURCES),
+        Feature(
+            "price_far_below_reference",
+            lambda x: float((c := check_of(x)) is not None and c.log_ratio < FAR_BELOW_LOG_RATIO),
+            _PRICE,
+        ),
+        *(Feature(f"price_source_{source}", _source(check_of, source), _PRICE) for source in SOURCES),
+        Feature("price_source_none", _source(check_of, None), _PRICE),
+        Feature("condition_used", _condition(check_of, "used"), _PRICE),
+        Feature("condition_new_claimed", _condition(check_of, "new"), _PRICE),
+        Feature(
+            "log_quantity", lambda x: math.log(c.quantity.count) if (c := check_of(x)) is not None else 0.0, _PRICE
+        ),
+    )
 
 
 # The price features, built from a ``PriceCheck`` (model.market.reference): how far below its reference a
 # listing's unit price is, per source of the reference, which source it was, the condition and the quantity.
-PRICE_FEATURES: tuple[Feature[PriceCheck | None], ...] = (
-    *(Feature(f"price_below_{source}", _below(source), _PRICE) for source in SOURCES),
-    Feature("price_far_below_reference", lambda c: float(c is not None and c.log_ratio < FAR_BELOW_LOG_RATIO), _PRICE),
-    *(Feature(f"price_source_{source}", _source(source), _PRICE) for source in SOURCES),
-    Feature("price_source_none", _source(None), _PRICE),
-    Feature("condition_used", _condition("used"), _PRICE),
-    Feature("condition_new_claimed", _condition("new"), _PRICE),
-    Feature("log_quantity", lambda c: math.log(c.quantity.count) if c is not None else 0.0, _PRICE),
-)
+PRICE_FEATURES: tuple[Feature[PriceCheck | None], ...] = _price_features(lambda check: check)
 PRICE_FEATURE_NAMES: tuple[str, ...] = tuple(feature.name for feature in PRICE_FEATURES)
 
 
@@ -67,18 +91,13 @@ def build_price_features(check: PriceCheck | None) -> list[float]:
     return [feature.compute(check) for feature in PRICE_FEATURES]
 
 
-def _price_feature(feature: Feature[PriceCheck | None]) -> Feature[ListingReading]:
-    return Feature(feature.name, lambda r: feature.compute(r.price_check), feature.explanation)
-
-
 def _has(what: str) -> Callable[[ListingReading], float]:
-    return lambda r: float(bool(getattr(r.views.signals, what)))
+    found = attrgetter(f"views.signals.{what}")
+    return lambda r: float(bool(found(r)))
 
 
 def _lexicon_feature(category_id: str) -> Feature[ListingReading]:
-    return Feature(
-        f"lexicon_{category_id}", lambda r: math.log1p(r.lexicon_counts[category_id]), LexiconTerms(category_id)
-    )
+    return Feature(f"lexicon_{category_id}", lambda r: log1p(r.lexicon_counts[category_id]), LexiconTerms(category_id))
 
 
 @cache
@@ -102,7 +121,7 @@ def _signal_features(category_ids: tuple[str, ...]) -> tuple[Feature[ListingRead
             lambda r: float(r.listing.price is None and r.views.text_price is not None),
             Silent("the price written in the text is explained by the price check"),
         ),
-        *(_price_feature(feature) for feature in PRICE_FEATURES),
+        *_price_features(attrgetter("price_check")),
         Feature(
             "brand_misspelt",
             lambda r: float(bool(r.misspelt_brands or r.views.evasive_brands)),
@@ -126,9 +145,15 @@ def signal_feature_names() -> tuple[str, ...]:
     return tuple(feature.name for feature in signal_features())
 
 
+@cache
+def _signal_computes(category_ids: tuple[str, ...]) -> tuple[Callable[[ListingReading], float], ...]:
+    """The registry's ``compute`` of each signal feature, in order: taken from it once, not once per listing."""
+    return tuple(feature.compute for feature in _signal_features(category_ids))
+
+
 def build_signal_values(reading: ListingReading) -> list[float]:
     """The signal feature vector of one read listing, in ``signal_feature_names`` order."""
-    return [feature.compute(reading) for feature in signal_features()]
+    return [compute(reading) for compute in _signal_computes(load_lexicon().category_ids)]
 
 
 def build_signal_features(listing: Listing, views: TextViews, reference: NeighbourTable | None) -> list[float]:

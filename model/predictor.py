@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from model.artifact import SCORER_KINDS, ModelCard, load_card, resolve_model_dir
 from model.ensemble import Ensemble
@@ -20,6 +21,7 @@ from model.errors import ArtifactError
 from model.folding import fold_diacritics
 from model.linear import ANY_OUTPUT, LinearScorer
 from model.priority import PriorityCutoffs
+from model.reading import ListingReading
 from model.reasons import build_reasons
 from model.schema import Listing, Reason, Score
 from model.text_views import TextViews
@@ -215,12 +217,27 @@ class Predictor:
         readings = self.linear.read(listings, views)  # the evidence, read once for the features and the reasons
         features = self.linear.transform(listings, views, readings=readings)
         probabilities = self._probabilities(listings, views, self.linear.predict_proba(features))
+        return self._scores(listings, probabilities, features, readings, truncated, with_reasons=with_reasons)
+
+    def _scores(
+        self,
+        listings: Sequence[Listing],
+        probabilities: np.ndarray,
+        features: sp.csr_matrix,
+        readings: Sequence[ListingReading],
+        truncated: Sequence[bool],
+        *,
+        with_reasons: bool,
+    ) -> list[Score]:
+        """The ``Score`` of each listing from its row of probabilities, explained by its row of features.
+
+        The probabilities are read as Python floats in one call (``tolist``), not one numpy scalar at a time.
+        """
         labels = self.linear.labels
         any_index = self.linear.outputs.index(ANY_OUTPUT)
         scores = []
-        for row_index, listing in enumerate(listings):
-            row = probabilities[row_index]
-            per_label = {label: float(row[i]) for i, label in enumerate(labels)}
+        for row_index, (listing, row) in enumerate(zip(listings, probabilities.tolist(), strict=True)):
+            per_label = dict(zip(labels, row[: len(labels)], strict=True))  # the labels' columns, then ``any``
             # risk is "at least one label"; it can never be less likely than the likeliest single label
             risk = float(max(row[any_index], max(per_label.values())))
             flagged = [label for label in labels if per_label[label] >= self.thresholds[label]]

@@ -137,10 +137,10 @@ def match_product(title_normalized: str, brand: str | None, catalogue: Catalogue
         return None
     title_folded = fold_diacritics(title_normalized)
     title_tokens = tokenize(title_folded)
-    if is_accessory_title(title_tokens):
-        return None
+    # the aliases first: most titles name no product, and then the accessory words are not looked for (a title that
+    # names an accessory matches nothing either way, so the order changes nothing else)
     line = _find_line(title_tokens, index, brand)
-    if not line:
+    if not line or is_accessory_title(title_tokens):
         return None
     key, alias = line  # type: ignore[misc]
     chosen = _choose_variant(index.lines[key], read_variants(title_folded))

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import statistics
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
 from typing import Any
 
 from model.folding import fold_diacritics
@@ -38,9 +40,19 @@ def _stop_words() -> frozenset[str]:
     return frozenset(load_words()["title_stop_words"])
 
 
+def folded_title(title: str) -> str:
+    """The form of a title the table reads: its first ``MAX_TITLE_CHARS`` characters normalised and folded."""
+    return fold_diacritics(normalize_text(title[:MAX_TITLE_CHARS]))
+
+
 def title_tokens(title: str) -> frozenset[str]:
     """The distinct words of a title that say what it is: folded, without stop words and single letters."""
-    folded = fold_diacritics(normalize_text(title[:MAX_TITLE_CHARS]))
+    return folded_title_tokens(folded_title(title))
+
+
+def folded_title_tokens(folded: str) -> frozenset[str]:
+    """``title_tokens`` of a title already read by ``folded_title``: the price check has it, and reading a title
+    costs more than the rest of the look-up."""
     stop = _stop_words()
     words = [token for token in tokenize(folded) if len(token) > 1 and token not in stop]
     return frozenset(list(dict.fromkeys(words))[:MAX_TITLE_TOKENS])
@@ -48,7 +60,11 @@ def title_tokens(title: str) -> frozenset[str]:
 
 def neighbour_key(brand: str, title: str) -> str:
     """The table key of a listing: its brand, or its brand's accessories when the title names an accessory."""
-    folded = fold_diacritics(normalize_text(title[:MAX_TITLE_CHARS]))
+    return folded_neighbour_key(brand, folded_title(title))
+
+
+def folded_neighbour_key(brand: str, folded: str) -> str:
+    """``neighbour_key`` of a title already read by ``folded_title``."""
     return brand + ACCESSORY_SUFFIX if is_accessory_title(tokenize(folded)) else brand
 
 
@@ -70,6 +86,7 @@ class NeighbourTable:
     min_similarity: float = MIN_SIMILARITY
     min_neighbours: int = MIN_NEIGHBOURS
     _postings: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict, repr=False)
+    _sizes: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)  # per brand, tokens per row
 
     def __post_init__(self) -> None:
         for brand, rows in self.entries.items():
@@ -78,6 +95,7 @@ class NeighbourTable:
                 for token in tokens:
                     postings.setdefault(token, []).append(row)
             self._postings[brand] = {token: tuple(rows) for token, rows in postings.items()}
+            self._sizes[brand] = tuple(len(tokens) for tokens, _price in rows)
 
     def __len__(self) -> int:
         return sum(len(rows) for rows in self.entries.values())
@@ -87,14 +105,14 @@ class NeighbourTable:
         postings, rows = self._postings.get(brand), self.entries.get(brand)
         if not postings or not rows or not tokens:
             return None
-        shared: dict[int, int] = {}
-        for token in tokens:
-            for row in postings.get(token, ()):
-                shared[row] = shared.get(row, 0) + 1
+        # the rows sharing words with the title, and how many: counted by ``Counter`` in C (a word of the brand's
+        # name is in nearly every row of the brand, so this is the look-up's longest loop)
+        shared = Counter(chain.from_iterable([postings.get(token, ()) for token in tokens]))
+        size, sizes, least = len(tokens), self._sizes[brand], self.min_similarity
         scored = []
         for row, common in shared.items():
-            similarity = common / (len(tokens) + len(rows[row][0]) - common)
-            if similarity >= self.min_similarity:
+            similarity = common / (size + sizes[row] - common)
+            if similarity >= least:
                 scored.append((similarity, row))
         if len(scored) < self.min_neighbours:
             return None

@@ -18,7 +18,12 @@ from model.folding import fold_diacritics
 from model.market.catalogue import Catalogue, load_catalogue
 from model.market.condition import Condition, read_condition
 from model.market.match import is_accessory_title, match_product
-from model.market.neighbours import NeighbourTable, neighbour_key, title_tokens
+from model.market.neighbours import (
+    MAX_TITLE_CHARS,
+    NeighbourTable,
+    folded_neighbour_key,
+    folded_title_tokens,
+)
 from model.market.phrases import PhraseIndex, tokenize
 from model.market.quantity import Quantity, read_quantity
 from model.market.words import load_words
@@ -30,7 +35,6 @@ if TYPE_CHECKING:
 
 Source = Literal["catalogue", "neighbours", "brand_min"]
 SOURCES: tuple[Source, ...] = ("catalogue", "neighbours", "brand_min")
-MAX_TITLE_CHARS = 300
 # titles normalised lately: the price check and its reason read a listing's title more than once
 TITLE_CACHE_SIZE = 256
 
@@ -134,8 +138,9 @@ def check_price(
         )  # fmt: skip
     if brand is None:
         return None
-    key = neighbour_key(brand, listing.title)
-    found = neighbours.nearest(key, title_tokens(listing.title)) if neighbours is not None else None
+    # ``title`` is the title as the neighbour table reads it (``folded_title``: the same start, normalised, folded)
+    key = folded_neighbour_key(brand, title)
+    found = neighbours.nearest(key, folded_title_tokens(title)) if neighbours is not None else None
     if found is not None:
         median = found.median_price_vnd
         return PriceCheck(

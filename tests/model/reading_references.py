@@ -181,6 +181,10 @@ def use_references(monkeypatch: pytest.MonkeyPatch) -> None:
     use_text_step_references(monkeypatch)
     use_brand_and_folding_references(monkeypatch)
     monkeypatch.setattr(model.linear, "_join_columns", reference_join_columns)
+    # and those of the price check, the features and the score loop (``scoring_references``)
+    from tests.model.scoring_references import use_scoring_references
+
+    use_scoring_references(monkeypatch)
 
 
 # ---------------------------------------------------------------- the text steps of ``read_text``, as they were
