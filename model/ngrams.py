@@ -5,15 +5,15 @@ the vocabulary. A word's ``char_wb`` n-grams depend on that word alone, and list
 thousand words, so here each word's vocabulary indices are computed once and cached as int32 bytes: scoring then
 costs one dictionary look-up per word, the words' bytes are joined into each document's n-gram columns in C, and
 scipy or numpy sort and add these up (``_counts``): no Python step per n-gram. Word n-grams are found as integer
-keys of token ids (``WordGramIndex``). The weights (sublinear tf, idf, l2 norm) are the vectorizer's own, so the
-rows equal ``vectorizer.transform`` to float32 rounding (tested).
+keys of token ids (``WordGramIndex``); where tokens are split at punctuation, each whitespace-separated word's
+token ids are cached the same way (one look-up per word). The weights (sublinear tf, idf, l2 norm) are the
+vectorizer's own, so the rows equal ``vectorizer.transform`` to float32 rounding (tested).
 
 The cache holds words of at most ``MAX_CACHED_WORD_CHARS`` characters (99.97% of the words of real listings),
 at most ``WORD_CACHE_SIZE`` of them: a longer word is computed each time it is read, so no request can make the
 cache keep a long string. The worst case is about 1.1 kB per entry (a 24-character word whose every n-gram is in
 the vocabulary), so at most ~70 MB per character vectorizer; words of real listings take about 0.4 kB (measured:
-16,464 words of 6,000 tiki_fashion listings, 7 MB), ~28 MB for a full cache. (Those sizes were measured with
-the indices held as tuples; the cache now holds them as int32 bytes, which take less.)
+16,464 words of 6,000 tiki_fashion listings, 7 MB, as tuples), ~28 MB for a full cache; a word's token ids, 96 B.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class NgramTfidf:
         self._separators = re.compile(separators) if separators is not None else None
         self._word_blobs = WordBlobs(self._char_blob_of_word)
         self._word_grams = WordGramIndex(self.vocabulary, self.min_n, self.max_n) if self.analyzer == "word" else None
+        self._token_blobs = WordBlobs(self._token_blob_of_word)
 
     def _char_indices_of_word(self, word: str) -> tuple[int, ...]:
         """Vocabulary indices of the ``char_wb`` n-grams of one word, as scikit-learn forms them."""
@@ -108,11 +109,25 @@ class NgramTfidf:
             return self._separators.sub(" ", document).split()
         return self.token_pattern.findall(document)
 
+    def _token_blob_of_word(self, word: str) -> bytes:
+        """The ids (-1: unknown) of one whitespace-free word's tokens, as the bytes of an int64 array."""
+        assert self._word_grams is not None and self._separators is not None
+        tokens = self._separators.sub(" ", word).split()
+        return np.fromiter(map(self._word_grams.token_ids.get, tokens, repeat(-1)), dtype=np.int64).tobytes()
+
     def _word_occurrences(self, documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The column of every n-gram of the word analyzer (tokens, and runs of tokens joined by a space) in the
-        documents, document after document, and where each document starts."""
-        if self._word_grams is not None and self._word_grams.usable:
-            return self._word_grams.occurrences([self._tokens(document) for document in documents])
+        documents, document after document, and where each document starts. Where tokens are split at
+        punctuation, a document's tokens are its whitespace-separated words' tokens in turn, so each word's token
+        ids come from the cache (``WordBlobs``) and are joined in C, as ``_char_occurrences`` joins n-grams."""
+        grams = self._word_grams
+        if grams is not None and grams.usable and self._separators is not None:
+            blob_of = self._token_blobs.__getitem__
+            blobs = [b"".join(map(blob_of, document.split())) for document in documents]
+            lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 8
+            return grams.occurrences(np.frombuffer(b"".join(blobs), dtype=np.int64), lengths)
+        if grams is not None and grams.usable:
+            return grams.occurrences(*grams.ids_of([self._tokens(document) for document in documents]))
         grams_of = []
         for document in documents:
             tokens = self._tokens(document)
@@ -249,19 +264,21 @@ class WordGramIndex:
             pairs = np.array(sorted(grams_of.get(n, [])), dtype=np.int64).reshape(-1, 2)
             self.keys[n] = (pairs[:, 0].copy(), pairs[:, 1].copy())
 
-    def occurrences(self, tokens_of: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """The column of every n-gram of the documents' tokens, document after document, and where each document
-        starts; an n-gram never spans two documents."""
+    def ids_of(self, tokens_of: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """The id of every token of the documents (-1: unknown), and each document's count of tokens."""
         lengths = np.fromiter(map(len, tokens_of), dtype=np.int64, count=len(tokens_of))
-        total = int(lengths.sum())
-        ids = np.fromiter(
-            map(self.token_ids.get, chain.from_iterable(tokens_of), repeat(-1)), dtype=np.int64, count=total
-        )
+        items = map(self.token_ids.get, chain.from_iterable(tokens_of), repeat(-1))
+        return np.fromiter(items, dtype=np.int64, count=int(lengths.sum())), lengths
+
+    def occurrences(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The column of every n-gram of the documents' token ids (``lengths`` tokens per document, in turn),
+        document after document, and where each document starts; an n-gram never spans two documents."""
+        total = len(ids)
         known = ids >= 0
         # found[i, k]: the column of the n-gram of the k-th size starting at token i, or -1. Read row after row,
         # it lists each document's n-grams in turn, since a document's tokens follow one another
         found = np.full((total, len(self.sizes)), -1, dtype=np.int64)
-        document = np.repeat(np.arange(len(tokens_of)), lengths)
+        document = np.repeat(np.arange(len(lengths)), lengths)
         for slot, n in enumerate(self.sizes):
             if n == 1:
                 found[:, slot] = np.where(known, self.unigrams[ids], -1)  # ids of -1 read any unigram, not kept
