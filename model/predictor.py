@@ -184,12 +184,14 @@ class Predictor:
         cut listing and the metadata of the whole one.
         """
         limit = self.read_limit_chars
+        if limit is None:  # no budget (the default): nothing is cut, so the text need not be measured
+            return listing, False
         description = listing.description
         if description is not None:
             description = description[: self.linear.text_config.max_description_chars]
         parts = {"title": listing.title, "brand": listing.brand, "category": listing.category}
         parts["description"] = description
-        if limit is None or sum(len(text or "") for text in parts.values()) <= limit:
+        if sum(len(text or "") for text in parts.values()) <= limit:
             return listing, False
         cut: dict[str, str | None] = {}
         for name, text in parts.items():
