@@ -136,7 +136,12 @@ def read_text(text: str) -> ReadText:
         if again == normalized:
             break
         normalized = again
-    signals = TextSignals(phones=tuple(phones), handles=tuple(handles), bank_accounts=tuple(banks))
+    # most texts hand out no contact details: then the last pass's answer is the shared empty one, equal to a new one
+    signals = (
+        TextSignals(phones=tuple(phones), handles=tuple(handles), bank_accounts=tuple(banks))
+        if phones or handles or banks
+        else found
+    )
     folded, evasive = reveal_brands(fold_diacritics(normalized))
     brands = tuple(drop_other_words(find_brands(folded), as_written))  # "mặc" is not MAC
     if brands and normalized != as_written:  # undoing tricks may have spelled a brand out ("chan3l")
