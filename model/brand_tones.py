@@ -10,6 +10,7 @@ from functools import cache
 
 from model.brands import BRANDS_FILE
 from model.folding import fold_diacritics
+from model.lexicon import tones_agree_somewhere
 
 
 @cache
@@ -31,8 +32,6 @@ def drop_other_words(found: Sequence[tuple[str, str]], original: str) -> list[tu
     misspelling, or a brand the text spells only with tricks, which cannot be compared letter for letter. At most
     ``MAX_BRANDS_FOUND`` searches of ``original``, each linear.
     """
-    from model.lexicon import tones_agree_somewhere
-
     kept = []
     for written, canonical in found:
         accented = _accented_spellings().get(written)

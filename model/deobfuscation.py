@@ -26,8 +26,11 @@ _DOTTED = re.compile(rf"(?<!\w){_LETTER}(?:[.\-_*•·]{_LETTER}){{2,}}(?!\w)")
 _SEPARATED_LETTER = re.compile(rf"[.\-_*•·](?<={_LETTER}[.\-_*•·])(?={_LETTER})")
 # "b ó n g": three or more single letters separated by single spaces
 _SPACED = re.compile(rf"(?<!\S){_LETTER}(?: {_LETTER}){{2,}}(?!\S)")
-# the last two of those letters, found by jumping from space to space: without them, no "b ó n g"
-_SPACED_END = re.compile(rf" {_LETTER} {_LETTER}(?!\S)")
+# the last two of those letters, found by jumping from space to space: without them, no "b ó n g". Written as
+# "space, a character, space" first: most words are longer than one character, so most spaces fail on the cheap
+# third comparison before the letter class is tested (a look-behind over the first letter); twice as fast as
+# `` {_LETTER} {_LETTER}(?!\S)``, the same matches (``tests/model/test_text2_steps.py``).
+_SPACED_END = re.compile(rf" [^ ] (?<= {_LETTER} ){_LETTER}(?!\S)")
 _LEET = {"4": "a", "@": "a", "3": "e", "1": "i", "0": "o", "5": "s", "$": "s", "7": "t"}
 # a substitute character between two letters: "c4n", "b0ng", "c@n". Written to start with the substitute itself
 # (the letter before it is checked by a look-behind over both), so the engine jumps from substitute to substitute;

@@ -13,14 +13,13 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from model.brand_evasion import EvasiveBrand, brands_spelled_away, reveal_brands
+from model.brand_tones import drop_other_words
+from model.brands import canonicalize_brands, find_brands
 from model.deobfuscation import deobfuscate
 from model.folding import fold_diacritics, nfc
 from model.signals import TextSignals, extract_signals
-
-if TYPE_CHECKING:
-    from model.brand_evasion import EvasiveBrand
 
 # A tag never spans another "<": each character is then scanned from one "<" only, so a flood of "<" is linear
 # (with ``[^>]`` every "<" would rescan the next 500 characters).
@@ -117,10 +116,6 @@ def read_text(text: str) -> ReadText:
     has none and spells misspelt, obfuscated and hinted brands canonically ("d!or", "khoa cc" -> "dior",
     "khoa chanel"); ``evasive_brands`` says which brands were written that way.
     """
-    from model.brand_evasion import brands_spelled_away, reveal_brands
-    from model.brand_tones import drop_other_words
-    from model.brands import canonicalize_brands, find_brands
-
     surface = surface_text(text)
     normalized = as_written = _normalize_surface(surface)
     phones: list[str] = []
@@ -141,7 +136,12 @@ def read_text(text: str) -> ReadText:
         if again == normalized:
             break
         normalized = again
-    signals = TextSignals(phones=tuple(phones), handles=tuple(handles), bank_accounts=tuple(banks))
+    # most texts hand out no contact details: then the last pass's answer is the shared empty one, equal to a new one
+    signals = (
+        TextSignals(phones=tuple(phones), handles=tuple(handles), bank_accounts=tuple(banks))
+        if phones or handles or banks
+        else found
+    )
     folded, evasive = reveal_brands(fold_diacritics(normalized))
     brands = tuple(drop_other_words(find_brands(folded), as_written))  # "mặc" is not MAC
     if brands and normalized != as_written:  # undoing tricks may have spelled a brand out ("chan3l")

@@ -185,6 +185,9 @@ def use_references(monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.model.scoring_references import use_scoring_references
 
     use_scoring_references(monkeypatch)
+    from tests.model.text2_references import use_text2_references
+
+    use_text2_references(monkeypatch)
 
 
 # ---------------------------------------------------------------- the text steps of ``read_text``, as they were
