@@ -2,18 +2,17 @@
 (``test_reading_equivalence.py``): n-gram rows counted per text with a Counter, whole-word phrase lookup by a
 dictionary of token tuples at each position, word lists matched by one trie regex each
 (``reference_word_pattern``) where ``WordMatcher`` runs an Aho–Corasick automaton, brand misspellings compared with
-every brand spelling of a nearby length, and the patterns rewritten for speed as they were (``REFERENCE_PATTERNS``).
+every brand spelling of a nearby length, the patterns rewritten for speed as they were (``REFERENCE_PATTERNS``) and
+the feature matrix joined by scipy. The text steps, folding and brands, and the price check, features and score loop
+keep theirs beside this file (``text_step_references``, ``brand_references``, ``scoring_references``);
 ``use_references`` puts them all back."""
 
 from __future__ import annotations
 
-import heapq
 import html
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -30,13 +29,13 @@ import model.signals
 import model.text
 import model.text_views
 from model.brands import load_brand_index
-from model.folding import nfc
-from model.identifiers import ContactDetails
 from model.market.phrases import PhraseIndex
 from model.ngrams import NgramTfidf
-from model.patterns import WordMatcher, WordMatchers
-from model.signals import TextSignals
+from model.patterns import WordMatcher
 from model.spelling import allowed_distance, edit_distance, second_initial
+from tests.model.brand_references import use_brand_and_folding_references
+from tests.model.scoring_references import use_scoring_references
+from tests.model.text_step_references import use_text_step_references
 
 
 def reference_indices(self: NgramTfidf, document: str) -> list[int]:
@@ -178,205 +177,10 @@ def use_references(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model.brands, "_closest_misspelt", reference_closest_misspelt)
     for (module, name), pattern in REFERENCE_PATTERNS.items():
         monkeypatch.setattr(module, name, pattern)
+    monkeypatch.setattr(model.linear, "_join_columns", reference_join_columns)
     use_text_step_references(monkeypatch)
     use_brand_and_folding_references(monkeypatch)
-    monkeypatch.setattr(model.linear, "_join_columns", reference_join_columns)
-    # and those of the price check, the features and the score loop (``scoring_references``)
-    from tests.model.scoring_references import use_scoring_references
-
     use_scoring_references(monkeypatch)
-    from tests.model.text2_references import use_text2_references
-
-    use_text2_references(monkeypatch)
-
-
-# ---------------------------------------------------------------- the text steps of ``read_text``, as they were
-
-REFERENCE_PATTERNS[(model.deobfuscation, "_PRICE")] = re.compile(
-    r"(?=\d)(?<![\w.,])(?:"
-    r"(?P<millions>\d++(?:[.,]\d++)?+)\s?(?:triệu|trieu|tr|củ)(?:\s?(?P<fraction>\d{1,3})(?!\d))?"
-    r"|(?P<thousands>\d++(?:[.,]\d++)?+)\s?(?:nghìn|nghin|ngàn|ngan|k)"
-    r"|(?P<dong>\d{1,3}(?:[.,]\d{3})++|\d{4,10})\s?(?:đồng|dong|vnđ|vnd|đ|₫)"
-    r")(?!\w)"
-)
-
-
-def reference_collapse_spaces(text: str) -> str:
-    """Runs of whitespace as one space, none at either end: the words split apart and joined again (the old way)."""
-    return " ".join(text.split())
-
-
-def reference_surface_text(text: str) -> str:
-    """``surface_text`` taking out control characters and collapsing whitespace however the text looks (the old way)."""
-    return reference_collapse_spaces(model.text._CONTROL.sub(" ", model.text.strip_markup(nfc(text))))
-
-
-def reference_normalize_surface(surface: str) -> str:
-    """``_normalize_surface`` collapsing the spaces again after lower case and repeated letters (the old way)."""
-    return reference_collapse_spaces(model.text._REPEAT.sub(r"\1", nfc(surface.lower())))
-
-
-def reference_find_contact_details(text: str) -> tuple[str, ContactDetails]:
-    """``find_contact_details`` checking for each account word, "@" and each app with ``in`` (the old way)."""
-    ids = model.identifiers
-    banks: list[str] = []
-    phones: list[str] = []
-    handles: list[tuple[str, str]] = []
-    if any(word in text for word in ids.load_contact_data().account_words):
-        text = ids._take(ids._account_patterns()[0], text, banks, lambda m: re.sub(r"\D", "", m.group(1)))
-    if ids._DIGIT.search(text):
-        text = ids._take(ids._PHONE, text, phones, lambda m: re.sub(r"[\s.\-]", "", m.group(0)))
-    if "@" in text or any(app in text for app in ids.FEATURE_HANDLE_APPS):
-
-        def keep(m: re.Match[str]) -> tuple[str, str] | None:
-            return None if m.group("handle").isdigit() else (m.group("app") or "", m.group("handle"))
-
-        text = ids._take(ids._FEATURE_HANDLE, text, handles, keep)
-    return text, ContactDetails(phones=tuple(phones), handles=tuple(handles), bank_accounts=tuple(banks))
-
-
-def reference_extract_signals(text: str) -> tuple[str, TextSignals]:
-    """``extract_signals`` by ``reference_find_contact_details``, a new ``TextSignals`` every time (the old way)."""
-    text, found = reference_find_contact_details(text)
-    handles = tuple(handle for _app, handle in found.handles)
-    return text, TextSignals(phones=found.phones, handles=handles, bank_accounts=found.bank_accounts)
-
-
-def reference_expand_units(text: str) -> str:
-    """``expand_units`` with both patterns run on any text with a digit (the old way)."""
-    deob = model.deobfuscation
-    if deob._DIGIT.search(text) is None:
-        return text
-    text = deob._MILLIONS.sub(lambda m: f"{m.group(1)} triệu" + (f" {m.group(2)}" if m.group(2) else ""), text)
-    return deob._THOUSANDS.sub(lambda m: f"{m.group(1)} nghìn", text)
-
-
-def reference_find_price_mentions(text: str) -> list[float]:
-    """``find_price_mentions`` reading each number from its named group (the old way; the old ``_PRICE`` only)."""
-    found: list[float] = []
-    for m in REFERENCE_PATTERNS[(model.deobfuscation, "_PRICE")].finditer(text):
-        if m.group("millions"):
-            fraction = float("0." + m.group("fraction")) if m.group("fraction") else 0.0
-            found.append((float(m.group("millions").replace(",", ".")) + fraction) * 1_000_000)
-        elif m.group("thousands"):
-            found.append(float(m.group("thousands").replace(",", ".")) * 1_000)
-        else:
-            found.append(float(re.sub(r"[.,]", "", m.group("dong"))))
-    return found
-
-
-def reference_first_price_mention(text: str) -> float | None:
-    """The first of every price found (the old way)."""
-    return next(iter(reference_find_price_mentions(text)), None)
-
-
-def reference_word_matchers_find(self: WordMatchers, text: str) -> dict[str, list[tuple[int, int, str, Any]]]:
-    """What ``WordMatchers.find`` finds: each list's own ``find``, one pass per list (the old way)."""
-    return {name: list(matcher.find(text)) for name, matcher in self.matchers.items()}
-
-
-def use_text_step_references(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The text steps of ``read_text`` and ``build_text_views`` as they were, in place of the fast ones."""
-    monkeypatch.setattr(model.text, "collapse_spaces", reference_collapse_spaces)
-    monkeypatch.setattr(model.text, "surface_text", reference_surface_text)
-    monkeypatch.setattr(model.text, "_normalize_surface", reference_normalize_surface)
-    monkeypatch.setattr(model.identifiers, "find_contact_details", reference_find_contact_details)
-    monkeypatch.setattr(model.signals, "find_contact_details", reference_find_contact_details)
-    monkeypatch.setattr(model.text, "extract_signals", reference_extract_signals)
-    monkeypatch.setattr(model.deobfuscation, "expand_units", reference_expand_units)
-    monkeypatch.setattr(model.text_views, "first_price_mention", reference_first_price_mention)
-    monkeypatch.setattr(WordMatchers, "find", reference_word_matchers_find)
-
-
-# Folding and brand reading as they were before the fast path (issue 15), kept as its specification.
-
-
-def reference_fold(text: str) -> str:
-    """Tone marks folded by the definition alone: NFD, every combining mark removed, "đ" as "d", NFC."""
-    stripped = model.folding._COMBINING.sub("", unicodedata.normalize("NFD", text))
-    return unicodedata.normalize("NFC", stripped.replace("đ", "d").replace("Đ", "D"))
-
-
-def reference_find_brands(folded_text: str) -> list[tuple[str, str]]:
-    """``find_brands`` by the regex's tokens and a Python test of every distinct pair and word (the old way)."""
-    tokens = model.brands._TOKEN.findall(folded_text)
-    one, two = model.brands._initials()
-    pairs = {}
-    for first, second in set(pairwise(tokens)):
-        if (first[0], second[0]) in two and (canonical := model.brands.match_brand(f"{first} {second}")):
-            pairs[(first, second)] = canonical
-    found: dict[tuple[str, str], None] = {}
-    used: set[int] = set()
-    for i in range(len(tokens) - 1) if pairs else ():
-        canonical = pairs.get((tokens[i], tokens[i + 1]))
-        if canonical:
-            if not model.brands._add_found(found, f"{tokens[i]} {tokens[i + 1]}", canonical):
-                return list(found)
-            used.update((i, i + 1))
-    exact = load_brand_index().exact
-    singles = {}
-    for token in dict.fromkeys(tokens):
-        if (token in exact or (len(token) >= 6 and token[0] in one)) and (canonical := model.brands.match_brand(token)):
-            singles[token] = canonical
-    for i, token in enumerate(tokens if singles else ()):
-        canonical = None if i in used else singles.get(token)
-        if canonical and not model.brands._add_found(found, token, canonical):
-            break
-    return list(found)
-
-
-def reference_spelled_spans(text: str) -> list[Any]:
-    """``_spelled_spans`` reading every mixed word's core afresh and looking for both neighbours of every evasive
-    word (the old way)."""
-    evasion = model.brand_evasion
-    spans: list[Any] = []
-    reached = 0
-    for start, end in evasion._mixed_words(text):
-        before, core, _after = evasion._core(text[start:end])
-        first, last = start + len(before), start + len(before) + len(core)
-        if not core or first < reached or not evasion._is_evasive_word(core):
-            continue
-        span = None
-        previous = evasion._neighbour(text, first, last, after=False)
-        if previous and previous[0] >= reached and (brand := evasion._brand_of_pair(previous[2], core)):
-            span = (previous[0], last, f"{previous[2]} {core}", brand)
-        following = None if span else evasion._neighbour(text, first, last, after=True)
-        if following and (brand := evasion._brand_of_pair(core, following[2])):
-            span = (first, following[1], f"{core} {following[2]}", brand)
-        if span is None and (brand := evasion._brand_of_word(core)):
-            span = (first, last, core, brand)
-        if span is not None:
-            spans.append((*span, "symbols"))
-            reached = span[1]
-    return spans
-
-
-def reference_reveal_brands(folded_text: str) -> tuple[str, list[Any]]:
-    """``reveal_brands`` merging the two lists of spans always (the old way)."""
-    evasion = model.brand_evasion
-    spans = list(heapq.merge(evasion._spelled_spans(folded_text), evasion.hinted_spans(folded_text)))
-    if not spans:
-        return folded_text, []
-    found: dict[str, Any] = {}
-    out: list[str] = []
-    done = 0
-    for first, last, written, brand, how in spans:
-        if first < done or (written not in found and len(found) >= model.brands.MAX_BRANDS_FOUND):
-            continue
-        found.setdefault(written, evasion.EvasiveBrand(written=written, canonical=brand, how=how))
-        out += (folded_text[done:first], evasion._fold(brand))
-        done = last
-    out.append(folded_text[done:])
-    return "".join(out), list(found.values())
-
-
-def use_brand_and_folding_references(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Put the old folding and brand reading back (``use_references`` does this too)."""
-    monkeypatch.setattr(model.folding, "_fold", reference_fold)
-    monkeypatch.setattr(model.folding, "_fold_short", reference_fold)  # folding without its cache
-    monkeypatch.setattr(model.brands, "find_brands", reference_find_brands)
-    monkeypatch.setattr(model.brand_evasion, "_spelled_spans", reference_spelled_spans)
-    monkeypatch.setattr(model.brand_evasion, "reveal_brands", reference_reveal_brands)
 
 
 def reference_join_columns(blocks: Sequence[sp.csr_matrix], dense: np.ndarray) -> sp.csr_matrix:

@@ -1,4 +1,4 @@
-"""The fast folding and brand reading (issue 15) read exactly what the old code read (``reading_references.py``).
+"""The fast folding and brand reading (issue 15) read exactly what the old code read (``brand_references.py``).
 
 Folding (``model.folding._fold``), the brand finder's words (``model.brands._tokens``), ``find_brands`` and
 ``reveal_brands`` are pure text functions: each is compared with the code it replaced on arbitrary strings (tone
@@ -20,13 +20,13 @@ import model.brands
 import model.folding
 import model.text
 from model.brands import load_brand_index
-from tests.model.reading_references import (
+from tests.model.brand_references import (
     reference_find_brands,
     reference_fold,
     reference_reveal_brands,
     reference_spelled_spans,
-    use_references,
 )
+from tests.model.reading_references import use_references
 from training.dataset import SEED_LISTINGS, find_shared_dir, load_listings
 
 _VIETNAMESE = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđĐÀÁẠĂẮẶÂẦẤẬÊẾỆÔỐỘƠỚỢƯỨỰ"

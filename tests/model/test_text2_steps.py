@@ -1,4 +1,4 @@
-"""The fast patterns of the text steps find what the patterns as first written find (``text2_references``)."""
+"""The fast patterns of the text steps find what the patterns as first written find (``text_step_references``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import model.deobfuscation
 from model.deobfuscation import _SPACED_END, join_separated_letters
-from tests.model.text2_references import REFERENCE_SPACED_END, use_text2_references
+from tests.model.text_step_references import REFERENCE_SPACED_END
 
 # spaces, letters (Vietnamese and others), digits, punctuation, emoji and combining marks, in short and long runs
 _TEXT = st.text(
@@ -38,6 +38,6 @@ def test_spaced_end_examples(text: str) -> None:
 def test_join_separated_letters_as_with_the_reference(text: str) -> None:
     fast = join_separated_letters(text)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        use_text2_references(monkeypatch)
+        monkeypatch.setattr(model.deobfuscation, "_SPACED_END", REFERENCE_SPACED_END)
         assert model.deobfuscation._SPACED_END is REFERENCE_SPACED_END
         assert join_separated_letters(text) == fast

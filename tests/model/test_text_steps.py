@@ -1,6 +1,6 @@
 """The text steps of ``read_text`` made faster (issue 15) give what they gave before, on any string.
 
-Each fast step is compared with the way it was (``tests/model/reading_references.py``) on arbitrary text: Vietnamese
+Each fast step is compared with the way it was (``tests/model/text_step_references.py``) on arbitrary text: Vietnamese
 letters in either form, emoji, combining marks, digits, punctuation, whitespace of every kind, control characters and
 the pieces the step looks for. The facts about Unicode that the shortcuts rest on are checked for every character.
 """
@@ -19,7 +19,8 @@ from model.identifiers import find_contact_details
 from model.patterns import Substrings, WordMatcher, WordMatchers
 from model.signals import extract_signals
 from model.text import collapse_spaces, strip_markup, surface_text
-from tests.model.reading_references import (
+from tests.model.reading_references import reference_strip_markup
+from tests.model.text_step_references import (
     reference_collapse_spaces,
     reference_expand_units,
     reference_extract_signals,
@@ -27,7 +28,6 @@ from tests.model.reading_references import (
     reference_find_price_mentions,
     reference_first_price_mention,
     reference_normalize_surface,
-    reference_strip_markup,
     reference_surface_text,
 )
 
