@@ -1,4 +1,5 @@
-"""The fast patterns of the text steps find what the patterns as first written find (``text_step_references``)."""
+"""The fast pre-scan for spaced letters ("g u c c i") finds what the pattern as first written finds
+(``text_step_references``)."""
 
 from __future__ import annotations
 
